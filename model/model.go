@@ -1,0 +1,154 @@
+// Package model holds the plain Go types of a resolved profile: every value an
+// emitter needs, already defaulted, derived and normalised. It imports no CUE and
+// does no I/O, so emitters are pure functions of these values.
+package model
+
+import "fmt"
+
+// Pos is a position in a user's source file.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// String formats the position the way compilers do: file:line:col.
+func (p Pos) String() string {
+	if p.File == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// IsValid reports whether the position names a file.
+func (p Pos) IsValid() bool { return p.File != "" }
+
+// Mode says whether a site uses a static proxy or relies on WPAD / a transparent proxy.
+type Mode string
+
+// The two modes of the intent language.
+const (
+	ModeStatic Mode = "static"
+	ModeAuto   Mode = "auto"
+)
+
+// Platform is an operating system family a profile targets.
+type Platform string
+
+// The platforms of the intent language, in their canonical order.
+const (
+	Windows Platform = "windows"
+	Linux   Platform = "linux"
+	MacOS   Platform = "macos"
+)
+
+// AllPlatforms lists every platform in canonical order.
+var AllPlatforms = []Platform{Windows, Linux, MacOS}
+
+// Profile is one resolved site profile: defaults applied, values derived.
+// In auto mode every proxy value is empty: artifacts remove static settings.
+type Profile struct {
+	Name         string
+	Description  string
+	Organization string
+	Mode         Mode
+	Offline      bool
+	// Platforms in canonical order, without duplicates.
+	Platforms []Platform
+
+	EDR       EDR
+	Antivirus Antivirus
+	WinHTTP   WinHTTP
+	MMA       MMA
+	Linux     LinuxAgent
+	MacOS     MacOSAgent
+	Intune    Intune
+
+	LintIgnore []LintIgnore
+
+	// Origins maps a setting path of the intent language ("proxy",
+	// "windows.antivirus.proxy") to where its effective value was written.
+	// Settings left at their built-in default have no entry.
+	Origins map[string]Origin
+}
+
+// EDR is the Defender for Endpoint sensor's proxy configuration (Windows).
+type EDR struct {
+	Enabled bool
+	// Proxy is host:port without a scheme (TelemetryProxyServer).
+	Proxy string
+	// PreferStaticProxy sets PreferStaticProxyForHttpRequest.
+	PreferStaticProxy bool
+}
+
+// Antivirus is Microsoft Defender Antivirus' proxy configuration (Windows).
+type Antivirus struct {
+	Enabled bool
+	// ProxyServer is a URL with an http or https scheme.
+	ProxyServer string
+	PacURL      string
+	Bypass      []string
+	// DisableRevocationChecks sets SSLOptions=2.
+	DisableRevocationChecks bool
+}
+
+// WinHTTP is the machine-wide WinHTTP proxy set with netsh.
+type WinHTTP struct {
+	Enabled bool
+	// Proxy is host:port.
+	Proxy  string
+	Bypass []string
+}
+
+// MMA is the legacy Log Analytics agent.
+type MMA struct {
+	Enabled bool
+	// Proxy is host:port (OPINSIGHTS_PROXY_URL / SetProxyInfo).
+	Proxy string
+}
+
+// LinuxAgent is mdatp on Linux.
+type LinuxAgent struct {
+	// Proxy is an http:// URL; empty means no proxy key at all.
+	Proxy string
+}
+
+// MacOSAgent is Defender on macOS.
+type MacOSAgent struct {
+	// Proxy is an http(s):// URL; empty means the agent uses the system proxy.
+	Proxy string
+	// Identifier is the configuration profile's PayloadIdentifier.
+	Identifier string
+}
+
+// Intune holds the names given to the Intune objects.
+type Intune struct {
+	DisplayName string
+	Description string
+}
+
+// LintIgnore silences one vet rule for a profile.
+type LintIgnore struct {
+	Rule   string
+	Reason string
+}
+
+// Origin says where a setting's effective value was written.
+type Origin struct {
+	Pos Pos
+	// FromDefaults is true when the value was inherited from `defaults`.
+	FromDefaults bool
+	// Via names the setting the value was derived from, when it is derived
+	// ("proxy" for an Antivirus proxy built as http:// + proxy); empty otherwise.
+	Via string
+}
+
+// Targets reports whether the profile targets the platform.
+func (p *Profile) Targets(pl Platform) bool {
+	for _, x := range p.Platforms {
+		if x == pl {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package bundle
+
+// swap exchanges the folders tmp and out; without an atomic exchange on this
+// system it takes two renames.
+func swap(tmp, out string) error { return swapFallback(tmp, out) }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/compile"
+	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/all"
+	"github.com/mdeproxyc/mdeproxyc/internal/version"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/schema"
+
+	_ "embed"
+)
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintln(w, "mdeproxyc compiles Microsoft Defender for Endpoint proxy intent (CUE) into deployment artifacts.")
+	fmt.Fprintln(w, "\nUsage:")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  mdeproxyc %-22s %s\n", cmd.usage, cmd.summary)
+	}
+	fmt.Fprintln(w, "\nExit codes: 0 success, 1 invalid input / drift found / lint errors, 2 usage error.")
+	fmt.Fprintln(w, "Run 'mdeproxyc COMMAND --help' for a command's flags.")
+}
+
+func (c *cli) errorf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "mdeproxyc: "+format+"\n", args...)
+}
+
+// flags makes a command's flag set; parse reports usage errors with exit 2.
+func (c *cli) flags(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.SortFlags = false
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(c.stderr, "Usage: mdeproxyc %s\n\n%s\n", cmd.usage, cmd.summary)
+				if fs.HasFlags() {
+					fmt.Fprintf(c.stderr, "\nFlags:\n%s", fs.FlagUsages())
+				}
+			}
+		}
+	}
+	return fs
+}
+
+// parse parses args; ok is false when the command must stop with code.
+func (c *cli) parse(fs *pflag.FlagSet, args []string, maxArgs int) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > maxArgs {
+		c.errorf("%s: too many arguments: %s", fs.Name(), strings.Join(fs.Args()[maxArgs:], " "))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func dirArg(fs *pflag.FlagSet) string {
+	if fs.NArg() > 0 {
+		return fs.Arg(0)
+	}
+	return "."
+}
+
+// compileFleet compiles dir and prints its diagnostics once, positions relative
+// to the working directory.
+func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, bool) {
+	profiles, diags := compile.Dir(dir, opt)
+	if len(diags) > 0 {
+		cwd, _ := os.Getwd()
+		diags.Relative(cwd).Print(c.stderr)
+		if n := countErrors(diags); n > 0 {
+			c.errorf("%d error%s; nothing was written", n, plural(n))
+		}
+		return nil, false
+	}
+	return profiles, true
+}
+
+func countErrors(l diag.List) int {
+	n := 0
+	for _, d := range l {
+		if d.Severity == diag.Error {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (c *cli) build(args []string) int {
+	fs := c.flags("build")
+	out := fs.StringP("out", "o", "dist", "output folder (replaced as a whole)")
+	profiles := fs.StringSliceP("profile", "p", nil, "only these profiles (repeatable, or comma-separated); the bundle then holds only them")
+	targets := fs.StringSliceP("target", "t", nil, "only these emitters (repeatable; see 'mdeproxyc targets')")
+	check := fs.Bool("check", false, "write nothing; exit 1 and print a unified diff when --out differs from what a build would write")
+	if code, ok := c.parse(fs, args, 1); !ok {
+		return code
+	}
+	list, ok := c.selectEmitters(*targets)
+	if !ok {
+		return exitUsage
+	}
+	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: *profiles})
+	if !ok {
+		return exitFail
+	}
+	b, err := bundle.Assemble(ps, list)
+	if err != nil {
+		c.errorf("%v; nothing was written", err)
+		return exitFail
+	}
+	if *check {
+		d, err := b.Check(*out)
+		if err != nil {
+			c.errorf("check: %v", err)
+			return exitFail
+		}
+		if len(d) > 0 {
+			c.stdout.Write(d)
+			c.errorf("%s differs from the intent: run 'mdeproxyc build' and commit the result", *out)
+			return exitFail
+		}
+		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles, %d files)\n", *out, len(ps), len(b.Files))
+		return exitOK
+	}
+	if err := b.Write(*out); err != nil {
+		c.errorf("%v; the previous bundle is untouched", err)
+		return exitFail
+	}
+	fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(b.Files))
+	return exitOK
+}
+
+func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
+	list := all.Emitters()
+	if len(names) == 0 {
+		return list, true
+	}
+	var known []string
+	for _, e := range list {
+		known = append(known, e.Name())
+	}
+	ok := true
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			c.errorf("unknown target %q; targets are: %s", n, strings.Join(known, ", "))
+			ok = false
+		}
+	}
+	return slices.DeleteFunc(list, func(e emitters.Emitter) bool { return !slices.Contains(names, e.Name()) }), ok
+}
+
+func (c *cli) vet(args []string) int {
+	fs := c.flags("vet")
+	if code, ok := c.parse(fs, args, 1); !ok {
+		return code
+	}
+	ps, ok := c.compileFleet(dirArg(fs), compile.Options{})
+	if !ok {
+		return exitFail
+	}
+	fmt.Fprintf(c.stderr, "%d profiles, no errors\n", len(ps))
+	return exitOK
+}
+
+func (c *cli) targets(args []string) int {
+	fs := c.flags("targets")
+	if code, ok := c.parse(fs, args, 0); !ok {
+		return code
+	}
+	for _, e := range all.Emitters() {
+		fmt.Fprintf(c.stdout, "%-12s %s\n", e.Name(), e.Summary())
+	}
+	fmt.Fprintf(c.stdout, "%-12s %s\n", "manifest", "manifest.json at the bundle root: every file with its profile, target, size and sha256 (always written)")
+	return exitOK
+}
+
+func (c *cli) schema(args []string) int {
+	fs := c.flags("schema")
+	if code, ok := c.parse(fs, args, 0); !ok {
+		return code
+	}
+	c.stdout.Write(schema.CUE)
+	return exitOK
+}
+
+//go:embed starter/fleet.cue
+var starterFleet []byte
+
+func (c *cli) init(args []string) int {
+	fs := c.flags("init")
+	if code, ok := c.parse(fs, args, 1); !ok {
+		return code
+	}
+	dir := dirArg(fs)
+	if existing, _ := filepath.Glob(filepath.Join(dir, "*.cue")); len(existing) > 0 {
+		c.errorf("%s already holds .cue files (%s); init writes only into a folder without them", dir, filepath.Base(existing[0]))
+		return exitFail
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	path := filepath.Join(dir, "fleet.cue")
+	if err := os.WriteFile(path, starterFleet, 0o644); err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	fmt.Fprintf(c.stderr, "wrote %s; build it with: mdeproxyc build %s -o dist\n", path, dir)
+	return exitOK
+}
+
+func (c *cli) version(args []string) int {
+	fs := c.flags("version")
+	if code, ok := c.parse(fs, args, 0); !ok {
+		return code
+	}
+	fmt.Fprintf(c.stdout, "mdeproxyc %s\n", version.Version)
+	return exitOK
+}

@@ -1,0 +1,17 @@
+// Package all is the ordered list of emitters. The order is the order of files
+// in each profile's README and of `mdeproxyc targets`; it is explicit here, with
+// no init() registration, so reading this file tells what a bundle holds.
+package all
+
+import (
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/readme"
+)
+
+// Emitters returns every emitter in bundle order. The README summarizer is last:
+// it describes what the others produced.
+func Emitters() []emitters.Emitter {
+	return []emitters.Emitter{
+		readme.Emitter{},
+	}
+}

@@ -65,7 +65,7 @@ func buildInstance(ctx *cue.Context, files []*ast.File) cue.Value {
 // evaluate runs CUE over the fleet and validates every setting against the field
 // table. keep, when non-nil, restricts which profiles are evaluated.
 func evaluate(src *source, keep func(string) bool) (*evaluated, diag.List) {
-	if src.whole {
+	if src.whole || forceWhole {
 		return evaluateWhole(src, keep)
 	}
 	return evaluateSplit(src, keep)
@@ -129,6 +129,10 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 	}
 	return ev, w.diags
 }
+
+// forceWhole makes every evaluation take the whole-package path; tests use it to
+// prove that the split path yields the same profiles.
+var forceWhole = false
 
 // splitChunk is how many profiles one worker takes at a time; small enough to
 // balance two cores, large enough that the hand-off costs nothing.

@@ -138,17 +138,28 @@ func enumGrammar(values ...string) *grammar {
 
 var textGrammar = grammar{
 	check: func(s string) string {
+		if !utf8.ValidString(s) {
+			return "not valid UTF-8"
+		}
 		if n := utf8.RuneCountInString(s); n > maxTextRunes {
 			return fmt.Sprintf("%d characters is too long", n)
 		}
 		for _, r := range s {
-			if r < 0x20 || r == 0x7f {
+			if isHiddenControl(r) {
 				return fmt.Sprintf("contains the control character %U", r)
 			}
 		}
 		return ""
 	},
-	allowed: "text on one line, at most 1024 characters, no control characters",
+	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters",
+}
+
+// isHiddenControl reports characters that end a line or reorder text somewhere
+// (C0 and C1 controls, DEL, U+2028/U+2029, bidi overrides): free text carries
+// none of them, so no artifact shows something other than what it does.
+func isHiddenControl(r rune) bool {
+	return r < 0x20 || r >= 0x7f && r <= 0x9f || r == 0x2028 || r == 0x2029 ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 const maxTextRunes = 1024
@@ -263,7 +274,7 @@ func firstDisallowed(s string, ok func(rune) bool) string {
 			switch {
 			case r == ' ':
 				return "a space"
-			case r < 0x20 || r == 0x7f:
+			case isHiddenControl(r):
 				return fmt.Sprintf("the control character %U", r)
 			default:
 				return strconv.QuoteRune(r)

@@ -60,7 +60,9 @@ func TestExampleFleetResolves(t *testing.T) {
 		{"dc-offline", func(p *model.Profile) any { return p.Antivirus.DisableRevocationChecks }, true},
 		{"dc-offline", func(p *model.Profile) any { return p.LintIgnore[0].Rule }, "MDE005"},
 		{"wpad-campus", func(p *model.Profile) any { return p.Mode }, model.ModeAuto},
-		{"wpad-campus", func(p *model.Profile) any { return p.EDR.Proxy + p.Antivirus.ProxyServer + p.Linux.Proxy + p.MacOS.Proxy }, ""},
+		{"wpad-campus", func(p *model.Profile) any {
+			return p.EDR.Proxy + p.Antivirus.ProxyServer + p.Linux.Proxy + p.MacOS.Proxy
+		}, ""},
 		{"linux-build", func(p *model.Profile) any { return p.Platforms }, []model.Platform{model.Linux}},
 		{"linux-build", func(p *model.Profile) any { return p.Linux.Proxy }, "http://10.9.0.2:3128"},
 		{"mac-studio", func(p *model.Profile) any { return p.MacOS }, model.MacOSAgent{Proxy: "https://secure-proxy.contoso.com:8443", Identifier: "com.contoso.mde.proxy.studio"}},

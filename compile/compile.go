@@ -66,16 +66,14 @@ func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
 
 func missingProfiles(ev *evaluated, want []string) diag.List {
 	have := map[string]bool{}
-	var names []string
-	for _, p := range ev.profiles {
-		have[p.name] = true
-		names = append(names, p.name)
+	for _, name := range ev.names {
+		have[name] = true
 	}
 	var out diag.List
 	for _, w := range want {
 		if !have[w] {
 			msg := fmt.Sprintf("no profile named %q", w)
-			if s := suggest(w, names); s != "" {
+			if s := suggest(w, ev.names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			out = append(out, diag.Diagnostic{Severity: diag.Error, Path: "--profile", Msg: msg})

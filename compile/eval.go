@@ -48,6 +48,8 @@ type rawProfile struct {
 type evaluated struct {
 	defaults settings
 	profiles []*rawProfile
+	// names is every profile's name, also those a filter left out.
+	names []string
 }
 
 func buildInstance(ctx *cue.Context, files []*ast.File) cue.Value {
@@ -87,7 +89,7 @@ func checkTop(v cue.Value, w *walker) bool {
 	for it.Next() {
 		name := it.Selector().Unquoted()
 		if name != "defaults" && name != "profiles" {
-			w.add(valuePos(it.Value()), name, unknownFieldMsg(name, []string{"defaults", "profiles"})+
+			w.add(labelPos(it.Value()), name, unknownFieldMsg(name, []string{"defaults", "profiles"})+
 				"; helpers may be hidden (_name) or definitions (#Name)")
 		}
 	}
@@ -115,16 +117,11 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 		}
 		for it.Next() {
 			name := it.Selector().Unquoted()
+			ev.names = append(ev.names, name)
 			if keep != nil && !keep(name) {
 				continue
 			}
-			pos := valuePos(it.Value())
-			if src := it.Value().Source(); src != nil {
-				if f, ok := src.(*ast.Field); ok {
-					pos = posOf(f.Label.Pos())
-				}
-			}
-			ev.profiles = append(ev.profiles, w.profile(name, pos, it.Value()))
+			ev.profiles = append(ev.profiles, w.profile(name, labelPos(it.Value()), it.Value()))
 		}
 	}
 	return ev, w.diags
@@ -154,6 +151,9 @@ func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) 
 	}
 	ev := &evaluated{defaults: w.settingsOf(base.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults")}
 	ev.profiles = make([]*rawProfile, len(todo))
+	for _, p := range src.profiles {
+		ev.names = append(ev.names, p.name)
+	}
 
 	workers := min(runtime.GOMAXPROCS(0), (len(todo)+splitChunk-1)/splitChunk)
 	walkers := make([]*walker, max(workers, 1))
@@ -285,7 +285,7 @@ func (w *walker) group(v cue.Value, group, userPath string, out settings) {
 		up := userPath + "." + quoteLabel(name)
 		f := fields[settingPath]
 		if f == nil {
-			w.add(valuePos(fv), up, unknownFieldMsg(name, childNames(group)))
+			w.add(labelPos(fv), up, unknownFieldMsg(name, childNames(group)))
 			continue
 		}
 		if f.kind == kindGroup {
@@ -434,7 +434,7 @@ func (w *walker) ignore(v cue.Value, path string) (model.LintIgnore, bool) {
 			s, good := w.str(&reasonGrammar, it.Value(), fp)
 			ig.Reason, hasReason, ok = s, good, ok && good
 		default:
-			w.add(valuePos(it.Value()), fp, unknownFieldMsg(name, []string{"reason", "rule"}))
+			w.add(labelPos(it.Value()), fp, unknownFieldMsg(name, []string{"reason", "rule"}))
 			ok = false
 		}
 	}
@@ -554,6 +554,14 @@ func valuePos(v cue.Value) model.Pos {
 		if p := src.Pos(); p.IsValid() {
 			return posOf(p)
 		}
+	}
+	return posOf(v.Pos())
+}
+
+// labelPos is where a field's name is written, for errors about the name itself.
+func labelPos(v cue.Value) model.Pos {
+	if f, ok := v.Source().(*ast.Field); ok {
+		return posOf(f.Label.Pos())
 	}
 	return posOf(v.Pos())
 }

@@ -48,8 +48,10 @@ type Diagnostic struct {
 // String formats the diagnostic on one line, compiler style.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	b.WriteString(d.Pos.String())
-	b.WriteString(": ")
+	if d.Pos.IsValid() {
+		b.WriteString(d.Pos.String())
+		b.WriteString(": ")
+	}
 	b.WriteString(d.Severity.String())
 	b.WriteString(": ")
 	if d.Rule != "" {

@@ -61,6 +61,8 @@ func (c *cli) parse(fs *pflag.FlagSet, args []string, maxArgs int) (code int, ok
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, false
 		}
+		c.errorf("%s: %v", fs.Name(), err)
+		fmt.Fprintf(c.stderr, "Run 'mdeproxyc %s --help' for usage.\n", fs.Name())
 		return exitUsage, false
 	}
 	if fs.NArg() > maxArgs {

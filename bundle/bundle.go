@@ -1,5 +1,7 @@
-// Package bundle assembles every profile's files and the manifest into one
-// bundle, writes it atomically, and compares it with a bundle on disk.
+// Package bundle runs the emitters over every profile, streams the files to a
+// sink (a folder being written, a folder being checked, or memory), and adds the
+// manifest. File contents are never all held at once: a 100,000-profile fleet
+// keeps only the manifest's entries in memory.
 package bundle
 
 import (
@@ -31,56 +33,72 @@ type File struct {
 	Executable bool
 }
 
-// Bundle is every file of a build, sorted by path, manifest included.
-type Bundle struct {
-	Files []File
+// Sink receives every file of a build. Put is called from several goroutines at
+// once, never twice for one path.
+type Sink interface {
+	Put(f File) error
 }
 
-// Assemble runs the emitters over every profile and adds the manifest. Profiles
-// are independent, so they are emitted in parallel; the result does not depend on
-// scheduling.
-func Assemble(profiles []*model.Profile, list []emitters.Emitter) (*Bundle, error) {
-	perProfile := make([][]File, len(profiles))
-	errs := make([]error, len(profiles))
-	var wg sync.WaitGroup
+// Build runs the emitters over every profile in parallel, hands each file to
+// sink, then hands it the manifest. It returns the manifest. The bytes produced
+// do not depend on scheduling: each file is a pure function of its profile, and
+// the manifest is sorted.
+func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Manifest, error) {
+	perProfile := make([][]ManifestEntry, len(profiles))
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				perProfile[i], errs[i] = emitProfile(profiles[i], list)
+				entries, err := buildProfile(profiles[i], list, sink)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					continue
+				}
+				perProfile[i] = entries
 			}
 		}()
 	}
 	for i := range profiles {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	var all []File
-	for i, fs := range perProfile {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		all = append(all, fs...)
+	if first != nil {
+		return nil, first
 	}
-	slices.SortFunc(all, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	for i := 1; i < len(all); i++ {
-		if all[i].Path == all[i-1].Path {
-			return nil, fmt.Errorf("internal error: two emitters wrote %s", all[i].Path)
-		}
+	m := &Manifest{Tool: ToolName, Version: version.Version}
+	for _, es := range perProfile {
+		m.Files = append(m.Files, es...)
 	}
-	m, err := manifest(all)
+	slices.SortFunc(m.Files, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+	data, err := m.Encode()
 	if err != nil {
 		return nil, err
 	}
-	all = append(all, File{Path: ManifestPath, Target: "manifest", Data: m})
-	slices.SortFunc(all, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	return &Bundle{Files: all}, nil
+	if err := sink.Put(File{Path: ManifestPath, Target: "manifest", Data: data}); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
-func emitProfile(p *model.Profile, list []emitters.Emitter) ([]File, error) {
+func buildProfile(p *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
 	var (
 		files   []emitters.File
 		targets []string
@@ -112,11 +130,21 @@ func emitProfile(p *model.Profile, list []emitters.Emitter) ([]File, error) {
 		files = append(files, f)
 		targets = append(targets, s.Name())
 	}
-	out := make([]File, len(files))
+	entries := make([]ManifestEntry, len(files))
+	seen := make(map[string]bool, len(files))
 	for i, f := range files {
-		out[i] = File{Path: path.Join(p.Name, f.Path), Profile: p.Name, Target: targets[i], Data: f.Data, Executable: f.Executable}
+		if seen[f.Path] {
+			return nil, fmt.Errorf("internal error: profile %s: two emitters wrote %s", p.Name, f.Path)
+		}
+		seen[f.Path] = true
+		bf := File{Path: path.Join(p.Name, f.Path), Profile: p.Name, Target: targets[i], Data: f.Data, Executable: f.Executable}
+		if err := sink.Put(bf); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(f.Data)
+		entries[i] = ManifestEntry{Path: bf.Path, Profile: p.Name, Target: bf.Target, Size: len(f.Data), SHA256: hex.EncodeToString(sum[:])}
 	}
-	return out, nil
+	return entries, nil
 }
 
 // Manifest is the JSON shape of manifest.json.
@@ -139,15 +167,34 @@ type ManifestEntry struct {
 // folder whose manifest does not carry it.
 const ToolName = "mdeproxyc"
 
-func manifest(files []File) ([]byte, error) {
-	m := Manifest{Tool: ToolName, Version: version.Version, Files: make([]ManifestEntry, len(files))}
-	for i, f := range files {
-		sum := sha256.Sum256(f.Data)
-		m.Files[i] = ManifestEntry{Path: f.Path, Profile: f.Profile, Target: f.Target, Size: len(f.Data), SHA256: hex.EncodeToString(sum[:])}
-	}
+// Encode renders the manifest: two-space indent, trailing newline.
+func (m *Manifest) Encode() ([]byte, error) {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	return append(data, '\n'), nil
+}
+
+// Memory is a Sink that keeps every file, for tests and small tools.
+type Memory struct {
+	mu    sync.Mutex
+	files []File
+}
+
+// Put implements Sink.
+func (m *Memory) Put(f File) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.files = append(m.files, f)
+	return nil
+}
+
+// Files returns what was put, sorted by path.
+func (m *Memory) Files() []File {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.files)
+	slices.SortFunc(out, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return out
 }

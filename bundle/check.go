@@ -8,35 +8,24 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// Check compares the bundle with the folder out and returns a unified diff of
-// every difference (files changed, missing, or that a build would remove); an
-// empty result means out is exactly what a build would write.
-func (b *Bundle) Check(out string) ([]byte, error) {
-	var report bytes.Buffer
-	want := map[string]bool{}
-	for _, f := range b.Files {
-		want[f.Path] = true
-		disk := filepath.Join(out, filepath.FromSlash(f.Path))
-		have, err := os.ReadFile(disk)
-		if errors.Is(err, fs.ErrNotExist) {
-			report.Write(textDiff("/dev/null", nil, "b/"+f.Path, f.Data))
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(have, f.Data) {
-			report.Write(textDiff("a/"+f.Path, have, "b/"+f.Path, f.Data))
-		}
-		if st, err := os.Stat(disk); err == nil && execBitMatters && (st.Mode()&0o100 != 0) != f.Executable {
-			fmt.Fprintf(&report, "mode %s: executable %v, want %v\n", f.Path, st.Mode()&0o100 != 0, f.Executable)
-		}
+// Check compares what a build would write with the folder out and returns a
+// unified diff of every difference (files changed, missing, or that a build
+// would remove), sorted by path; an empty result means out is up to date.
+// Nothing is written.
+func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]byte, error) {
+	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}}
+	if _, err := Build(profiles, list, c); err != nil {
+		return nil, err
 	}
 	var extra []string
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
@@ -53,7 +42,7 @@ func (b *Bundle) Check(out string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		if rel = filepath.ToSlash(rel); !want[rel] {
+		if rel = filepath.ToSlash(rel); !c.want[rel] {
 			extra = append(extra, rel)
 		}
 		return nil
@@ -61,15 +50,57 @@ func (b *Bundle) Check(out string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(extra)
 	for _, rel := range extra {
 		have, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rel)))
 		if err != nil {
 			return nil, err
 		}
-		report.Write(textDiff("a/"+rel, have, "/dev/null", nil))
+		c.diffs[rel] = textDiff("a/"+rel, have, "/dev/null", nil)
+	}
+	paths := make([]string, 0, len(c.diffs))
+	for p := range c.diffs {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var report bytes.Buffer
+	for _, p := range paths {
+		report.Write(c.diffs[p])
 	}
 	return report.Bytes(), nil
+}
+
+// checker is a Sink that compares each file with the one on disk.
+type checker struct {
+	root  string
+	mu    sync.Mutex
+	diffs map[string][]byte
+	want  map[string]bool
+}
+
+// Put implements Sink.
+func (c *checker) Put(f File) error {
+	disk := filepath.Join(c.root, filepath.FromSlash(f.Path))
+	var d []byte
+	have, err := os.ReadFile(disk)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d = textDiff("/dev/null", nil, "b/"+f.Path, f.Data)
+	case err != nil:
+		return err
+	case !bytes.Equal(have, f.Data):
+		d = textDiff("a/"+f.Path, have, "b/"+f.Path, f.Data)
+	default:
+		if st, err := os.Stat(disk); err == nil && execBitMatters && (st.Mode()&0o100 != 0) != f.Executable {
+			d = fmt.Appendf(nil, "mode %s: executable %v, want %v\n", f.Path, st.Mode()&0o100 != 0, f.Executable)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.want[f.Path] = true
+	if d != nil {
+		c.diffs[f.Path] = d
+	}
+	return nil
 }
 
 // textDiff diffs two versions of a file as text: UTF-16 files (.reg) are decoded

@@ -7,27 +7,29 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// Write replaces the folder out with the bundle, atomically: the bundle is
-// written into a temporary sibling folder which then takes out's place, so a
-// failed or interrupted build leaves the previous bundle as it was, and files the
-// previous build made that this one does not are gone. Write refuses to replace
-// a non-empty folder that is not an mdeproxyc bundle.
-func (b *Bundle) Write(out string) error {
+// Write builds the bundle into the folder out, atomically: files go into a
+// temporary sibling folder which then takes out's place, so a failed or
+// interrupted build leaves the previous bundle as it was, and files the previous
+// build made that this one does not are gone. Write refuses to replace a
+// non-empty folder that is not an mdeproxyc bundle.
+func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Manifest, error) {
 	out = filepath.Clean(out)
 	if err := checkReplaceable(out); err != nil {
-		return err
+		return nil, err
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp(parent, ".mdeproxyc-build-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	committed := false
 	defer func() {
@@ -36,24 +38,25 @@ func (b *Bundle) Write(out string) error {
 		}
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	if err := b.writeFiles(tmp); err != nil {
-		return err
+	m, err := Build(profiles, list, &folder{root: tmp})
+	if err != nil {
+		return nil, err
 	}
 	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(tmp, out); err != nil {
-			return err
+			return nil, err
 		}
 		committed = true
-		return nil
+		return m, nil
 	}
 	if err := swap(tmp, out); err != nil {
-		return err
+		return nil, err
 	}
 	committed = true
 	// tmp now holds the previous bundle.
-	return os.RemoveAll(tmp)
+	return m, os.RemoveAll(tmp)
 }
 
 // swapFallback exchanges two folders with two renames, for systems without an
@@ -71,48 +74,29 @@ func swapFallback(tmp, out string) error {
 	return os.Rename(old, tmp)
 }
 
-func (b *Bundle) writeFiles(root string) error {
-	dirs := map[string]bool{}
-	for _, f := range b.Files {
-		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))] = true
-	}
-	for d := range dirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+// folder is a Sink that writes files below root.
+type folder struct {
+	root string
+	// dirs remembers the folders already made; profiles' folders are made by
+	// the worker that writes the profile, so creation never races.
+	dirs sync.Map
+}
+
+// Put implements Sink.
+func (f *folder) Put(file File) error {
+	p := filepath.Join(f.root, filepath.FromSlash(file.Path))
+	dir := filepath.Dir(p)
+	if _, made := f.dirs.Load(dir); !made {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
+		f.dirs.Store(dir, true)
 	}
-	// Many small files: a few writers in parallel keep the disk busy.
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	next := make(chan *File)
-	for range max(4, 2*runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range next {
-				mode := fs.FileMode(0o644)
-				if f.Executable {
-					mode = 0o755
-				}
-				if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, mode); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
+	mode := fs.FileMode(0o644)
+	if file.Executable {
+		mode = 0o755
 	}
-	for i := range b.Files {
-		next <- &b.Files[i]
-	}
-	close(next)
-	wg.Wait()
-	return first
+	return os.WriteFile(p, file.Data, mode)
 }
 
 // checkReplaceable refuses to replace anything but a missing folder, an empty

@@ -128,13 +128,8 @@ func (c *cli) build(args []string) int {
 	if !ok {
 		return exitFail
 	}
-	b, err := bundle.Assemble(ps, list)
-	if err != nil {
-		c.errorf("%v; nothing was written", err)
-		return exitFail
-	}
 	if *check {
-		d, err := b.Check(*out)
+		d, err := bundle.Check(*out, ps, list)
 		if err != nil {
 			c.errorf("check: %v", err)
 			return exitFail
@@ -144,14 +139,15 @@ func (c *cli) build(args []string) int {
 			c.errorf("%s differs from the intent: run 'mdeproxyc build' and commit the result", *out)
 			return exitFail
 		}
-		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles, %d files)\n", *out, len(ps), len(b.Files))
+		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles)\n", *out, len(ps))
 		return exitOK
 	}
-	if err := b.Write(*out); err != nil {
+	m, err := bundle.Write(*out, ps, list)
+	if err != nil {
 		c.errorf("%v; the previous bundle is untouched", err)
 		return exitFail
 	}
-	fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(b.Files))
+	fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(m.Files)+1)
 	return exitOK
 }
 

@@ -12,40 +12,43 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/bundle"
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files and scripts")
 
 const goldenDir = "../../testdata/golden/contoso"
 
-func buildExample(t *testing.T) *bundle.Bundle {
+func compileExample(t *testing.T) []*model.Profile {
 	t.Helper()
 	ps, diags := compile.Dir("../../examples/contoso", compile.Options{})
 	if len(diags) > 0 {
 		t.Fatal(diags.Error())
 	}
-	b, err := bundle.Assemble(ps, all.Emitters())
-	if err != nil {
+	return ps
+}
+
+func buildExample(t *testing.T) []bundle.File {
+	t.Helper()
+	var mem bundle.Memory
+	if _, err := bundle.Build(compileExample(t), all.Emitters(), &mem); err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return mem.Files()
 }
 
 // TestGoldenBundle compares every byte of the example fleet's bundle with the
 // golden copy in testdata (CRLF and UTF-16 included); -update rewrites it.
 func TestGoldenBundle(t *testing.T) {
-	b := buildExample(t)
 	if *updateGolden {
-		if err := os.RemoveAll(goldenDir); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Write(goldenDir); err != nil {
+		if _, err := bundle.Write(goldenDir, compileExample(t), all.Emitters()); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
+	files := buildExample(t)
 	want := map[string]bool{}
-	for _, f := range b.Files {
+	for _, f := range files {
 		want[f.Path] = true
 		got, err := os.ReadFile(filepath.Join(goldenDir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -53,7 +56,7 @@ func TestGoldenBundle(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, f.Data) {
-			d, _ := b.Check(goldenDir)
+			d, _ := bundle.Check(goldenDir, compileExample(t), all.Emitters())
 			t.Errorf("%s differs from the golden file; diff:\n%s", f.Path, d)
 		}
 	}
@@ -75,12 +78,12 @@ func TestDeterministic(t *testing.T) {
 	prev := runtime.GOMAXPROCS(1)
 	b := buildExample(t)
 	runtime.GOMAXPROCS(prev)
-	if len(a.Files) != len(b.Files) {
-		t.Fatalf("%d files vs %d", len(a.Files), len(b.Files))
+	if len(a) != len(b) {
+		t.Fatalf("%d files vs %d", len(a), len(b))
 	}
-	for i := range a.Files {
-		if a.Files[i].Path != b.Files[i].Path || !bytes.Equal(a.Files[i].Data, b.Files[i].Data) {
-			t.Errorf("run 2 differs at %s", a.Files[i].Path)
+	for i := range a {
+		if a[i].Path != b[i].Path || !bytes.Equal(a[i].Data, b[i].Data) {
+			t.Errorf("run 2 differs at %s", a[i].Path)
 		}
 	}
 }

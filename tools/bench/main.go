@@ -1,0 +1,121 @@
+// Command bench measures `mdeproxyc build` against `cue export` of the same
+// fleet unified with the project's own schema — what a user doing this job in
+// plain CUE would run — in the same run, and reports wall time and peak RSS as
+// ratios. `task bench` runs it; docs/PERFORMANCE.md records its output.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/fleetgen"
+	"github.com/mdeproxyc/mdeproxyc/schema"
+)
+
+func main() {
+	sizes := flag.String("sizes", "1000,10000,100000", "fleet sizes, comma-separated")
+	mdeproxyc := flag.String("mdeproxyc", "", "path to the mdeproxyc binary (required)")
+	cue := flag.String("cue", "cue", "path to the cue v0.17.1 binary")
+	work := flag.String("work", "", "scratch folder (default: a temporary folder)")
+	flag.Parse()
+	if *mdeproxyc == "" {
+		log.Fatal("-mdeproxyc is required")
+	}
+	dir := *work
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "mdeproxyc-bench-"); err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	cueVersion, _ := exec.Command(*cue, "version").Output()
+	fmt.Printf("cue: %s\n", firstLine(cueVersion))
+	fmt.Println("| profiles | mdeproxyc build | peak RSS | files | cue export | peak RSS | time ratio | RSS ratio |")
+	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			log.Fatal(err)
+		}
+		measure(dir, n, *mdeproxyc, *cue)
+	}
+}
+
+func measure(dir string, n int, mdeproxyc, cue string) {
+	fleetDir := filepath.Join(dir, fmt.Sprintf("fleet-%d", n))
+	cueDir := filepath.Join(dir, fmt.Sprintf("cue-%d", n))
+	for _, d := range []string{fleetDir, cueDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var fleet bytes.Buffer
+	if err := fleetgen.Write(&fleet, n); err != nil {
+		log.Fatal(err)
+	}
+	write(filepath.Join(fleetDir, "fleet.cue"), fleet.Bytes())
+	// The plain-CUE baseline: the same fleet, the project's schema in the same
+	// package, and #Fleet embedded at the top level so that it applies.
+	write(filepath.Join(cueDir, "fleet.cue"), fleet.Bytes())
+	write(filepath.Join(cueDir, "schema.cue"), regexp.MustCompile(`(?m)^package schema$`).ReplaceAll(schema.CUE, []byte("package fleet")))
+	write(filepath.Join(cueDir, "bind.cue"), []byte("package fleet\n\n#Fleet\n"))
+
+	out := filepath.Join(dir, fmt.Sprintf("dist-%d", n))
+	os.RemoveAll(out)
+	ourTime, ourRSS := run("", mdeproxyc, "build", fleetDir, "-o", out)
+	files := countFiles(out)
+	cueTime, cueRSS := run(cueDir, cue, "export", "--out", "json", "--outfile", filepath.Join(dir, fmt.Sprintf("export-%d.json", n)), "--force", ".")
+	fmt.Printf("| %d | %.2f s | %d MiB | %d | %.2f s | %d MiB | %.3f× | %.3f× |\n",
+		n, ourTime.Seconds(), ourRSS>>20, files, cueTime.Seconds(), cueRSS>>20,
+		ourTime.Seconds()/cueTime.Seconds(), float64(ourRSS)/float64(cueRSS))
+	os.RemoveAll(out)
+}
+
+// run executes a command in dir and returns its wall time and peak resident set size.
+func run(dir, name string, args ...string) (time.Duration, int64) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return wall, ru.Maxrss * 1024 // Linux reports kilobytes
+}
+
+func write(path string, data []byte) {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func countFiles(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	return s
+}

@@ -28,7 +28,7 @@ profiles: {
 `)
 	r := rand.New(rand.NewPCG(1, uint64(n)))
 	for i := range n {
-		writeProfile(&b, r, i)
+		writeProfile(&b, r.IntN(kinds), i)
 		if b.Len() > 1<<20 {
 			if _, err := io.WriteString(w, b.String()); err != nil {
 				return err
@@ -41,10 +41,13 @@ profiles: {
 	return err
 }
 
-func writeProfile(b *strings.Builder, r *rand.Rand, i int) {
+// kinds is how many kinds of profile writeProfile knows.
+const kinds = 12
+
+func writeProfile(b *strings.Builder, kind, i int) {
 	name := fmt.Sprintf("site-%06d", i)
 	ip := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, 1+i&127)
-	switch r.IntN(12) {
+	switch kind {
 	case 0, 1, 2:
 		fmt.Fprintf(b, "\t%q: description: \"Branch %d\"\n", name, i)
 	case 3, 4:
@@ -58,7 +61,7 @@ func writeProfile(b *strings.Builder, r *rand.Rand, i int) {
 	case 8:
 		fmt.Fprintf(b, "\t%q: {\n\t\tplatforms: [\"macos\"]\n\t\tmacos: {\n\t\t\tproxy:      \"https://mac-proxy.contoso.com:8443\"\n\t\t\tidentifier: \"com.contoso.mde.%s\"\n\t\t}\n\t}\n", name, name)
 	case 9:
-		fmt.Fprintf(b, "\t%q: {\n\t\tproxy: \"[2001:db8::%x]:8080\"\n\t\tpac:   \"https://pac.contoso.com/%s.pac\"\n\t\tplatforms: [\"windows\", \"linux\"]\n\t}\n", name, i+1, name)
+		fmt.Fprintf(b, "\t%q: {\n\t\tproxy: \"[2001:db8::%x:%x]:8080\"\n\t\tpac:   \"https://pac.contoso.com/%s.pac\"\n\t\tplatforms: [\"windows\", \"linux\"]\n\t}\n", name, i>>16+1, i&0xffff, name)
 	case 10:
 		fmt.Fprintf(b, "\t%q: windows: winhttp: {\n\t\tenabled: true\n\t\tbypass: [\"<local>\", \"*.site%d.contoso.com\"]\n\t}\n", name, i)
 	default:

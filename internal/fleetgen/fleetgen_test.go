@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/compile"
@@ -37,6 +38,26 @@ func TestGeneratedFleetCompiles(t *testing.T) {
 	Write(&again, 500)
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("generator is not deterministic")
+	}
+}
+
+// TestEveryKindAtLargeIndices: every kind of profile stays valid at the indices
+// where generated numbers grow (a 100k fleet once produced an invalid IPv6).
+func TestEveryKindAtLargeIndices(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("package fleet\ndefaults: proxy: \"p.contoso.com:8080\"\nprofiles: {\n")
+	for kind := range kinds {
+		for _, i := range []int{kind, 65535 - kind, 65536 + kind, 1<<20 + kind, 999999 - kind} {
+			writeProfile(&b, kind, i)
+		}
+	}
+	b.WriteString("}\n")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "fleet.cue"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ps, diags := compile.Dir(dir, compile.Options{}); len(diags) > 0 || len(ps) != kinds*5 {
+		t.Fatalf("%d profiles; %s", len(ps), diags.Error())
 	}
 }
 

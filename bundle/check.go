@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -106,6 +108,11 @@ func (c *checker) Put(f File) error {
 // textDiff diffs two versions of a file as text: UTF-16 files (.reg) are decoded
 // so the diff shows which value changed; binary files (.pol) are only named.
 func textDiff(oldName string, old []byte, newName string, new []byte) []byte {
+	if strings.HasSuffix(oldName, ".pol") || strings.HasSuffix(newName, ".pol") {
+		if d, ok := polDiff(oldName, old, newName, new); ok {
+			return d
+		}
+	}
 	o, okO := asText(old)
 	n, okN := asText(new)
 	if !okO || !okN {
@@ -116,6 +123,23 @@ func textDiff(oldName string, old []byte, newName string, new []byte) []byte {
 		d = append([]byte("(UTF-16LE shown as UTF-8)\n"), d...)
 	}
 	return d
+}
+
+// polDiff diffs Registry.pol files record by record.
+func polDiff(oldName string, old []byte, newName string, new []byte) ([]byte, bool) {
+	decode := func(b []byte) (string, bool) {
+		if b == nil {
+			return "", true
+		}
+		t, err := pol.Text(b)
+		return t, err == nil
+	}
+	o, okO := decode(old)
+	n, okN := decode(new)
+	if !okO || !okN {
+		return nil, false
+	}
+	return append([]byte("(Registry.pol shown decoded, one record a line)\n"), diff.Diff(oldName, []byte(o), newName, []byte(n))...), true
 }
 
 var bomUTF16LE = []byte{0xFF, 0xFE}

@@ -7,17 +7,23 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
+	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files and scripts")
 
-const goldenDir = "../../testdata/golden/contoso"
+const (
+	goldenDir  = "../../testdata/golden/contoso"
+	decodedDir = "../../testdata/golden/decoded/contoso"
+)
 
 func compileExample(t *testing.T) []*model.Profile {
 	t.Helper()
@@ -52,7 +58,7 @@ func TestGoldenBundle(t *testing.T) {
 		want[f.Path] = true
 		got, err := os.ReadFile(filepath.Join(goldenDir, filepath.FromSlash(f.Path)))
 		if err != nil {
-			t.Errorf("%s: %v (run go test ./cmd/mdeproxyc -run Golden -update)", f.Path, err)
+			t.Errorf("%s: %v (run go test ./cmd/mdeproxyc -run 'Golden|Decoded' -update)", f.Path, err)
 			continue
 		}
 		if !bytes.Equal(got, f.Data) {
@@ -66,6 +72,60 @@ func TestGoldenBundle(t *testing.T) {
 			if !want[filepath.ToSlash(rel)] {
 				t.Errorf("golden file %s is no longer produced", rel)
 			}
+		}
+		return nil
+	})
+}
+
+// decoded renders binary and UTF-16 goldens as text, so that a golden diff in
+// review shows which entry changed; nil for files that are text already.
+func decoded(f bundle.File) []byte {
+	switch {
+	case strings.HasSuffix(f.Path, ".pol"):
+		text, err := pol.Text(f.Data)
+		if err != nil {
+			return []byte("undecodable: " + err.Error() + "\n")
+		}
+		return []byte(text)
+	case strings.HasSuffix(f.Path, ".reg"):
+		text, err := validators.RegText(f.Data)
+		if err != nil {
+			return []byte("undecodable: " + err.Error() + "\n")
+		}
+		return []byte(strings.ReplaceAll(text, "\r\n", "\n"))
+	}
+	return nil
+}
+
+// TestDecodedGoldens keeps testdata/golden/decoded in step with the goldens.
+func TestDecodedGoldens(t *testing.T) {
+	files := buildExample(t)
+	if *updateGolden {
+		os.RemoveAll(decodedDir)
+	}
+	want := map[string]bool{}
+	for _, f := range files {
+		text := decoded(f)
+		if text == nil {
+			continue
+		}
+		path := filepath.Join(decodedDir, filepath.FromSlash(f.Path)+".txt")
+		want[path] = true
+		if *updateGolden {
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.WriteFile(path, text, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, text) {
+			t.Errorf("%s is stale (run go test ./cmd/mdeproxyc -run 'Golden|Decoded' -update)", path)
+		}
+	}
+	filepath.WalkDir(decodedDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !want[p] {
+			t.Errorf("%s is no longer produced", p)
 		}
 		return nil
 	})

@@ -5,13 +5,17 @@ package all
 
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/emitters/readme"
+	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
 )
 
 // Emitters returns every emitter in bundle order. The README summarizer is last:
 // it describes what the others produced.
 func Emitters() []emitters.Emitter {
 	return []emitters.Emitter{
+		regfile.Emitter{},
+		pol.Emitter{},
 		readme.Emitter{},
 	}
 }

@@ -55,7 +55,8 @@ func (Emitter) Summarize(p *model.Profile, files []emitters.File, deploy []strin
 	} else {
 		b.WriteString("| file | what it is |\n| --- | --- |\n")
 		for _, f := range files {
-			fmt.Fprintf(&b, "| `%s` | %s |\n", f.Path, md(f.Summary))
+			// Summaries are the emitters' own Markdown, not user text.
+			fmt.Fprintf(&b, "| `%s` | %s |\n", f.Path, f.Summary)
 		}
 		b.WriteString("\n")
 	}

@@ -1,0 +1,104 @@
+// Package pol writes a profile's registry plan as a Group Policy Registry.pol
+// file (PReg version 1), for <GPO>\Machine\Registry.pol or the local policy.
+package pol
+
+import (
+	"encoding/binary"
+	"unicode/utf16"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+// Path is where the file lands in a profile's folder.
+const Path = "windows/Registry.pol"
+
+// Signature and Version open every PReg file (FORMATS.md §8).
+const (
+	Signature = "PReg"
+	Version   = 1
+)
+
+// DeletePrefix names a deletion record's value: "**del." + the value's name.
+const DeletePrefix = "**del."
+
+// Emitter is the Registry.pol emitter.
+type Emitter struct{}
+
+// Name implements emitters.Emitter.
+func (Emitter) Name() string { return "pol" }
+
+// Summary implements emitters.Emitter.
+func (Emitter) Summary() string {
+	return "windows/Registry.pol: the same values as Group Policy machine policy (PReg v1)"
+}
+
+// Emit implements emitters.Emitter.
+func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+	if !p.Targets(model.Windows) {
+		return nil, nil
+	}
+	return []emitters.File{{
+		Path:    Path,
+		Data:    Encode(regplan.For(p)),
+		Summary: "Group Policy machine policy file with the same values; copy to <GPO>\\Machine\\Registry.pol",
+	}}, nil
+}
+
+// Encode renders the plan as PReg records [key;value;type;size;data], where the
+// brackets and semicolons are UTF-16LE characters. A deletion
+// is the record **del.<name> of type REG_SZ with a single space as data, as the
+// Group Policy editors write it.
+func Encode(plan regplan.Plan) []byte {
+	out := []byte(Signature)
+	out = binary.LittleEndian.AppendUint32(out, Version)
+	for _, o := range plan.Ops {
+		name, typ, data := o.Name, uint32(o.Type), []byte(nil)
+		switch {
+		case o.Delete:
+			name, typ, data = DeletePrefix+o.Name, uint32(regplan.String), utf16z(" ")
+		case o.Type == regplan.DWord:
+			data = binary.LittleEndian.AppendUint32(nil, o.DWord)
+		default:
+			data = utf16z(o.Str)
+		}
+		out = append(out, '[', 0)
+		out = append(out, utf16z(o.Key)...)
+		out = append(out, ';', 0)
+		out = append(out, utf16z(name)...)
+		out = append(out, ';', 0)
+		out = binary.LittleEndian.AppendUint32(out, typ)
+		out = append(out, ';', 0)
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(data)))
+		out = append(out, ';', 0)
+		out = append(out, data...)
+		out = append(out, ']', 0)
+	}
+	return out
+}
+
+// utf16z encodes s as UTF-16LE followed by a terminating NUL.
+func utf16z(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	out := make([]byte, 0, 2*len(u)+2)
+	for _, c := range u {
+		out = binary.LittleEndian.AppendUint16(out, c)
+	}
+	return append(out, 0, 0)
+}
+
+// Deploy implements emitters.Deployer.
+func (Emitter) Deploy(p *model.Profile) string {
+	return "### Group Policy (`windows/Registry.pol`)\n\n" +
+		"- **Domain GPO:** copy the file to `\\\\<domain>\\SYSVOL\\<domain>\\Policies\\{<GPO GUID>}\\Machine\\Registry.pol`, then\n" +
+		"  1. raise the machine version in that GPO's `gpt.ini` (`Version=`: the machine counter is the low 16 bits, so add 1),\n" +
+		"     and the GPO's `versionNumber` in Active Directory to match — clients skip a GPO whose version did not change;\n" +
+		"  2. make sure the GPO's `gPCMachineExtensionNames` lists the registry client-side extension\n" +
+		"     `[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}{D02B1F72-3407-48AE-BA88-E8213C6761F1}]` — without it the policy\n" +
+		"     silently does not apply. Editing any Administrative Templates setting of the GPO once in GPMC registers it.\n" +
+		"- **Standalone devices:** `LGPO.exe /m Registry.pol` (Microsoft Security Compliance Toolkit) imports it into local\n" +
+		"  machine policy (`%SystemRoot%\\System32\\GroupPolicy\\Machine\\Registry.pol`); then `gpupdate /force`.\n" +
+		"- Records named `**del.<value>` delete the values this profile leaves unset, so devices converge to the intent.\n" +
+		"- Group Policy wins over the .reg file and over `Set-MpPreference` for these values: prefer it on domain-joined devices.\n"
+}

@@ -1,0 +1,129 @@
+// Package regfile writes a profile's registry plan as .reg files for
+// regedit / `reg import`: mde-proxy.reg applies it, mde-proxy-undo.reg removes
+// exactly the values it sets.
+package regfile
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+// The files this emitter writes, relative to a profile's folder.
+const (
+	ApplyPath = "windows/mde-proxy.reg"
+	UndoPath  = "windows/mde-proxy-undo.reg"
+)
+
+// Header is the first line regedit requires, exactly (FORMATS.md §7).
+const Header = "Windows Registry Editor Version 5.00"
+
+// Emitter is the .reg emitter.
+type Emitter struct{}
+
+// Name implements emitters.Emitter.
+func (Emitter) Name() string { return "reg" }
+
+// Summary implements emitters.Emitter.
+func (Emitter) Summary() string {
+	return "windows/mde-proxy.reg and mde-proxy-undo.reg: the registry policy values, for reg import"
+}
+
+// Emit implements emitters.Emitter.
+func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+	if !p.Targets(model.Windows) {
+		return nil, nil
+	}
+	plan := regplan.For(p)
+	return []emitters.File{
+		{Path: ApplyPath, Data: Apply(p.Name, plan), Summary: "Registry file that sets (and, where the intent says so, removes) the proxy policy values; `reg import` as administrator"},
+		{Path: UndoPath, Data: Undo(p.Name, plan), Summary: "Registry file that removes exactly the values mde-proxy.reg sets"},
+	}, nil
+}
+
+// Apply renders the whole plan: sets and deletions.
+func Apply(profile string, plan regplan.Plan) []byte {
+	return render(fmt.Sprintf("mdeproxyc: Defender for Endpoint proxy policy for profile %s. Generated file: do not edit; change the intent and rebuild.", profile), plan.Ops, false)
+}
+
+// Undo renders a deletion of every value the plan sets, and nothing else: other
+// policies live under the same keys, so no key is ever deleted.
+func Undo(profile string, plan regplan.Plan) []byte {
+	return render(fmt.Sprintf("mdeproxyc: removes the values mde-proxy.reg sets for profile %s. Generated file: do not edit.", profile), plan.Sets(), true)
+}
+
+// render writes the text with CRLF line ends and encodes it as UTF-16LE with a
+// byte-order mark, as regedit writes and reads it.
+func render(comment string, ops []regplan.Op, deleteAll bool) []byte {
+	var b strings.Builder
+	line := func(s string) {
+		b.WriteString(s)
+		b.WriteString("\r\n")
+	}
+	line(Header)
+	line("")
+	line("; " + comment)
+	line("")
+	key := ""
+	for _, o := range ops {
+		if o.Key != key {
+			if key != "" {
+				// A blank line after every key block: strict parsers reject a
+				// [key] right after a value line.
+				line("")
+			}
+			key = o.Key
+			line("[" + regplan.Hive + `\` + key + "]")
+		}
+		switch {
+		case o.Delete || deleteAll:
+			line(quote(o.Name) + "=-")
+		case o.Type == regplan.DWord:
+			line(fmt.Sprintf("%s=dword:%08x", quote(o.Name), o.DWord))
+		default:
+			line(quote(o.Name) + "=" + quote(o.Str))
+		}
+	}
+	if key != "" {
+		line("")
+	}
+	return encodeUTF16LE(b.String())
+}
+
+// quote writes a .reg string: backslash and double quote are escaped, nothing
+// else is (FORMATS.md §7).
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// encodeUTF16LE encodes s as UTF-16LE after a byte-order mark.
+func encodeUTF16LE(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	out := make([]byte, 2, 2+2*len(u))
+	out[0], out[1] = 0xFF, 0xFE
+	for _, c := range u {
+		out = append(out, byte(c), byte(c>>8))
+	}
+	return out
+}
+
+// Deploy implements emitters.Deployer.
+func (Emitter) Deploy(p *model.Profile) string {
+	return "### Registry files (`windows/mde-proxy.reg`)\n\n" +
+		"- Apply from an elevated prompt: `reg import mde-proxy.reg /reg:64`. `/reg:64` makes the values land in the\n" +
+		"  64-bit registry view even when the importer is a 32-bit process (many deployment agents are).\n" +
+		"- ConfigMgr: a package or application whose program is `%windir%\\System32\\reg.exe import mde-proxy.reg /reg:64`,\n" +
+		"  run as SYSTEM; use `Test-MdeProxy.ps1` (where the bundle has it) as the detection method.\n" +
+		"- Undo: `reg import mde-proxy-undo.reg /reg:64` removes exactly the values `mde-proxy.reg` sets; it never deletes a key,\n" +
+		"  because other policies live under the same keys.\n" +
+		"- `mde-proxy.reg` also deletes (`\"Name\"=-`) the values this profile leaves unset, so a device converges to the\n" +
+		"  intent whatever an earlier configuration wrote.\n" +
+		"- **Domain-joined devices:** these values live under `SOFTWARE\\Policies`, which Group Policy owns. If a GPO sets\n" +
+		"  the same policies, the next Group Policy refresh (about every 90 minutes, or `gpupdate`) overwrites or removes\n" +
+		"  what the .reg wrote. Deploy `Registry.pol` through that GPO instead; keep the .reg for workgroup devices,\n" +
+		"  images and tests.\n"
+}

@@ -1,0 +1,37 @@
+// Package validators runs independent consumers of the artifacts — hivex, Wine,
+// Samba — for tests, and reads back what they understood. Our own parser agreeing
+// with our own writer proves nothing; these programs were written by others.
+//
+// A test whose tool is missing skips with a message on a developer's machine and
+// fails when MDEPROXYC_REQUIRE_VALIDATORS=1 (as in CI), so CI never skips.
+package validators
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// RequireEnv is the variable that turns a missing validator into a failure.
+const RequireEnv = "MDEPROXYC_REQUIRE_VALIDATORS"
+
+// Tool returns the path of an installed program, or skips (fails, under
+// RequireEnv) the test when it is missing.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	Missing(t, name+" is not installed (.ci/run installs it)")
+	return ""
+}
+
+// Missing skips the test, or fails it when validators are required.
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("validator unavailable with %s=1: %s", RequireEnv, why)
+	}
+	t.Skipf("validator unavailable: %s", why)
+}

@@ -1,0 +1,153 @@
+// Package regplan computes, once per profile, the ordered list of registry
+// operations that every Windows artifact renders: the .reg files, Registry.pol,
+// and the PowerShell scripts. Rendering one plan means the artifacts can never
+// disagree about a key, a value name, a type or a value.
+package regplan
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// Type is a registry value type.
+type Type uint32
+
+// The registry value types the plan uses, with their Windows numbers.
+const (
+	String Type = 1 // REG_SZ
+	DWord  Type = 4 // REG_DWORD
+)
+
+// String names the type the way Windows does.
+func (t Type) String() string {
+	if t == DWord {
+		return "REG_DWORD"
+	}
+	return "REG_SZ"
+}
+
+// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (FORMATS.md §1, §2).
+const (
+	KeyDataCollection = `SOFTWARE\Policies\Microsoft\Windows\DataCollection`
+	KeyATP            = `SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection`
+	KeyDefender       = `SOFTWARE\Policies\Microsoft\Windows Defender`
+	KeySpynet         = `SOFTWARE\Policies\Microsoft\Windows Defender\Spynet`
+)
+
+// Hive is the root every key lives under.
+const Hive = "HKEY_LOCAL_MACHINE"
+
+// Op is one registry operation: set a value, or delete it.
+type Op struct {
+	Key  string // relative to HKLM
+	Name string
+	// Delete removes the value; Type and data are then unused.
+	Delete bool
+	Type   Type
+	Str    string
+	DWord  uint32
+	// Setting is the intent path whose value this operation carries
+	// ("windows.edr.proxy"), for explain and for readers of the plan.
+	Setting string
+}
+
+// Data returns the value as text: the string, or the DWORD in decimal.
+func (o Op) Data() string {
+	if o.Type == DWord {
+		return strconv.FormatUint(uint64(o.DWord), 10)
+	}
+	return o.Str
+}
+
+// Plan is a profile's registry operations in a fixed order: by key, then by a
+// fixed order of values within the key.
+type Plan struct {
+	Ops []Op
+}
+
+// Sets returns the operations that set a value.
+func (p Plan) Sets() []Op {
+	var out []Op
+	for _, o := range p.Ops {
+		if !o.Delete {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Keys returns the distinct keys of the plan in plan order.
+func (p Plan) Keys() []string {
+	var keys []string
+	for _, o := range p.Ops {
+		if len(keys) == 0 || keys[len(keys)-1] != o.Key {
+			keys = append(keys, o.Key)
+		}
+	}
+	return keys
+}
+
+// BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
+// value. The separator is undocumented; ';' is what WinHTTP and WinINet use
+// (FORMATS.md §2, decision).
+const BypassSeparator = ";"
+
+// For computes the plan of a profile. A profile that does not target Windows
+// has an empty plan. Every value the plan manages is either set or deleted, so
+// applying a plan converges a device to the intent whatever was there before:
+// mode "auto" and disabled components delete the values they would set, and a
+// value the intent leaves unset (no PAC, no bypass) is deleted too.
+func For(p *model.Profile) Plan {
+	var plan Plan
+	if !p.Targets(model.Windows) {
+		return plan
+	}
+	set := func(key, name, setting string, s string) {
+		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Type: String, Str: s, Setting: setting})
+	}
+	setDWord := func(key, name, setting string, d uint32) {
+		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Type: DWord, DWord: d, Setting: setting})
+	}
+	del := func(key, name, setting string, t Type) {
+		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Delete: true, Type: t, Setting: setting})
+	}
+	static := p.Mode == model.ModeStatic
+
+	// EDR sensor (FORMATS.md §1).
+	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
+	if edr {
+		set(KeyDataCollection, "TelemetryProxyServer", "windows.edr.proxy", p.EDR.Proxy)
+		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", "windows.edr.enabled", 1)
+	} else {
+		del(KeyDataCollection, "TelemetryProxyServer", "windows.edr.proxy", String)
+		del(KeyDataCollection, "DisableEnterpriseAuthProxy", "windows.edr.enabled", DWord)
+	}
+	if edr && p.EDR.PreferStaticProxy {
+		setDWord(KeyATP, "PreferStaticProxyForHttpRequest", "windows.edr.preferStaticProxy", 1)
+	} else {
+		del(KeyATP, "PreferStaticProxyForHttpRequest", "windows.edr.preferStaticProxy", DWord)
+	}
+
+	// Defender Antivirus (FORMATS.md §2).
+	av := p.Antivirus.Enabled && static
+	optional := func(name, setting, value string) {
+		if av && value != "" {
+			set(KeyDefender, name, setting, value)
+		} else {
+			del(KeyDefender, name, setting, String)
+		}
+	}
+	optional("ProxyServer", "windows.antivirus.proxy", p.Antivirus.ProxyServer)
+	optional("ProxyPacUrl", "windows.antivirus.pac", p.Antivirus.PacURL)
+	optional("ProxyBypass", "windows.antivirus.bypass", strings.Join(p.Antivirus.Bypass, BypassSeparator))
+	// Revocation checks are not a proxy setting: they follow the intent in
+	// either mode while Antivirus is managed here.
+	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
+		setDWord(KeySpynet, "SSLOptions", "windows.antivirus.disableRevocationChecks", 2)
+	} else {
+		del(KeySpynet, "SSLOptions", "windows.antivirus.disableRevocationChecks", DWord)
+	}
+	return plan
+}

@@ -1,0 +1,133 @@
+package regplan
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
+)
+
+// text renders a plan one operation a line, for readable comparisons.
+func text(p Plan) string {
+	var b strings.Builder
+	for _, o := range p.Ops {
+		if o.Delete {
+			fmt.Fprintf(&b, "del %s %s\n", o.Key, o.Name)
+		} else {
+			fmt.Fprintf(&b, "set %s %s %s=%s\n", o.Key, o.Name, o.Type, o.Data())
+		}
+	}
+	return b.String()
+}
+
+const (
+	dc  = KeyDataCollection
+	atp = KeyATP
+	def = KeyDefender
+	spy = KeySpynet
+)
+
+func TestPlanOfEveryExampleProfile(t *testing.T) {
+	want := map[string]string{
+		"hq": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+set ` + def + ` ProxyServer REG_SZ=http://proxy.contoso.com:8080
+del ` + def + ` ProxyPacUrl
+set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
+del ` + spy + ` SSLOptions
+`,
+		"berlin": `set ` + dc + ` TelemetryProxyServer REG_SZ=10.20.0.5:3128
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+set ` + def + ` ProxyServer REG_SZ=http://10.20.0.5:3128
+del ` + def + ` ProxyPacUrl
+set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
+del ` + spy + ` SSLOptions
+`,
+		"dc-offline": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+set ` + atp + ` PreferStaticProxyForHttpRequest REG_DWORD=1
+set ` + def + ` ProxyServer REG_SZ=http://proxy.contoso.com:8080
+del ` + def + ` ProxyPacUrl
+set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
+set ` + spy + ` SSLOptions REG_DWORD=2
+`,
+		"wpad-campus": `del ` + dc + ` TelemetryProxyServer
+del ` + dc + ` DisableEnterpriseAuthProxy
+del ` + atp + ` PreferStaticProxyForHttpRequest
+del ` + def + ` ProxyServer
+del ` + def + ` ProxyPacUrl
+del ` + def + ` ProxyBypass
+del ` + spy + ` SSLOptions
+`,
+		"linux-build": "",
+		"mac-studio":  "",
+		"tokyo-lab": `set ` + dc + ` TelemetryProxyServer REG_SZ=[2001:db8::1]:8080
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+set ` + def + ` ProxyServer REG_SZ=http://[2001:db8::1]:8080
+set ` + def + ` ProxyPacUrl REG_SZ=https://pac.contoso.com/tokyo/proxy.pac
+set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
+del ` + spy + ` SSLOptions
+`,
+		"legacy-branch": `set ` + dc + ` TelemetryProxyServer REG_SZ=edr-proxy.contoso.com:8080
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+set ` + atp + ` PreferStaticProxyForHttpRequest REG_DWORD=1
+set ` + def + ` ProxyServer REG_SZ=https://av-proxy.contoso.com:8443
+set ` + def + ` ProxyPacUrl REG_SZ=http://pac.contoso.com/legacy.pac
+set ` + def + ` ProxyBypass REG_SZ=<local>;updates.contoso.com
+del ` + spy + ` SSLOptions
+`,
+		"kiosk-sensor-only": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+del ` + def + ` ProxyServer
+del ` + def + ` ProxyPacUrl
+del ` + def + ` ProxyBypass
+del ` + spy + ` SSLOptions
+`,
+		"pos-av-only": `del ` + dc + ` TelemetryProxyServer
+del ` + dc + ` DisableEnterpriseAuthProxy
+del ` + atp + ` PreferStaticProxyForHttpRequest
+set ` + def + ` ProxyServer REG_SZ=http://pos-proxy.contoso.com:3128
+del ` + def + ` ProxyPacUrl
+set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
+del ` + spy + ` SSLOptions
+`,
+	}
+	for _, p := range testfleet.Profiles(t) {
+		w, ok := want[p.Name]
+		if !ok {
+			t.Errorf("no expected plan for example profile %s: add one", p.Name)
+			continue
+		}
+		if d := cmp.Diff(w, text(For(p))); d != "" {
+			t.Errorf("%s plan (-want +got):\n%s", p.Name, d)
+		}
+	}
+}
+
+// TestEveryValueManagedOnce: a Windows plan sets or deletes each of the seven
+// values exactly once, so applying it converges whatever was there before.
+func TestEveryValueManagedOnce(t *testing.T) {
+	for _, p := range testfleet.Profiles(t) {
+		plan := For(p)
+		if len(plan.Ops) == 0 {
+			continue
+		}
+		seen := map[string]int{}
+		for _, o := range plan.Ops {
+			seen[o.Key+`\`+o.Name]++
+		}
+		if len(seen) != 7 || len(plan.Ops) != 7 {
+			t.Errorf("%s: %d operations over %d values, want 7 and 7", p.Name, len(plan.Ops), len(seen))
+		}
+		if keys := plan.Keys(); !cmp.Equal(keys, []string{dc, atp, def, spy}) {
+			t.Errorf("%s: keys %v", p.Name, keys)
+		}
+	}
+}

@@ -5,6 +5,8 @@ package all
 
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
+	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/emitters/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
@@ -16,6 +18,8 @@ func Emitters() []emitters.Emitter {
 	return []emitters.Emitter{
 		regfile.Emitter{},
 		pol.Emitter{},
+		linux.Emitter{},
+		macos.Emitter{},
 		readme.Emitter{},
 	}
 }

@@ -71,7 +71,7 @@ func Managed(p *model.Profile) ([]byte, error) {
 }
 
 // shQuote single-quotes a value for sh: inside single quotes nothing is
-// special but the quote itself, written as '\”.
+// special but the quote itself, which is closed, escaped and reopened.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

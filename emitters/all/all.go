@@ -10,6 +10,8 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/emitters/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
+	"github.com/mdeproxyc/mdeproxyc/emitters/winhttp"
+	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
 )
 
 // Emitters returns every emitter in bundle order. The README summarizer is last:
@@ -18,6 +20,8 @@ func Emitters() []emitters.Emitter {
 	return []emitters.Emitter{
 		regfile.Emitter{},
 		pol.Emitter{},
+		winscript.Emitter{},
+		winhttp.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
 		readme.Emitter{},

@@ -117,7 +117,7 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"- Apply from an elevated prompt: `reg import mde-proxy.reg /reg:64`. `/reg:64` makes the values land in the\n" +
 		"  64-bit registry view even when the importer is a 32-bit process (many deployment agents are).\n" +
 		"- ConfigMgr: a package or application whose program is `%windir%\\System32\\reg.exe import mde-proxy.reg /reg:64`,\n" +
-		"  run as SYSTEM; use `Test-MdeProxy.ps1` (where the bundle has it) as the detection method.\n" +
+		"  run as SYSTEM, with `Test-MdeProxy.ps1 -ConfigMgr` as the detection method.\n" +
 		"- Undo: `reg import mde-proxy-undo.reg /reg:64` removes exactly the values `mde-proxy.reg` sets; it never deletes a key,\n" +
 		"  because other policies live under the same keys.\n" +
 		"- `mde-proxy.reg` also deletes (`\"Name\"=-`) the values this profile leaves unset, so a device converges to the\n" +

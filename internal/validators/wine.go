@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -180,4 +181,60 @@ func unquoteReg(s string) (string, string, error) {
 		}
 	}
 	return "", "", fmt.Errorf("unterminated string in %q", s)
+}
+
+// netshStub matches the line Wine's netsh stub logs with WINEDEBUG=fixme+netsh:
+// the exact argv it received after cmd's parsing.
+var netshStub = regexp.MustCompile(`fixme:netsh:wmain stub:((?: L"(?:[^"\\]|\\.)*")+)`)
+
+var wideString = regexp.MustCompile(`L"((?:[^"\\]|\\.)*)"`)
+
+// RunBatch runs a batch file with Wine's cmd.exe and returns its exit code,
+// everything it printed, and the argv of every netsh call (argv[0] dropped).
+func (w *Wine) RunBatch(path string) (int, string, [][]string) {
+	out, err := w.Run(",fixme+netsh", "cmd", "/c", Path(path))
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("wine cmd: %v", err)
+	}
+	var calls [][]string
+	var rest []string
+	for _, line := range strings.Split(out, "\n") {
+		m := netshStub.FindStringSubmatch(line)
+		if m == nil {
+			if strings.TrimSpace(line) != "" {
+				rest = append(rest, line)
+			}
+			continue
+		}
+		var argv []string
+		for _, a := range wideString.FindAllStringSubmatch(m[1], -1) {
+			argv = append(argv, unescapeC(a[1]))
+		}
+		calls = append(calls, argv[1:])
+	}
+	return code, strings.Join(rest, "\n"), calls
+}
+
+// unescapeC undoes Wine's debug escaping of a wide string (\\, \", \n, \t).
+func unescapeC(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+			switch s[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -1,0 +1,277 @@
+package winscript
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+func windowsProfiles(t *testing.T) []*model.Profile {
+	var out []*model.Profile
+	for _, p := range testfleet.Profiles(t) {
+		if p.Targets(model.Windows) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestScriptsParse parses every Set and Test script of the example fleet with
+// the tree-sitter PowerShell grammar: no ERROR or MISSING node anywhere.
+func TestScriptsParse(t *testing.T) {
+	ps := windowsProfiles(t)
+	var scripts [][]byte
+	for _, p := range ps {
+		scripts = append(scripts, SetScript(p), TestScript(p))
+	}
+	files := validators.ParsePowerShell(t, scripts...)
+	for i, f := range files {
+		if e := f.SyntaxErrors(); e != "" {
+			t.Errorf("%s script %d: syntax errors:\n%s", ps[i/2].Name, i%2, e)
+		}
+	}
+}
+
+// TestIntentAsParsed compares what the parse tree shows each script writing —
+// the plan's keys, names, types and values, the preferences, WinHTTP and MMA
+// settings — with the registry plan and the intent.
+func TestIntentAsParsed(t *testing.T) {
+	ps := windowsProfiles(t)
+	var scripts [][]byte
+	for _, p := range ps {
+		scripts = append(scripts, SetScript(p), TestScript(p))
+	}
+	files := validators.ParsePowerShell(t, scripts...)
+	for i, f := range files {
+		p := ps[i/2]
+		if err := checkIntent(f, p); err != nil {
+			t.Errorf("%s script %d: %v", p.Name, i%2, err)
+		}
+	}
+}
+
+func str(v validators.PSValue) string {
+	s, err := v.String()
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return s
+}
+
+func checkIntent(f validators.PSFile, p *model.Profile) error {
+	get := func(name string) (validators.PSValue, error) {
+		v, ok := f.Assigned(name)
+		if !ok {
+			return v, fmt.Errorf("no assignment to %s", name)
+		}
+		return v, nil
+	}
+	if v, err := get("$MdeProfile"); err != nil || str(v) != p.Name {
+		return fmt.Errorf("$MdeProfile = %v (%v)", v.Raw(), err)
+	}
+	if v, err := get("$BackupKey"); err != nil || str(v) != BackupRoot+`\`+p.Name {
+		return fmt.Errorf("$BackupKey = %v (%v)", v.Raw(), err)
+	}
+	planV, err := get("$Plan")
+	if err != nil {
+		return err
+	}
+	entries, err := planV.Array()
+	if err != nil {
+		return fmt.Errorf("$Plan: %v", err)
+	}
+	ops := regplan.For(p).Ops
+	if len(entries) != len(ops) {
+		return fmt.Errorf("$Plan has %d entries, the plan %d", len(entries), len(ops))
+	}
+	for j, e := range entries {
+		h, err := e.Hash()
+		if err != nil {
+			return fmt.Errorf("$Plan[%d]: %v", j, err)
+		}
+		o := ops[j]
+		wantType, wantValue := "String", `string:`+jsonString(o.Str)
+		if o.Type == regplan.DWord {
+			wantType, wantValue = "DWord", fmt.Sprintf("int:%d", o.DWord)
+		}
+		if o.Delete {
+			wantValue = `variable:"$null"`
+		}
+		got := fmt.Sprintf("%s|%s|%s|%s|%s", str(h["Key"]), str(h["Name"]), str(h["Type"]), h["Value"].Raw(), h["Delete"].Raw())
+		want := fmt.Sprintf("%s|%s|%s|%s|variable:\"$%t\"", `HKLM:\`+o.Key, o.Name, wantType, wantValue, o.Delete)
+		if got != want {
+			return fmt.Errorf("$Plan[%d]:\n got %s\nwant %s", j, got, want)
+		}
+	}
+	mpV, err := get("$MpPreference")
+	if err != nil {
+		return err
+	}
+	mp, err := mpV.Hash()
+	if err != nil {
+		return err
+	}
+	av := p.Antivirus.Enabled && p.Mode == model.ModeStatic
+	if str(mp["ProxyServer"]) != ifThen(av, p.Antivirus.ProxyServer) || str(mp["ProxyPacUrl"]) != ifThen(av, p.Antivirus.PacURL) {
+		return fmt.Errorf("$MpPreference = %v", mpV.Raw())
+	}
+	bypass, err := mp["ProxyBypass"].Array()
+	if err != nil {
+		return fmt.Errorf("ProxyBypass: %v", err)
+	}
+	var got []string
+	for _, b := range bypass {
+		got = append(got, str(b))
+	}
+	if strings.Join(got, ";") != strings.Join(listIf(av, p.Antivirus.Bypass), ";") {
+		return fmt.Errorf("ProxyBypass = %v, want %v", got, p.Antivirus.Bypass)
+	}
+	whV, err := get("$WinHttp")
+	if err != nil {
+		return err
+	}
+	wh, _ := whV.Hash()
+	static := p.Mode == model.ModeStatic
+	if wh["Manage"].Raw() != fmt.Sprintf(`variable:"$%t"`, p.WinHTTP.Enabled) ||
+		str(wh["ProxyServer"]) != ifThen(p.WinHTTP.Enabled && static, p.WinHTTP.Proxy) ||
+		str(wh["BypassList"]) != ifThen(p.WinHTTP.Enabled && static, strings.Join(p.WinHTTP.Bypass, ";")) {
+		return fmt.Errorf("$WinHttp = %v", whV.Raw())
+	}
+	mmaV, err := get("$Mma")
+	if err != nil {
+		return err
+	}
+	mma, _ := mmaV.Hash()
+	if mma["Manage"].Raw() != fmt.Sprintf(`variable:"$%t"`, p.MMA.Enabled) || str(mma["ProxyUrl"]) != ifThen(p.MMA.Enabled && static, p.MMA.Proxy) {
+		return fmt.Errorf("$Mma = %v", mmaV.Raw())
+	}
+	return nil
+}
+
+func jsonString(s string) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%q", s)
+	return b.String()
+}
+
+// TestCommands: the Set script writes with the documented cmdlets; the Test
+// script, a detection script, changes nothing.
+func TestCommands(t *testing.T) {
+	p := testfleet.Profile(t, "berlin")
+	files := validators.ParsePowerShell(t, SetScript(p), TestScript(p))
+	names := func(f validators.PSFile) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range f.Commands {
+			m[c.Name] = true
+		}
+		return m
+	}
+	set, test := names(files[0]), names(files[1])
+	for _, c := range []string{"New-ItemProperty", "Remove-ItemProperty", "Set-MpPreference", "Remove-MpPreference", "ConvertTo-Json", "ConvertFrom-Json", "Add-Type"} {
+		if !set[c] {
+			t.Errorf("Set-MdeProxy.ps1 never calls %s", c)
+		}
+	}
+	for _, c := range []string{"New-ItemProperty", "Remove-ItemProperty", "Set-MpPreference", "Remove-MpPreference", "New-Item", "Remove-Item", "Invoke-Netsh"} {
+		if test[c] {
+			t.Errorf("Test-MdeProxy.ps1 calls %s: detection must change nothing", c)
+		}
+	}
+	// netsh's arguments are built from the intent block, never from literals
+	// holding values: the only literals are the fixed verbs.
+	for _, c := range files[0].Commands {
+		if c.Name == "Invoke-Netsh" {
+			for _, a := range c.Args {
+				if a.Kind == "string" && strings.ContainsAny(str(a), ":;<") {
+					t.Errorf("netsh argument literal %s at line %d", a.Raw(), c.Line)
+				}
+			}
+		}
+	}
+}
+
+// TestParserCatchesBrokenScripts proves the grammar check is not a rubber stamp.
+func TestParserCatchesBrokenScripts(t *testing.T) {
+	good := string(SetScript(testfleet.Profile(t, "hq")))
+	broken := []string{
+		strings.Replace(good, "$MdeProfile = 'hq'", "$MdeProfile = 'hq", 1),
+		strings.Replace(good, "function Save-Backup {", "function Save-Backup {{", 1),
+		strings.Replace(good, "$Plan = @(", "$Plan = @(@(", 1),
+		"",
+	}
+	files := validators.ParsePowerShell(t, [][]byte{[]byte(broken[0]), []byte(broken[1]), []byte(broken[2]), []byte(broken[3])}...)
+	for i, f := range files {
+		if f.SyntaxErrors() == "" {
+			t.Errorf("broken script %d parsed without errors", i)
+		}
+	}
+}
+
+func TestASCIIAndCRLF(t *testing.T) {
+	for _, p := range windowsProfiles(t) {
+		for _, s := range [][]byte{SetScript(p), TestScript(p)} {
+			for i, c := range s {
+				if c >= 0x80 {
+					t.Fatalf("%s: non-ASCII byte at %d", p.Name, i)
+				}
+				if c == '\n' && (i == 0 || s[i-1] != '\r') {
+					t.Fatalf("%s: LF without CR at %d", p.Name, i)
+				}
+			}
+		}
+	}
+}
+
+// quotingCorpus holds strings that break naive quoting in PowerShell.
+var quotingCorpus = []string{
+	"", "'", "''", "a'b", "'; Remove-Item C:\\ -Recurse; '", "$(calc)", "${env:PATH}", "`n`t",
+	"\u2018", "\u2019x\u2019", "\u201a\u201b", "'\u2019", "\"", "\"; calc; \"", "@'", "'@", "#>", "<#",
+	"a;b|c&d", "<local>", "\\\\server\\share", "%PATH%", "\u201c\u201d",
+}
+
+// TestPSQuote puts every corpus string in a script and reads it back from the
+// parse tree: exactly the string, no syntax error, no extra statement.
+func TestPSQuote(t *testing.T) {
+	var b strings.Builder
+	for i, s := range quotingCorpus {
+		fmt.Fprintf(&b, "$v%d = %s\r\n", i, PSQuote(s))
+	}
+	f := validators.ParsePowerShell(t, []byte(b.String()))[0]
+	if e := f.SyntaxErrors(); e != "" {
+		t.Fatalf("syntax errors:\n%s", e)
+	}
+	if len(f.Assignments) != len(quotingCorpus) || len(f.Commands) != 0 {
+		t.Fatalf("%d assignments and %d commands, want %d and 0", len(f.Assignments), len(f.Commands), len(quotingCorpus))
+	}
+	for i, s := range quotingCorpus {
+		v, _ := f.Assigned(fmt.Sprintf("$v%d", i))
+		if got, err := v.String(); err != nil || got != s {
+			t.Errorf("%q came back as %q (%v)", s, got, err)
+		}
+	}
+}
+
+// FuzzPSQuote: for any string, the single-quoted literal parses back to exactly
+// that string and nothing else.
+func FuzzPSQuote(f *testing.F) {
+	for _, s := range quotingCorpus {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, 0) || !utf8Valid(s) {
+			return
+		}
+		file := validators.ParsePowerShell(t, []byte("$v = "+PSQuote(s)+"\r\n"))[0]
+		v, ok := file.Assigned("$v")
+		got, err := v.String()
+		if file.SyntaxErrors() != "" || !ok || err != nil || got != s || len(file.Commands) != 0 {
+			t.Fatalf("%q: got %q, err %v, syntax %q, %d commands", s, got, err, file.SyntaxErrors(), len(file.Commands))
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package validators
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// PSValue is a value as the tree-sitter PowerShell grammar shows it: a
+// single-quoted string (unquoted the way PowerShell does), an integer, a
+// variable such as $true, an array, a hashtable, or other (any expression).
+type PSValue struct {
+	Kind  string          `json:"kind"`
+	Value json.RawMessage `json:"value"`
+}
+
+// String returns the value of a single-quoted string, or an error.
+func (v PSValue) String() (string, error) {
+	if v.Kind != "string" {
+		return "", fmt.Errorf("%s, not a single-quoted string", v.Kind)
+	}
+	var s string
+	err := json.Unmarshal(v.Value, &s)
+	return s, err
+}
+
+// Hash returns the entries of a hashtable literal.
+func (v PSValue) Hash() (map[string]PSValue, error) {
+	if v.Kind != "hash" {
+		return nil, fmt.Errorf("%s, not a hashtable", v.Kind)
+	}
+	var m map[string]PSValue
+	err := json.Unmarshal(v.Value, &m)
+	return m, err
+}
+
+// Array returns the elements of an array literal @(...).
+func (v PSValue) Array() ([]PSValue, error) {
+	if v.Kind != "array" {
+		return nil, fmt.Errorf("%s, not an array", v.Kind)
+	}
+	var a []PSValue
+	err := json.Unmarshal(v.Value, &a)
+	return a, err
+}
+
+// Raw returns the JSON of the value, for comparisons.
+func (v PSValue) Raw() string { return v.Kind + ":" + string(v.Value) }
+
+// PSFile is what the grammar found in one script.
+type PSFile struct {
+	File   string `json:"file"`
+	Errors []struct {
+		Line int    `json:"line"`
+		Col  int    `json:"col"`
+		Type string `json:"type"`
+		Text string `json:"text"`
+	} `json:"errors"`
+	Assignments []struct {
+		Variable string  `json:"variable"`
+		Line     int     `json:"line"`
+		Value    PSValue `json:"value"`
+	} `json:"assignments"`
+	Commands []struct {
+		Name string    `json:"name"`
+		Line int       `json:"line"`
+		Args []PSValue `json:"args"`
+	} `json:"commands"`
+}
+
+// Assigned returns the value of the first assignment to a variable.
+func (f PSFile) Assigned(variable string) (PSValue, bool) {
+	for _, a := range f.Assignments {
+		if a.Variable == variable {
+			return a.Value, true
+		}
+	}
+	return PSValue{}, false
+}
+
+// SyntaxErrors formats the ERROR and MISSING nodes, one a line; "" when none.
+func (f PSFile) SyntaxErrors() string {
+	s := ""
+	for _, e := range f.Errors {
+		s += fmt.Sprintf("%d:%d: %s near %q\n", e.Line, e.Col, e.Type, e.Text)
+	}
+	return s
+}
+
+// psparseDir is tools/psparse of this repository.
+func psparseDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "tools", "psparse")
+}
+
+// ParsePowerShell parses scripts with the tree-sitter PowerShell grammar
+// (tree-sitter-powershell run by web-tree-sitter under Node; .ci/run installs
+// them with npm ci in tools/psparse), all in one Node process.
+func ParsePowerShell(t testing.TB, scripts ...[]byte) []PSFile {
+	t.Helper()
+	node := Tool(t, "node")
+	dir := psparseDir()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "tree-sitter-powershell")); err != nil {
+		Missing(t, "tools/psparse/node_modules is missing (run: npm ci --prefix tools/psparse)")
+	}
+	tmp := t.TempDir()
+	args := []string{"--liftoff-only", filepath.Join(dir, "parse.mjs")}
+	for i, s := range scripts {
+		p := filepath.Join(tmp, fmt.Sprintf("%d.ps1", i))
+		if err := os.WriteFile(p, s, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	out, err := exec.Command(node, args...).Output()
+	if err != nil {
+		t.Fatalf("tree-sitter parse: %v", err)
+	}
+	var files []PSFile
+	if err := json.Unmarshal(out, &files); err != nil {
+		t.Fatalf("tree-sitter output: %v", err)
+	}
+	return files
+}

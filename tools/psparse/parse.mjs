@@ -1,0 +1,108 @@
+// Parses PowerShell files with the tree-sitter PowerShell grammar and prints,
+// as JSON, what mdeproxyc's tests check: syntax errors (ERROR and MISSING
+// nodes, with line:col), variable assignments, hashtable literals and commands
+// with their arguments, string literals unquoted the way PowerShell does.
+//
+// Usage: node --liftoff-only parse.mjs FILE...
+// (--liftoff-only: otherwise V8 spends ~10 s optimising the grammar's wasm at exit.)
+import { Parser, Language } from 'web-tree-sitter';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+await Parser.init();
+const language = await Language.load(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm'));
+const parser = new Parser();
+parser.setLanguage(language);
+
+const singleQuotes = "'\u2018\u2019\u201a\u201b";
+
+// unquoteVerbatim reads a single-quoted PowerShell string: two quote
+// characters in a row stand for one.
+function unquoteVerbatim(text) {
+  const inner = [...text].slice(1, -1);
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    out += inner[i];
+    if (singleQuotes.includes(inner[i]) && i + 1 < inner.length && singleQuotes.includes(inner[i + 1])) i++;
+  }
+  return out;
+}
+
+function valueOf(n) {
+  switch (n.type) {
+    case 'string_literal': {
+      const c = n.namedChildren[0];
+      if (c && c.type === 'verbatim_string_characters') return { kind: 'string', value: unquoteVerbatim(c.text) };
+      return { kind: 'expandable', value: n.text };
+    }
+    case 'integer_literal':
+      return { kind: 'int', value: Number(n.text) };
+    case 'variable':
+      return { kind: 'variable', value: n.text };
+    case 'array_expression': {
+      const inner = n.namedChildren.filter((c) => c.type === 'statement_list');
+      if (inner.length === 0) return { kind: 'array', value: [] };
+      const v = valueOf(inner[0]);
+      return { kind: 'array', value: v.kind === 'list' ? v.value : [v] };
+    }
+    case 'hash_literal_expression':
+      return { kind: 'hash', value: hashOf(n) };
+  }
+  const named = n.namedChildren;
+  if (n.type === 'array_literal_expression' && named.length > 1) return { kind: 'list', value: named.map(valueOf) };
+  if (n.type === 'statement_list' && named.length > 1) return { kind: 'list', value: named.map(valueOf) };
+  if (named.length === 1) return valueOf(named[0]);
+  return { kind: 'other', value: n.text };
+}
+
+function hashOf(n) {
+  const out = {};
+  const body = n.namedChildren.find((c) => c.type === 'hash_literal_body');
+  if (!body) return out;
+  for (const e of body.namedChildren) {
+    if (e.type !== 'hash_entry') continue;
+    const key = e.namedChildren.find((c) => c.type === 'key_expression');
+    const val = e.namedChildren.find((c) => c !== key);
+    out[key.text] = val ? valueOf(val) : null;
+  }
+  return out;
+}
+
+function commandOf(n) {
+  const nameNode = n.namedChildren.find((c) => c.type === 'command_name' || c.type === 'command_name_expr');
+  const elements = n.namedChildren.find((c) => c.type === 'command_elements');
+  const args = [];
+  if (elements) {
+    for (const c of elements.namedChildren) {
+      if (c.type === 'command_argument_sep') continue;
+      if (c.type === 'command_parameter') args.push({ kind: 'param', value: c.text });
+      else if (c.type === 'generic_token') args.push({ kind: 'token', value: c.text });
+      else args.push(valueOf(c));
+    }
+  }
+  return { name: nameNode ? nameNode.text : '', line: n.startPosition.row + 1, args };
+}
+
+const results = [];
+for (const file of process.argv.slice(2)) {
+  const tree = parser.parse(readFileSync(file, 'utf8'));
+  const r = { file, errors: [], assignments: [], hashtables: [], commands: [] };
+  const walk = (n) => {
+    if (n.isError || n.isMissing) {
+      r.errors.push({ line: n.startPosition.row + 1, col: n.startPosition.column + 1, type: n.isMissing ? 'MISSING' : 'ERROR', text: n.text.slice(0, 80) });
+    }
+    if (n.type === 'assignment_expression') {
+      const left = n.namedChildren[0];
+      const right = n.namedChildren[n.namedChildren.length - 1];
+      r.assignments.push({ variable: left.text, line: n.startPosition.row + 1, value: valueOf(right) });
+    }
+    if (n.type === 'hash_literal_expression') r.hashtables.push(hashOf(n));
+    if (n.type === 'command') r.commands.push(commandOf(n));
+    for (const c of n.children) walk(c);
+  };
+  walk(tree.rootNode);
+  if (tree.rootNode.text.trim() === '') r.errors.push({ line: 1, col: 1, type: 'ERROR', text: 'empty file' });
+  results.push(r);
+}
+process.stdout.write(JSON.stringify(results));

@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
@@ -22,6 +23,7 @@ func Emitters() []emitters.Emitter {
 		pol.Emitter{},
 		winscript.Emitter{},
 		winhttp.Emitter{},
+		intune.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
 		readme.Emitter{},

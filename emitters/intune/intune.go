@@ -1,0 +1,230 @@
+// Package intune writes the Microsoft Graph request bodies that put a
+// profile's Windows settings into Intune: a custom configuration profile with
+// the Antivirus ADMX-backed policies and DisableEnterpriseAuthProxy, a platform
+// script running Set-MdeProxy.ps1, and a remediation pairing Test-MdeProxy.ps1
+// with Set-MdeProxy.ps1. Each can be POSTed to Graph unchanged.
+package intune
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+// The files this emitter writes, relative to a profile's folder.
+const (
+	ConfigurationPath = "windows/intune/custom-configuration.json"
+	ScriptPath        = "windows/intune/platform-script.json"
+	RemediationPath   = "windows/intune/remediation.json"
+)
+
+// OMA-URIs of the settings (FORMATS.md §4).
+const (
+	admxAV                   = "./Device/Vendor/MSFT/Policy/Config/ADMX_MicrosoftDefenderAntivirus/"
+	URIDisableEnterpriseAuth = "./Device/Vendor/MSFT/Policy/Config/System/DisableEnterpriseAuthProxy"
+)
+
+// Emitter is the Intune emitter.
+type Emitter struct{}
+
+// Name implements emitters.Emitter.
+func (Emitter) Name() string { return "intune" }
+
+// Summary implements emitters.Emitter.
+func (Emitter) Summary() string {
+	return "windows/intune/*.json: Graph bodies for a custom configuration profile, a platform script and a remediation"
+}
+
+// Configuration is a #microsoft.graph.windows10CustomConfiguration request body.
+type Configuration struct {
+	ODataType   string       `json:"@odata.type"`
+	DisplayName string       `json:"displayName"`
+	Description string       `json:"description"`
+	OmaSettings []OmaSetting `json:"omaSettings"`
+}
+
+// OmaSetting is one OMA-URI setting; Value is a string for omaSettingString and
+// an integer for omaSettingInteger.
+type OmaSetting struct {
+	ODataType   string `json:"@odata.type"`
+	DisplayName string `json:"displayName"`
+	Description string `json:"description"`
+	OmaURI      string `json:"omaUri"`
+	Value       any    `json:"value"`
+}
+
+// Script is a #microsoft.graph.deviceManagementScript request body (beta).
+type Script struct {
+	ODataType             string `json:"@odata.type"`
+	DisplayName           string `json:"displayName"`
+	Description           string `json:"description"`
+	ScriptContent         string `json:"scriptContent"`
+	RunAsAccount          string `json:"runAsAccount"`
+	EnforceSignatureCheck bool   `json:"enforceSignatureCheck"`
+	FileName              string `json:"fileName"`
+	RunAs32Bit            bool   `json:"runAs32Bit"`
+}
+
+// HealthScript is a #microsoft.graph.deviceHealthScript request body (beta).
+type HealthScript struct {
+	ODataType                string `json:"@odata.type"`
+	Publisher                string `json:"publisher"`
+	DisplayName              string `json:"displayName"`
+	Description              string `json:"description"`
+	DetectionScriptContent   string `json:"detectionScriptContent"`
+	RemediationScriptContent string `json:"remediationScriptContent"`
+	RunAsAccount             string `json:"runAsAccount"`
+	EnforceSignatureCheck    bool   `json:"enforceSignatureCheck"`
+	RunAs32Bit               bool   `json:"runAs32Bit"`
+}
+
+// avPolicies are the ADMX-backed Antivirus policies, in plan order; each
+// policy's text element id equals its value name (FORMATS.md §2).
+var avPolicies = []struct{ name, title, what string }{
+	{"ProxyServer", "Defender Antivirus proxy server", "Define proxy server for connecting to the network (Microsoft Defender Antivirus ProxyServer)."},
+	{"ProxyPacUrl", "Defender Antivirus proxy auto-config (.pac)", "Define proxy auto-config (.pac) for connecting to the network (Microsoft Defender Antivirus ProxyPacUrl)."},
+	{"ProxyBypass", "Defender Antivirus proxy bypass", "Define addresses to bypass proxy server (Microsoft Defender Antivirus ProxyBypass; entries separated by ';')."},
+}
+
+// BuildConfiguration derives the custom configuration profile from the same
+// registry plan the other Windows artifacts render: a policy the plan sets is
+// <enabled/> with its value; one the plan deletes is <disabled/>.
+// TelemetryProxyServer is not sent through MDM: Microsoft's current guidance is
+// that the sensor reads the Group Policy location, so the platform script
+// carries it.
+func BuildConfiguration(p *model.Profile) Configuration {
+	c := Configuration{
+		ODataType:   "#microsoft.graph.windows10CustomConfiguration",
+		DisplayName: p.Intune.DisplayName,
+		Description: description(p),
+	}
+	ops := map[string]regplan.Op{}
+	for _, o := range regplan.For(p).Ops {
+		ops[o.Key+`\`+o.Name] = o
+	}
+	for _, pol := range avPolicies {
+		o := ops[regplan.KeyDefender+`\`+pol.name]
+		value := "<disabled/>"
+		what := pol.what + " Disabled: this profile sets no value."
+		if !o.Delete {
+			value = `<enabled/><data id="` + pol.name + `" value="` + xmlAttr(o.Str) + `"/>`
+			what = pol.what
+		}
+		c.OmaSettings = append(c.OmaSettings, OmaSetting{
+			ODataType: "#microsoft.graph.omaSettingString", DisplayName: pol.title, Description: what,
+			OmaURI: admxAV + pol.name, Value: value,
+		})
+	}
+	if o := ops[regplan.KeyDataCollection+`\DisableEnterpriseAuthProxy`]; !o.Delete {
+		c.OmaSettings = append(c.OmaSettings, OmaSetting{
+			ODataType:   "#microsoft.graph.omaSettingInteger",
+			DisplayName: "Disable authenticated proxy usage for the EDR sensor",
+			Description: "Configure Authenticated Proxy usage for the Connected User Experience and Telemetry Service: 1 = do not use an authenticated proxy (the sensor runs as SYSTEM).",
+			OmaURI:      URIDisableEnterpriseAuth,
+			Value:       int(o.DWord),
+		})
+	}
+	return c
+}
+
+func description(p *model.Profile) string {
+	if p.Organization != "" && !strings.Contains(p.Intune.Description, p.Organization) {
+		return p.Intune.Description + " (" + p.Organization + ")"
+	}
+	return p.Intune.Description
+}
+
+// xmlAttr escapes a value for an XML attribute in double quotes.
+func xmlAttr(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
+}
+
+// BuildScript derives the platform script: exactly the bundle's Set-MdeProxy.ps1.
+func BuildScript(p *model.Profile) Script {
+	return Script{
+		ODataType:     "#microsoft.graph.deviceManagementScript",
+		DisplayName:   p.Intune.DisplayName,
+		Description:   description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.",
+		ScriptContent: base64.StdEncoding.EncodeToString(winscript.SetScript(p)),
+		RunAsAccount:  "system",
+		FileName:      "Set-MdeProxy.ps1",
+	}
+}
+
+// BuildRemediation derives the remediation: Test-MdeProxy.ps1 detects,
+// Set-MdeProxy.ps1 remediates.
+func BuildRemediation(p *model.Profile) HealthScript {
+	publisher := p.Organization
+	if publisher == "" {
+		publisher = "mdeproxyc"
+	}
+	return HealthScript{
+		ODataType:                "#microsoft.graph.deviceHealthScript",
+		Publisher:                publisher,
+		DisplayName:              p.Intune.DisplayName,
+		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.",
+		DetectionScriptContent:   base64.StdEncoding.EncodeToString(winscript.TestScript(p)),
+		RemediationScriptContent: base64.StdEncoding.EncodeToString(winscript.SetScript(p)),
+		RunAsAccount:             "system",
+	}
+}
+
+// encode renders JSON with two-space indent, fields in declaration order, no
+// HTML escaping, UTF-8 without BOM, and a trailing newline.
+func encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Emit implements emitters.Emitter.
+func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+	if !p.Targets(model.Windows) {
+		return nil, nil
+	}
+	var files []emitters.File
+	for _, f := range []struct {
+		path, summary string
+		v             any
+	}{
+		{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", BuildConfiguration(p)},
+		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", BuildScript(p)},
+		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", BuildRemediation(p)},
+	} {
+		data, err := encode(f.v)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, emitters.File{Path: f.path, Data: data, Summary: f.summary})
+	}
+	return files, nil
+}
+
+// Deploy implements emitters.Deployer.
+func (Emitter) Deploy(p *model.Profile) string {
+	return "### Intune (`windows/intune/`)\n\n" +
+		"All three need the Graph permission `DeviceManagementConfiguration.ReadWrite.All`; POST each body unchanged:\n\n" +
+		"| file | Graph request | portal equivalent |\n| --- | --- | --- |\n" +
+		"| `custom-configuration.json` | `POST https://graph.microsoft.com/v1.0/deviceManagement/deviceConfigurations` | Devices → Configuration → Create → Windows 10 and later → Templates → Custom |\n" +
+		"| `platform-script.json` | `POST https://graph.microsoft.com/beta/deviceManagement/deviceManagementScripts` | Devices → Scripts and remediations → Platform scripts → Add (Windows 10 and later) |\n" +
+		"| `remediation.json` | `POST https://graph.microsoft.com/beta/deviceManagement/deviceHealthScripts` | Devices → Scripts and remediations → Remediations → Create |\n\n" +
+		"- Then assign each object to the device group of this site (`…/{id}/assign`, or Assignments in the portal).\n" +
+		"- The custom profile carries the Antivirus proxy policies (`<enabled/>` with a value, or `<disabled/>` where this\n" +
+		"  profile sets none) and DisableEnterpriseAuthProxy. **TelemetryProxyServer is deliberately not sent through MDM**:\n" +
+		"  Microsoft's current guidance is that the sensor reads it from the Group Policy registry location, so the platform\n" +
+		"  script writes it, together with PreferStaticProxyForHttpRequest, SSLOptions and the WinHTTP proxy, which have no\n" +
+		"  MDM node.\n" +
+		"- Both scripts run as SYSTEM in 64-bit PowerShell (`runAs32Bit: false`: 32-bit writes to HKLM\\SOFTWARE can be\n" +
+		"  redirected). The remediation's detection exits 1 on drift and Intune then runs Set-MdeProxy.ps1.\n"
+}

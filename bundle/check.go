@@ -86,7 +86,9 @@ func (c *checker) Put(f File) error {
 	have, err := os.ReadFile(disk)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		d = textDiff("/dev/null", nil, "b/"+f.Path, f.Data)
+		// A whole new file's lines would make a first --check against an empty
+		// folder print (and hold) the entire bundle: name it instead.
+		d = fmt.Appendf(nil, "--- /dev/null\n+++ b/%s\nnew file, %d bytes\n", f.Path, len(f.Data))
 	case err != nil:
 		return err
 	case !bytes.Equal(have, f.Data):

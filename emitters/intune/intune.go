@@ -178,6 +178,9 @@ func BuildRemediation(p *model.Profile) HealthScript {
 // encode renders JSON with two-space indent, fields in declaration order, no
 // HTML escaping, UTF-8 without BOM, and a trailing newline.
 func encode(v any) ([]byte, error) {
+	if flat, ok := v.(flatObject); ok {
+		return encodeFlat(flat.fields())
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
@@ -185,6 +188,66 @@ func encode(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	return b.Bytes(), nil
+}
+
+// flatObject is a request body whose properties are all strings and booleans;
+// it is encoded without encoding/json's indent pass, which re-reads every byte
+// of the scripts' base64 (most of a 100,000-profile build's time, measured).
+type flatObject interface {
+	fields() []field
+}
+
+// field is one property; base64 values are written as they are, since the
+// base64 alphabet needs no JSON escaping.
+type field struct {
+	name   string
+	value  any
+	base64 bool
+}
+
+func (s Script) fields() []field {
+	return []field{
+		{name: "@odata.type", value: s.ODataType}, {name: "displayName", value: s.DisplayName},
+		{name: "description", value: s.Description}, {name: "scriptContent", value: s.ScriptContent, base64: true},
+		{name: "runAsAccount", value: s.RunAsAccount}, {name: "enforceSignatureCheck", value: s.EnforceSignatureCheck},
+		{name: "fileName", value: s.FileName}, {name: "runAs32Bit", value: s.RunAs32Bit},
+	}
+}
+
+func (h HealthScript) fields() []field {
+	return []field{
+		{name: "@odata.type", value: h.ODataType}, {name: "publisher", value: h.Publisher},
+		{name: "displayName", value: h.DisplayName}, {name: "description", value: h.Description},
+		{name: "detectionScriptContent", value: h.DetectionScriptContent, base64: true},
+		{name: "remediationScriptContent", value: h.RemediationScriptContent, base64: true},
+		{name: "runAsAccount", value: h.RunAsAccount}, {name: "enforceSignatureCheck", value: h.EnforceSignatureCheck},
+		{name: "runAs32Bit", value: h.RunAs32Bit},
+	}
+}
+
+func encodeFlat(fields []field) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	for i, f := range fields {
+		b.WriteString(`  "` + f.name + `": `)
+		if f.base64 {
+			b.WriteString(`"` + f.value.(string) + `"`)
+		} else {
+			var v bytes.Buffer
+			enc := json.NewEncoder(&v)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(f.value); err != nil {
+				return nil, err
+			}
+			b.Write(bytes.TrimSuffix(v.Bytes(), []byte("\n")))
+		}
+		if i < len(fields)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
 	return b.Bytes(), nil
 }
 

@@ -101,14 +101,35 @@ func listIf(cond bool, l []string) []string {
 	return nil
 }
 
+// The fixed parts of the scripts with CRLF line ends, converted once: a
+// 100,000-profile fleet renders them 300,000 times.
+var (
+	setHeaderCRLF  = crlf(setHeader)
+	testHeaderCRLF = crlf(testHeader)
+	setTailCRLF    = crlf(common + setBody)
+	testTailCRLF   = crlf(common + testBody)
+)
+
 // SetScript renders Set-MdeProxy.ps1.
 func SetScript(p *model.Profile) []byte {
-	return crlf(setHeader + Intent(p) + common + setBody)
+	return concat(setHeaderCRLF, crlf(Intent(p)), setTailCRLF)
 }
 
 // TestScript renders Test-MdeProxy.ps1.
 func TestScript(p *model.Profile) []byte {
-	return crlf(testHeader + Intent(p) + common + testBody)
+	return concat(testHeaderCRLF, crlf(Intent(p)), testTailCRLF)
+}
+
+func concat(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
 
 // Deploy implements emitters.Deployer.

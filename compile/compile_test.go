@@ -58,7 +58,7 @@ func TestExampleFleetResolves(t *testing.T) {
 		{"berlin", func(p *model.Profile) any { return p.Antivirus.Bypass }, []string{"<local>", "*.contoso.com", "intranet", "10.*"}},
 		{"dc-offline", func(p *model.Profile) any { return p.EDR.PreferStaticProxy }, true},
 		{"dc-offline", func(p *model.Profile) any { return p.Antivirus.DisableRevocationChecks }, true},
-		{"dc-offline", func(p *model.Profile) any { return p.LintIgnore[0].Rule }, "MDE005"},
+		{"dc-offline", func(p *model.Profile) any { return p.LintIgnore[0].Rule }, "MDE006"},
 		{"wpad-campus", func(p *model.Profile) any { return p.Mode }, model.ModeAuto},
 		{"wpad-campus", func(p *model.Profile) any {
 			return p.EDR.Proxy + p.Antivirus.ProxyServer + p.Linux.Proxy + p.MacOS.Proxy

@@ -388,6 +388,7 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 	}
 	if problem := g.check(s); problem != "" {
 		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s; allowed: %s", s, problem, g.allowed))
+		w.diags[len(w.diags)-1].Rule = ruleOf(problem)
 		return "", false
 	}
 	return s, true

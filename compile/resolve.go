@@ -87,6 +87,7 @@ const (
 func (r *resolver) resolve(m *merged) *model.Profile {
 	p := &model.Profile{
 		Name:         m.name,
+		Pos:          m.labelPos,
 		Description:  m.str("description"),
 		Organization: m.str("organization"),
 		Mode:         model.ModeStatic,
@@ -222,6 +223,26 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 		strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
 }
 
+// Vet rule IDs of the checks compile makes itself, so that vet's reference
+// lists them and their messages carry the ID (they cannot be silenced: they
+// are part of the grammar).
+const (
+	RuleScheme              = "MDE002"
+	RuleAuthenticatedProxy  = "MDE005"
+	RuleDuplicateIdentifier = "MDE015"
+)
+
+// ruleOf names the vet rule a grammar rejection belongs to, if any.
+func ruleOf(problem string) string {
+	switch {
+	case strings.HasPrefix(problem, "a scheme is not allowed"), strings.HasPrefix(problem, "the scheme is missing"):
+		return RuleScheme
+	case strings.HasPrefix(problem, "user:password@"):
+		return RuleAuthenticatedProxy
+	}
+	return ""
+}
+
 // checkFleet reports what only the whole fleet can tell: two profiles sharing a
 // macOS PayloadIdentifier would replace each other on a Mac.
 func checkFleet(profiles []*model.Profile) diag.List {
@@ -248,7 +269,7 @@ func checkFleet(profiles []*model.Profile) diag.List {
 		for _, p := range ps {
 			o := p.Origins["macos.identifier"]
 			others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == p.Name })
-			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: "profiles." + quoteLabel(p.Name) + ".macos.identifier", Severity: diag.Error,
+			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: "profiles." + quoteLabel(p.Name) + ".macos.identifier", Severity: diag.Error, Rule: RuleDuplicateIdentifier,
 				Msg: fmt.Sprintf("macOS identifier %q is also used by %s; allowed: an identifier unique to each profile (a Mac keeps one profile per identifier)", id, strings.Join(others, ", "))})
 		}
 	}

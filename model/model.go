@@ -48,7 +48,9 @@ var AllPlatforms = []Platform{Windows, Linux, MacOS}
 // Profile is one resolved site profile: defaults applied, values derived.
 // In auto mode every proxy value is empty: artifacts remove static settings.
 type Profile struct {
-	Name         string
+	Name string
+	// Pos is where the profile's name is written.
+	Pos          Pos
 	Description  string
 	Organization string
 	Mode         Mode

@@ -17,6 +17,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
+	"github.com/mdeproxyc/mdeproxyc/lint"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/schema"
 
@@ -128,6 +129,18 @@ func (c *cli) build(args []string) int {
 	if !ok {
 		return exitFail
 	}
+	// A bundle that would break devices is not written: error-level vet rules
+	// block the build; warnings are vet's business.
+	findings := lint.Run(ps)
+	if errs := lint.Errors(findings); len(errs) > 0 {
+		cwd, _ := os.Getwd()
+		errs.Relative(cwd).Print(c.stderr)
+		c.errorf("%d vet error%s; nothing was written", len(errs), plural(len(errs)))
+		return exitFail
+	}
+	if n := len(findings); n > 0 {
+		fmt.Fprintf(c.stderr, "%d vet warning%s and note%s: run 'mdeproxyc vet' to read them\n", n, plural(n), plural(n))
+	}
 	if *check {
 		d, err := bundle.Check(*out, ps, list)
 		if err != nil {
@@ -172,15 +185,80 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
 
 func (c *cli) vet(args []string) int {
 	fs := c.flags("vet")
+	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
+	strict := fs.Bool("strict", false, "exit 1 on warnings too")
+	explain := fs.String("explain", "", "print the explanation of a rule (MDE004), or of every rule with 'all'")
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
-	ps, ok := c.compileFleet(dirArg(fs), compile.Options{})
-	if !ok {
+	if *explain != "" {
+		return c.explainRule(*explain)
+	}
+	if !slices.Contains(lint.Formats, *format) {
+		c.errorf("vet: unknown format %q; formats are: %s", *format, strings.Join(lint.Formats, ", "))
+		return exitUsage
+	}
+	cwd, _ := os.Getwd()
+	ps, diags := compile.Dir(dirArg(fs), compile.Options{})
+	if len(diags) == 0 {
+		diags = lint.Run(ps)
+	}
+	diags = diags.Relative(cwd)
+	if err := lint.Write(c.stdout, *format, diags); err != nil {
+		c.errorf("vet: %v", err)
 		return exitFail
 	}
-	fmt.Fprintf(c.stderr, "%d profiles, no errors\n", len(ps))
+	errs, warns := 0, 0
+	for _, d := range diags {
+		switch d.Severity {
+		case diag.Error:
+			errs++
+		case diag.Warning:
+			warns++
+		}
+	}
+	fmt.Fprintf(c.stderr, "%d profiles: %d errors, %d warnings, %d notes\n", len(ps), errs, warns, len(diags)-errs-warns)
+	if errs > 0 || *strict && warns > 0 {
+		return exitFail
+	}
 	return exitOK
+}
+
+func (c *cli) explainRule(id string) int {
+	var rules []*lint.Rule
+	if strings.EqualFold(id, "all") {
+		rules = lint.Rules
+	} else if r := lint.Lookup(strings.ToUpper(id)); r != nil {
+		rules = []*lint.Rule{r}
+	} else {
+		c.errorf("vet: no rule %q; rules are MDE001 to %s (vet --explain all)", id, lint.Rules[len(lint.Rules)-1].ID)
+		return exitUsage
+	}
+	for i, r := range rules {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		fmt.Fprintf(c.stdout, "%s (%s): %s\n\n%s\n", r.ID, r.Severity, r.Title, wrap(r.Explain, 80))
+	}
+	return exitOK
+}
+
+// wrap breaks text into lines of at most width columns.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		if n > 0 && n+1+len(w) > width {
+			b.WriteByte('\n')
+			n = 0
+		} else if n > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }
 
 func (c *cli) targets(args []string) int {

@@ -34,7 +34,7 @@ type cli struct {
 func commands() []command {
 	return []command{
 		{"build", "build [flags] [DIR]", "compile DIR (default .) into --out (default dist)", (*cli).build},
-		{"vet", "vet [DIR]", "validate the fleet; report every error with its file:line:col", (*cli).vet},
+		{"vet", "vet [flags] [DIR]", "validate and lint; warnings and errors with rule IDs and file:line:col", (*cli).vet},
 		{"targets", "targets", "list the emitters, one line each", (*cli).targets},
 		{"schema", "schema", "print the embedded CUE schema of the intent language", (*cli).schema},
 		{"init", "init [DIR]", "write a starter fleet that builds as it is", (*cli).init},

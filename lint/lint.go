@@ -1,0 +1,107 @@
+package lint
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// Run applies every rule to the profiles and returns the findings, sorted,
+// minus those a profile silences with lint.ignore. It also reports ignores
+// that name no rule, a rule that cannot be silenced, or silence nothing.
+func Run(profiles []*model.Profile) diag.List {
+	var out diag.List
+	silenced := map[*model.Profile]map[string]bool{}
+	ignoredBy := func(p *model.Profile, rule string) bool {
+		for _, ig := range p.LintIgnore {
+			if ig.Rule == rule {
+				if silenced[p] == nil {
+					silenced[p] = map[string]bool{}
+				}
+				silenced[p][rule] = true
+				return true
+			}
+		}
+		return false
+	}
+	emit := func(r *Rule, p *model.Profile, f finding) {
+		if ignoredBy(p, r.ID) {
+			return
+		}
+		out = append(out, diagnostic(r, p, f))
+	}
+	for _, r := range Rules {
+		switch {
+		case r.profile != nil:
+			for _, p := range profiles {
+				for _, f := range r.profile(p) {
+					emit(r, p, f)
+				}
+			}
+		case r.fleet != nil:
+			for _, f := range r.fleet(profiles) {
+				emit(r, f.profile, f.finding)
+			}
+		}
+	}
+	for _, p := range profiles {
+		pos := p.Origins["lint.ignore"].Pos
+		if !pos.IsValid() {
+			pos = p.Pos
+		}
+		for _, ig := range p.LintIgnore {
+			path := "profiles." + quote(p.Name) + ".lint.ignore"
+			switch r := Lookup(ig.Rule); {
+			case r == nil:
+				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("no rule %s; `mdeproxyc vet --explain` lists the rules", ig.Rule)})
+			case r.Compile:
+				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("%s is part of the intent language's grammar and cannot be silenced", ig.Rule)})
+			case !silenced[p][ig.Rule]:
+				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the ignore of %s silences nothing in this profile: remove it", ig.Rule)})
+			}
+		}
+	}
+	return out.Sort()
+}
+
+func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {
+	pos, path := p.Pos, "profiles."+quote(p.Name)
+	if f.setting != "" {
+		path += "." + f.setting
+		if o, ok := p.Origins[f.setting]; ok {
+			pos = o.Pos
+		}
+	}
+	return diag.Diagnostic{Pos: pos, Path: path, Severity: r.Severity, Rule: r.ID, Msg: f.msg}
+}
+
+func quote(name string) string {
+	if strings.ContainsAny(name, "-.") || name != "" && name[0] >= '0' && name[0] <= '9' {
+		return fmt.Sprintf("%q", name)
+	}
+	return name
+}
+
+// duplicateProfiles finds profiles whose settings, on every device, are the
+// same as an earlier profile's.
+func duplicateProfiles(ps []*model.Profile) []fleetFinding {
+	first := map[string]*model.Profile{}
+	var out []fleetFinding
+	for _, p := range ps {
+		key := fmt.Sprintf("%v|%v|%v|%+v|%+v|%+v|%+v|%s|%s", p.Mode, p.Platforms, p.Offline, p.EDR, p.Antivirus, p.WinHTTP, p.MMA, p.Linux.Proxy, p.MacOS.Proxy)
+		if q, dup := first[key]; dup {
+			out = append(out, fleetFinding{profile: p, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
+			continue
+		}
+		first[key] = p
+	}
+	return out
+}
+
+// Errors keeps the error-level findings, the ones that block a build.
+func Errors(l diag.List) diag.List {
+	return slices.DeleteFunc(slices.Clone(l), func(d diag.Diagnostic) bool { return d.Severity != diag.Error })
+}

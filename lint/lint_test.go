@@ -1,0 +1,172 @@
+package lint
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/compile"
+	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/rules.md")
+
+const rulesDoc = "../docs/rules.md"
+
+// TestRulesDoc keeps docs/rules.md in step with the rule definitions.
+func TestRulesDoc(t *testing.T) {
+	want := Reference()
+	if *update {
+		if err := os.WriteFile(rulesDoc, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(rulesDoc)
+	if err != nil || string(got) != want {
+		t.Errorf("docs/rules.md is stale: run go test ./lint -run TestRulesDoc -update")
+	}
+}
+
+func TestRuleTable(t *testing.T) {
+	seen := map[string]bool{}
+	for i, r := range Rules {
+		if seen[r.ID] || r.Title == "" || len(r.Explain) < 80 || (r.profile == nil && r.fleet == nil) != r.Compile {
+			t.Errorf("rule %d (%s) is incomplete or duplicated", i, r.ID)
+		}
+		if i > 0 && Rules[i-1].ID >= r.ID {
+			t.Errorf("rules out of ID order at %s", r.ID)
+		}
+		seen[r.ID] = true
+	}
+}
+
+// TestIgnores: lint.ignore silences a rule for its profile only; an ignore of
+// an unknown rule or of a grammar rule is an error; one that silences nothing
+// is reported.
+func TestIgnores(t *testing.T) {
+	ps := testfleet.Source(t, `package fleet
+defaults: proxy: "p.contoso.com:8080"
+profiles: {
+	quiet: {windows: antivirus: disableRevocationChecks: true, lint: ignore: [{rule: "MDE006", reason: "CRLs unreachable"}]}
+	loud: windows: antivirus: disableRevocationChecks: true
+	unknown: {description: "u", lint: ignore: [{rule: "MDE999", reason: "r"}]}
+	grammar: {description: "g", lint: ignore: [{rule: "MDE002", reason: "r"}]}
+	unused: {description: "n", lint: ignore: [{rule: "MDE007", reason: "r"}]}
+}
+`)
+	got := Run(ps)
+	want := map[string]string{
+		"profiles.loud.windows.antivirus.disableRevocationChecks": "warning MDE006",
+		"profiles.unknown.lint.ignore":                            "error no rule MDE999",
+		"profiles.grammar.lint.ignore":                            "error MDE002 is part of the intent language's grammar",
+		"profiles.unused.lint.ignore":                             "info the ignore of MDE007 silences nothing",
+	}
+	for _, d := range got {
+		w, ok := want[d.Path]
+		if !ok {
+			if d.Rule != "MDE014" { // the small fleet's profiles resolve alike
+				t.Errorf("unexpected %s", d)
+			}
+			continue
+		}
+		sev, rest, _ := strings.Cut(w, " ")
+		if d.Severity.String() != sev || !strings.Contains(d.Rule+" "+d.Msg, rest) {
+			t.Errorf("%s: got %s, want %s", d.Path, d, w)
+		}
+		delete(want, d.Path)
+	}
+	for p, w := range want {
+		t.Errorf("missing %s: %s", p, w)
+	}
+}
+
+func TestWildcardMatch(t *testing.T) {
+	for _, c := range []struct {
+		pattern, host string
+		want          bool
+	}{
+		{"*.microsoft.com", "go.microsoft.com", true}, {"*.microsoft.com", "microsoft.com", false},
+		{"*", "anything", true}, {"10.*", "10.1.2.3", true}, {"*.blob.core.windows.net", "x.blob.core.windows.net", true},
+		{"go.microsoft.com", "GO.microsoft.com", true}, {"*.contoso.com", "go.microsoft.com", false}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false},
+	} {
+		if got := wildcardMatch(c.pattern, c.host); got != c.want {
+			t.Errorf("wildcardMatch(%q, %q) = %v", c.pattern, c.host, got)
+		}
+	}
+}
+
+// TestSARIFMultitool validates vet's SARIF for the example fleet and for a fleet
+// that does not compile with Microsoft's SARIF Multitool, and checks the
+// results point at the findings.
+func TestSARIFMultitool(t *testing.T) {
+	findings := Run(testfleet.Profiles(t))
+	_, compileErrs := compile.Dir(writeFleet(t, "package fleet\nprofiles: a: proxy: \"a b:0\"\nprofiles: b: linux: proxy: \"https://x:1\"\n"), compile.Options{})
+	for name, l := range map[string]diag.List{"example": findings, "compile errors": compileErrs} {
+		var b bytes.Buffer
+		if err := Write(&b, "sarif", l); err != nil {
+			t.Fatal(err)
+		}
+		if err := validators.SarifMultitool(t, b.Bytes()); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		var log sarifLog
+		if err := json.Unmarshal(b.Bytes(), &log); err != nil {
+			t.Fatal(err)
+		}
+		res := log.Runs[0].Results
+		if len(res) != len(l) {
+			t.Fatalf("%s: %d results for %d findings", name, len(res), len(l))
+		}
+		for i, d := range l {
+			r := res[i]
+			if d.Rule != "" && r.RuleID != d.Rule || log.Runs[0].Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID ||
+				r.Locations[0].PhysicalLocation.Region.StartLine != d.Pos.Line || r.Level != sarifLevel(d.Severity) {
+				t.Errorf("%s: result %d = %+v for %s", name, i, r, d)
+			}
+		}
+	}
+	// The checker is not a rubber stamp: a line 0 and an absolute path
+	// without a scheme are reported.
+	var b bytes.Buffer
+	Write(&b, "sarif", findings)
+	for _, broken := range [][]byte{
+		bytes.Replace(b.Bytes(), []byte(`"startLine": 12`), []byte(`"startLine": 0`), 1),
+		bytes.Replace(b.Bytes(), []byte(`"uri": "file:///`), []byte(`"uri": "/`), 1),
+	} {
+		if bytes.Equal(broken, b.Bytes()) {
+			t.Fatal("the replacement did not apply")
+		}
+		if err := validators.SarifMultitool(t, broken); err == nil {
+			t.Errorf("the Multitool accepted a broken log")
+		}
+	}
+}
+
+func writeFleet(t *testing.T, src string) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/fleet.cue", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestGitHubAndJSON(t *testing.T) {
+	l := diag.List{{Pos: diagPos("a,b:c.cue", 3, 4), Path: "profiles.x", Severity: diag.Warning, Rule: "MDE006", Msg: "50% off\nnext"}}
+	var b bytes.Buffer
+	Write(&b, "github", l)
+	if want := "::warning file=a%2Cb%3Ac.cue,line=3,col=4,title=MDE006::profiles.x: 50%25 off%0Anext\n"; b.String() != want {
+		t.Errorf("github:\n got %q\nwant %q", b.String(), want)
+	}
+	b.Reset()
+	Write(&b, "json", l)
+	var out []JSONFinding
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil || len(out) != 1 || out[0].Rule != "MDE006" || out[0].Line != 3 || out[0].Severity != "warning" {
+		t.Errorf("json: %s (%v)", b.String(), err)
+	}
+}

@@ -1,0 +1,228 @@
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/internal/version"
+)
+
+// Formats are the output formats of vet.
+var Formats = []string{"text", "json", "sarif", "github"}
+
+// Write renders diagnostics in a format: text (compiler style, one a line),
+// json (an array), sarif (SARIF 2.1.0 for code scanning) or github (workflow
+// annotation commands).
+func Write(w io.Writer, format string, l diag.List) error {
+	switch format {
+	case "text":
+		l.Print(w)
+		return nil
+	case "json":
+		return writeJSON(w, l)
+	case "sarif":
+		return writeSARIF(w, l)
+	case "github":
+		for _, d := range l {
+			fmt.Fprintln(w, githubLine(d))
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown format %q; formats are: %s", format, strings.Join(Formats, ", "))
+}
+
+// JSONFinding is one element of vet's JSON output.
+type JSONFinding struct {
+	Rule     string `json:"rule,omitempty"`
+	Severity string `json:"severity"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+}
+
+func writeJSON(w io.Writer, l diag.List) error {
+	out := make([]JSONFinding, len(l))
+	for i, d := range l {
+		out[i] = JSONFinding{Rule: d.Rule, Severity: d.Severity.String(), File: filepath.ToSlash(d.Pos.File), Line: d.Pos.Line, Column: d.Pos.Col, Path: d.Path, Message: d.Msg}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+func sarifLevel(s diag.Severity) string {
+	switch s {
+	case diag.Error:
+		return "error"
+	case diag.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// The SARIF 2.1.0 subset vet writes. go-sarif v3 was tried first: it writes
+// -1 sentinels for every unset index and offset, which Microsoft's SARIF
+// Multitool flags (SARIF2004); these few types write only what is set.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID                   string      `json:"id"`
+	Name                 string      `json:"name"`
+	ShortDescription     sarifText   `json:"shortDescription"`
+	FullDescription      sarifText   `json:"fullDescription"`
+	Help                 sarifText   `json:"help"`
+	DefaultConfiguration sarifConfig `json:"defaultConfiguration"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           sarifRegion   `json:"region"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+}
+
+// intentErrorRule stands for compile errors that belong to no vet rule.
+var intentErrorRule = &Rule{ID: "MDE000", Severity: diag.Error, Title: "the intent does not compile",
+	Explain: "A value breaks the intent language's grammar or CUE cannot evaluate the fleet; the message says what is allowed."}
+
+func writeSARIF(w io.Writer, l diag.List) error {
+	rules := append([]*Rule{intentErrorRule}, Rules...)
+	index := map[string]int{}
+	driver := sarifDriver{Name: "mdeproxyc", Version: version.Version, InformationURI: "https://github.com/mdeproxyc/mdeproxyc"}
+	for i, r := range rules {
+		index[r.ID] = i
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID: r.ID, Name: ruleName(r), ShortDescription: sarifText{r.Title}, FullDescription: sarifText{r.Explain},
+			Help: sarifText{r.Explain}, DefaultConfiguration: sarifConfig{sarifLevel(r.Severity)},
+		})
+	}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	for _, d := range l {
+		id := d.Rule
+		if id == "" {
+			id = intentErrorRule.ID
+		}
+		msg := d.Msg
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		res := sarifResult{RuleID: id, RuleIndex: index[id], Level: sarifLevel(d.Severity), Message: sarifText{msg}}
+		if d.Pos.IsValid() {
+			res.Locations = []sarifLocation{{PhysicalLocation: sarifPhysical{
+				ArtifactLocation: sarifArtifact{URI: sarifURI(d.Pos.File)},
+				Region:           sarifRegion{StartLine: d.Pos.Line, StartColumn: d.Pos.Col},
+			}}}
+		}
+		run.Results = append(run.Results, res)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// sarifURI writes a file as a SARIF artifact URI: a relative reference for a
+// relative path (code scanning resolves it against the checkout), a file: URI
+// for an absolute one.
+func sarifURI(path string) string {
+	if filepath.IsAbs(path) {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
+	}
+	return (&url.URL{Path: filepath.ToSlash(path)}).String()
+}
+
+// ruleName turns a title into the PascalCase name SARIF viewers show.
+func ruleName(r *Rule) string {
+	var b strings.Builder
+	for _, f := range strings.FieldsFunc(r.Title, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+	}) {
+		b.WriteString(strings.ToUpper(f[:1]) + f[1:])
+	}
+	return b.String()
+}
+
+// githubLine renders a workflow command (::error file=…,line=…::message) that
+// GitHub Actions shows as an annotation on the line.
+func githubLine(d diag.Diagnostic) string {
+	cmd := map[diag.Severity]string{diag.Error: "error", diag.Warning: "warning", diag.Info: "notice"}[d.Severity]
+	var props []string
+	if d.Pos.IsValid() {
+		props = append(props, "file="+ghProp(filepath.ToSlash(d.Pos.File)), fmt.Sprintf("line=%d", d.Pos.Line), fmt.Sprintf("col=%d", d.Pos.Col))
+	}
+	if d.Rule != "" {
+		props = append(props, "title="+ghProp(d.Rule))
+	}
+	msg := d.Msg
+	if d.Path != "" {
+		msg = d.Path + ": " + msg
+	}
+	line := "::" + cmd
+	if len(props) > 0 {
+		line += " " + strings.Join(props, ",")
+	}
+	return line + "::" + ghData(msg)
+}
+
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

@@ -1,0 +1,375 @@
+// Package lint holds vet's rules: Microsoft's documented traps as checks over
+// resolved profiles, each with a stable ID, a severity, a one-line title and an
+// explanation with the reason and the fix. Findings carry the position of the
+// value that triggers them.
+package lint
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/compile"
+	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// Rule is one vet check.
+type Rule struct {
+	ID       string
+	Severity diag.Severity
+	// Title is the one line shown in listings.
+	Title string
+	// Explain says why the rule exists and how to fix what it finds.
+	Explain string
+	// Compile is set for checks compile makes itself (they are part of the
+	// grammar: lint.ignore cannot silence them).
+	Compile bool
+	profile func(p *model.Profile) []finding
+	fleet   func(ps []*model.Profile) []fleetFinding
+}
+
+// finding is a rule's verdict on one profile: the setting whose value
+// triggered it (its position is the finding's) and the message.
+type finding struct {
+	setting string
+	msg     string
+}
+
+type fleetFinding struct {
+	profile *model.Profile
+	finding
+}
+
+func found(setting, format string, args ...any) []finding {
+	return []finding{{setting: setting, msg: fmt.Sprintf(format, args...)}}
+}
+
+// Rules lists every rule in ID order.
+var Rules = []*Rule{
+	{
+		ID: "MDE001", Severity: diag.Warning, Title: "proxy is an IPv6 address literal",
+		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
+			"Keep an IPv4 or DNS-name proxy available, or silence the rule for dual-stack sites with a reason.",
+		profile: func(p *model.Profile) []finding {
+			for _, s := range []struct{ setting, value string }{{"windows.edr.proxy", p.EDR.Proxy}, {"windows.antivirus.proxy", p.Antivirus.ProxyServer},
+				{"windows.winhttp.proxy", p.WinHTTP.Proxy}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}} {
+				if a, ok := proxyAddr(s.value); ok && a.Is6() && used(p, s.setting) {
+					return found(s.setting, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.value)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: compile.RuleScheme, Severity: diag.Error, Compile: true, Title: "a proxy with the wrong scheme for its component",
+		Explain: "TelemetryProxyServer (the EDR sensor, WinHTTP, MMA: proxy, windows.edr.proxy, windows.winhttp.proxy) takes host:port with no scheme; " +
+			"the sensor ignores a value with http://. Defender Antivirus' ProxyServer, Linux and macOS take a URL and need the scheme. " +
+			"Write proxy as host:port; mdeproxyc derives http://host:port where a URL is needed.",
+	},
+	{
+		ID: "MDE003", Severity: diag.Info, Title: "TelemetryProxyServer is not sent through Intune",
+		Explain: "Microsoft's current guidance: do not deploy TelemetryProxyServer through MDM; the sensor reads it from the Group Policy registry location. " +
+			"mdeproxyc's custom configuration profile therefore carries only the Antivirus policies and DisableEnterpriseAuthProxy. " +
+			"Deploy windows/intune/platform-script.json (or remediation.json, or a GPO) as well, or the sensor gets no proxy.",
+		profile: func(p *model.Profile) []finding {
+			// Only names the user wrote count, not a description copied from the profile's.
+			custom := p.Origins["intune.displayName"].Pos.IsValid()
+			o, desc := p.Origins["intune.description"]
+			desc = desc && o.Via == ""
+			if (custom || desc) && p.Targets(model.Windows) && p.EDR.Enabled && p.EDR.Proxy != "" {
+				s := "intune.displayName"
+				if !custom {
+					s = "intune.description"
+				}
+				return found(s, "the Intune custom profile does not carry TelemetryProxyServer (%s): also assign platform-script.json or remediation.json", p.EDR.Proxy)
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE004", Severity: diag.Error, Title: "PAC intent on a profile without Windows",
+		Explain: "Only Defender Antivirus on Windows reads a PAC file. mdatp on Linux supports a static or transparent proxy only (no PAC, no WPAD), " +
+			"and macOS takes a static proxy or the system's settings. A profile that targets no Windows devices but sets pac relies on something " +
+			"its devices will ignore. Set linux.proxy / macos.proxy (or proxy) instead.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) {
+				return nil
+			}
+			if _, ok := p.Origins["pac"]; ok && (p.Targets(model.Linux) || p.Targets(model.MacOS)) {
+				return found("pac", "pac is set but the profile targets no Windows devices: Linux and macOS agents ignore PAC files")
+			}
+			return nil
+		},
+	},
+	{
+		ID: compile.RuleAuthenticatedProxy, Severity: diag.Error, Compile: true, Title: "an authenticated proxy URL",
+		Explain: "Defender for Endpoint does not support authenticated proxies: the Linux and macOS agents have no credential support and the EDR sensor " +
+			"runs as SYSTEM. The proxy must allow anonymous traffic to Defender's endpoints. Remove user:password@ from the URL.",
+	},
+	{
+		ID: "MDE006", Severity: diag.Warning, Title: "certificate revocation checks are turned off",
+		Explain: "windows.antivirus.disableRevocationChecks sets SSLOptions=2: Defender Antivirus stops checking whether the certificates of its cloud " +
+			"endpoints were revoked. Use it only where CRL/OCSP endpoints are truly unreachable, and silence the rule with the reason.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) && p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
+				return found("windows.antivirus.disableRevocationChecks", "certificate revocation checks are off (SSLOptions=2): this weakens TLS security")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE007", Severity: diag.Info, Title: "the machine-wide WinHTTP proxy is managed",
+		Explain: "netsh winhttp set proxy changes the default proxy of every program on the device that uses WinHTTP, not only Defender. " +
+			"It suits devices in a stable network; roaming laptops then fail off-site. Prefer the EDR and Antivirus settings for laptops.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) && p.WinHTTP.Enabled {
+				return found("windows.winhttp.enabled", "the WinHTTP proxy applies to every program on the device that uses WinHTTP; unsuitable for roaming laptops")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE008", Severity: diag.Warning, Title: "only one of the EDR sensor and Antivirus is configured",
+		Explain: "The EDR sensor (TelemetryProxyServer) and Defender Antivirus (ProxyServer) are configured separately; setting only one leaves the other " +
+			"without a proxy, and it silently stops reporting or updating. Enable both unless the other is configured by another channel.",
+		profile: func(p *model.Profile) []finding {
+			if !p.Targets(model.Windows) || p.Mode != model.ModeStatic || p.EDR.Enabled == p.Antivirus.Enabled {
+				return nil
+			}
+			if p.EDR.Enabled {
+				return found("windows.antivirus.enabled", "Antivirus is disabled while the EDR sensor is configured: Antivirus gets no proxy from this profile")
+			}
+			return found("windows.edr.enabled", "the EDR sensor is disabled while Antivirus is configured: the sensor gets no proxy from this profile")
+		},
+	},
+	{
+		ID: "MDE009", Severity: diag.Info, Title: "PreferStaticProxyForHttpRequest needs a recent sensor",
+		Explain: "PreferStaticProxyForHttpRequest (offline, or windows.edr.preferStaticProxy) is honoured by MsSense 10.8210.* or 10.8049.* and later. " +
+			"Older sensors ignore it and keep trying direct routes to CRLs and Windows Update.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) && p.EDR.Enabled && p.Mode == model.ModeStatic && p.EDR.PreferStaticProxy {
+				return found("windows.edr.preferStaticProxy", "PreferStaticProxyForHttpRequest is honoured by MsSense 10.8210.*/10.8049.* and later only")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE010", Severity: diag.Error, Title: "proxy is a link-local address",
+		Explain: "A link-local address (169.254.0.0/16, fe80::/10) is not routable: it is usually an APIPA fallback, never a proxy. Use the proxy's real address.",
+		profile: func(p *model.Profile) []finding {
+			for _, s := range proxySettings(p) {
+				if a, ok := proxyAddr(s.value); ok && (a.IsLinkLocalUnicast()) {
+					return found(s.setting, "proxy %s is a link-local address", s.value)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE011", Severity: diag.Warning, Title: "proxy is a loopback address",
+		Explain: "A loopback proxy (127.0.0.0/8, ::1) works only when a local forwarder listens on the device, such as the Azure Arc gateway's " +
+			"http://127.0.0.1:40343. Otherwise it is a typo or a test value. Silence the rule with the reason when it is intended.",
+		profile: func(p *model.Profile) []finding {
+			for _, s := range proxySettings(p) {
+				if a, ok := proxyAddr(s.value); ok && a.IsLoopback() {
+					return found(s.setting, "proxy %s is a loopback address: only a local forwarder (such as the Azure Arc gateway) can serve it", s.value)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE012", Severity: diag.Warning, Title: "the bypass list sends Defender's traffic around the proxy",
+		Explain: "A bypass entry of \"*\", or one that matches Defender's cloud endpoints (*.microsoft.com, *.windows.com, *.windows.net…), makes " +
+			"Defender connect directly, bypassing the proxy it was given: on a network without a direct route it stops reporting. Remove the entry.",
+		profile: func(p *model.Profile) []finding {
+			for _, s := range []struct {
+				setting string
+				list    []string
+			}{{"windows.antivirus.bypass", p.Antivirus.Bypass}, {"windows.winhttp.bypass", p.WinHTTP.Bypass}} {
+				if !used(p, s.setting) {
+					continue
+				}
+				for _, e := range s.list {
+					if e == "*" {
+						return found(s.setting, "bypass entry \"*\" matches every host: the proxy is never used")
+					}
+					for _, h := range defenderHosts {
+						if wildcardMatch(e, h) {
+							return found(s.setting, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
+						}
+					}
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE013", Severity: diag.Warning, Title: "one proxy written with http:// and https://",
+		Explain: "The same proxy host and port appear with http:// for one component and https:// for another. A proxy port speaks one of them; " +
+			"the other component fails to connect. Use the same scheme (http:// unless the proxy really terminates TLS).",
+		profile: func(p *model.Profile) []finding {
+			schemes := map[string]string{}
+			for _, s := range []struct{ setting, value string }{{"windows.antivirus.proxy", p.Antivirus.ProxyServer}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}} {
+				scheme, hostPort, ok := strings.Cut(strings.TrimSuffix(s.value, "/"), "://")
+				if !ok || !used(p, s.setting) {
+					continue
+				}
+				if other, seen := schemes[hostPort]; seen && other != scheme {
+					return found(s.setting, "%s is written with %s:// here and %s:// elsewhere in this profile", hostPort, scheme, other)
+				}
+				schemes[hostPort] = scheme
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE014", Severity: diag.Warning, Title: "two profiles resolve to identical settings",
+		Explain: "Two profiles with different names produce the same settings on every device: usually a copy that was meant to differ. " +
+			"Merge them, or make the difference explicit.",
+		fleet: duplicateProfiles,
+	},
+	{
+		ID: compile.RuleDuplicateIdentifier, Severity: diag.Error, Compile: true, Title: "two profiles share a macOS identifier",
+		Explain: "A Mac keeps one configuration profile per PayloadIdentifier: a second profile with the same macos.identifier replaces the first. " +
+			"Give each profile its own identifier (the default, mdeproxyc.profile.<name>, is unique).",
+	},
+	{
+		ID: "MDE016", Severity: diag.Warning, Title: "Antivirus proxy uses https://",
+		Explain: "An https:// ProxyServer for Defender Antivirus needs a recent Defender platform; older platforms accept only http:// proxies " +
+			"and fall back to other routes. Use http:// unless every device runs a current platform.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) && p.Antivirus.Enabled && strings.HasPrefix(p.Antivirus.ProxyServer, "https://") {
+				return found("windows.antivirus.proxy", "Antivirus proxy %s uses https://, which needs a recent Defender platform", p.Antivirus.ProxyServer)
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE017", Severity: diag.Warning, Title: "offline without a static proxy",
+		Explain: "offline (PreferStaticProxyForHttpRequest) tells the sensor to send CRL and Windows Update requests through its static proxy; in mode " +
+			"\"auto\" there is none, so the setting does nothing. Set mode \"static\" with a proxy, or drop offline.",
+		profile: func(p *model.Profile) []finding {
+			if p.Offline && p.Mode == model.ModeAuto {
+				return found("offline", "offline is set but mode is \"auto\": there is no static proxy to prefer")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE018", Severity: diag.Warning, Title: "legacy MMA together with a modern-sensor-only setting",
+		Explain: "Devices onboarded through the Log Analytics agent (Windows 7 SP1, 8.1, Server 2008 R2) do not run MsSense: " +
+			"PreferStaticProxyForHttpRequest has no effect there, and a Log Analytics gateway cannot be the sensor's TelemetryProxyServer. " +
+			"Split legacy and modern devices into separate profiles.",
+		profile: func(p *model.Profile) []finding {
+			if p.Targets(model.Windows) && p.MMA.Enabled && p.EDR.PreferStaticProxy && p.Mode == model.ModeStatic {
+				return found("windows.mma.enabled", "MMA is enabled together with PreferStaticProxyForHttpRequest, which only the modern sensor reads")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE019", Severity: diag.Warning, Title: "mode \"auto\" on Linux",
+		Explain: "mdatp has no WPAD or PAC support: with mode \"auto\" a Linux device reaches Defender only through a transparent proxy or a direct route. " +
+			"If the site has neither, give Linux devices a static proxy (linux.proxy) in a separate profile; otherwise silence the rule with the reason.",
+		profile: func(p *model.Profile) []finding {
+			if p.Mode == model.ModeAuto && p.Targets(model.Linux) {
+				s := "mode"
+				if _, ok := p.Origins["mode"]; !ok {
+					s = ""
+				}
+				return found(s, "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
+			}
+			return nil
+		},
+	},
+}
+
+// Lookup returns the rule with the given ID, or nil.
+func Lookup(id string) *Rule {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+type proxySetting struct{ setting, value string }
+
+func proxySettings(p *model.Profile) []proxySetting {
+	all := []proxySetting{{"windows.edr.proxy", p.EDR.Proxy}, {"windows.antivirus.proxy", p.Antivirus.ProxyServer},
+		{"windows.winhttp.proxy", p.WinHTTP.Proxy}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}}
+	var out []proxySetting
+	for _, s := range all {
+		if s.value != "" && used(p, s.setting) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// used reports whether a component setting reaches an artifact of the profile.
+func used(p *model.Profile, setting string) bool {
+	switch {
+	case strings.HasPrefix(setting, "windows.edr"):
+		return p.Targets(model.Windows) && p.EDR.Enabled
+	case strings.HasPrefix(setting, "windows.antivirus"):
+		return p.Targets(model.Windows) && p.Antivirus.Enabled
+	case strings.HasPrefix(setting, "windows.winhttp"):
+		return p.Targets(model.Windows) && p.WinHTTP.Enabled
+	case strings.HasPrefix(setting, "linux"):
+		return p.Targets(model.Linux)
+	case strings.HasPrefix(setting, "macos"):
+		return p.Targets(model.MacOS)
+	}
+	return true
+}
+
+// proxyAddr returns the IP address of a host:port or URL proxy whose host is
+// an address literal.
+func proxyAddr(v string) (netip.Addr, bool) {
+	if _, rest, ok := strings.Cut(v, "://"); ok {
+		v = strings.TrimSuffix(rest, "/")
+	}
+	i := strings.LastIndexByte(v, ':')
+	if i < 0 {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(strings.Trim(v[:i], "[]"))
+	return a, err == nil
+}
+
+// defenderHosts are Defender for Endpoint cloud endpoints that a bypass entry
+// must not match (examples from Microsoft's connectivity list).
+var defenderHosts = []string{
+	"winatp-gw-cus.microsoft.com", "us.vortex-win.data.microsoft.com", "settings-win.data.microsoft.com",
+	"unitedstates.x.cp.wd.microsoft.com", "definitionupdates.microsoft.com", "go.microsoft.com",
+	"ctldl.windowsupdate.com", "automatedirstrprdcus.blob.core.windows.net", "login.microsoftonline.com",
+}
+
+// wildcardMatch matches a WinHTTP-style bypass pattern ("*" matches any run
+// of characters) against a host, case-insensitively.
+func wildcardMatch(pattern, host string) bool {
+	pattern, host = strings.ToLower(pattern), strings.ToLower(host)
+	if !strings.Contains(pattern, "*") {
+		return pattern == host
+	}
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(host, parts[0]) {
+		return false
+	}
+	host = host[len(parts[0]):]
+	for i, part := range parts[1:] {
+		if i == len(parts)-2 {
+			return strings.HasSuffix(host, part)
+		}
+		j := strings.Index(host, part)
+		if j < 0 {
+			return false
+		}
+		host = host[j+len(part):]
+	}
+	return true
+}

@@ -41,3 +41,26 @@ type Summarizer interface {
 type Deployer interface {
 	Deploy(p *model.Profile) string
 }
+
+// Location says where, in one of a profile's files, a setting's value lands:
+// for `mdeproxyc explain` and for reviewers asking which artifact carries what.
+type Location struct {
+	// Setting is the intent path ("windows.edr.proxy").
+	Setting string `json:"setting"`
+	// File is the path in the profile's folder.
+	File string `json:"file"`
+	// Kind says how Where is read: "reg" ([key] "name"), "pol" (key;name),
+	// "json" (a JSON pointer), "plist" (a dotted key path, numbers index
+	// arrays), "ps" ($Variable.Key or $Plan[i].Value) or "text" (a literal in the file).
+	Kind  string `json:"kind"`
+	Where string `json:"where"`
+	// Value is the value as the file holds it ("" for a deletion).
+	Value string `json:"value"`
+	// Deletes is set when the file removes the value instead of setting it.
+	Deletes bool `json:"deletes,omitempty"`
+}
+
+// Locator is implemented by emitters that can say where each setting lands.
+type Locator interface {
+	Locate(p *model.Profile) []Location
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
+	explainpkg "github.com/mdeproxyc/mdeproxyc/explain"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/lint"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -259,6 +261,45 @@ func wrap(text string, width int) string {
 		n += len(w)
 	}
 	return b.String()
+}
+
+func (c *cli) explain(args []string) int {
+	fs := c.flags("explain")
+	profile := fs.StringP("profile", "p", "", "the profile to explain (required)")
+	format := fs.String("format", "text", "output format: text or json")
+	if code, ok := c.parse(fs, args, 1); !ok {
+		return code
+	}
+	if *profile == "" {
+		c.errorf("explain: --profile NAME is required")
+		return exitUsage
+	}
+	if *format != "text" && *format != "json" {
+		c.errorf("explain: unknown format %q; formats are: text, json", *format)
+		return exitUsage
+	}
+	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: []string{*profile}})
+	if !ok {
+		return exitFail
+	}
+	cwd, _ := os.Getwd()
+	for k, o := range ps[0].Origins {
+		o.Pos.File = diag.RelPath(cwd, o.Pos.File)
+		ps[0].Origins[k] = o
+	}
+	rows := explainpkg.Profile(ps[0], all.Emitters())
+	if *format == "json" {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		enc.Encode(struct {
+			Profile  string           `json:"profile"`
+			Settings []explainpkg.Row `json:"settings"`
+		}{ps[0].Name, rows})
+		return exitOK
+	}
+	explainpkg.WriteText(c.stdout, ps[0].Name, rows)
+	return exitOK
 }
 
 func (c *cli) targets(args []string) int {

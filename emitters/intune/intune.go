@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -290,4 +291,25 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"  MDM node.\n" +
 		"- Both scripts run as SYSTEM in 64-bit PowerShell (`runAs32Bit: false`: 32-bit writes to HKLM\\SOFTWARE can be\n" +
 		"  redirected). The remediation's detection exits 1 on drift and Intune then runs Set-MdeProxy.ps1.\n"
+}
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Windows) {
+		return nil
+	}
+	c := BuildConfiguration(p)
+	settings := map[string]string{
+		admxAV + "ProxyServer": "windows.antivirus.proxy", admxAV + "ProxyPacUrl": "windows.antivirus.pac",
+		admxAV + "ProxyBypass": "windows.antivirus.bypass", URIDisableEnterpriseAuth: "windows.edr.enabled",
+	}
+	var out []emitters.Location
+	for i, s := range c.OmaSettings {
+		out = append(out, emitters.Location{Setting: settings[s.OmaURI], File: ConfigurationPath, Kind: "json",
+			Where: fmt.Sprintf("/omaSettings/%d/value", i), Value: fmt.Sprint(s.Value)})
+	}
+	for _, f := range []string{ConfigurationPath, ScriptPath, RemediationPath} {
+		out = append(out, emitters.Location{Setting: "intune.displayName", File: f, Kind: "json", Where: "/displayName", Value: p.Intune.DisplayName})
+	}
+	return out
 }

@@ -192,3 +192,14 @@ func installProxy(p *model.Profile) string {
 	}
 	return "http://proxy:port"
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Linux) || p.Linux.Proxy == "" {
+		return nil
+	}
+	return []emitters.Location{
+		{Setting: "linux.proxy", File: ManagedPath, Kind: "json", Where: "/cloudService/proxy", Value: p.Linux.Proxy},
+		{Setting: "linux.proxy", File: ScriptPath, Kind: "text", Where: "PROXY=", Value: "PROXY=" + shQuote(p.Linux.Proxy)},
+	}
+}

@@ -182,3 +182,20 @@ func (Emitter) Deploy(p *model.Profile) string {
 	b.WriteString("  `mdatp health --field healthy`.\n")
 	return b.String()
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.MacOS) {
+		return nil
+	}
+	out := []emitters.Location{
+		{Setting: "macos.identifier", File: MobileconfigPath, Kind: "plist", Where: "PayloadIdentifier", Value: p.MacOS.Identifier},
+		{Setting: "intune.displayName", File: MobileconfigPath, Kind: "plist", Where: "PayloadDisplayName", Value: p.Intune.DisplayName},
+	}
+	if p.MacOS.Proxy != "" {
+		out = append(out,
+			emitters.Location{Setting: "macos.proxy", File: PlistPath, Kind: "plist", Where: "cloudService.proxy", Value: p.MacOS.Proxy},
+			emitters.Location{Setting: "macos.proxy", File: MobileconfigPath, Kind: "plist", Where: "PayloadContent.0.cloudService.proxy", Value: p.MacOS.Proxy})
+	}
+	return out
+}

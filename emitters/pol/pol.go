@@ -102,3 +102,19 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"- Records named `**del.<value>` delete the values this profile leaves unset, so devices converge to the intent.\n" +
 		"- Group Policy wins over the .reg file and over `Set-MpPreference` for these values: prefer it on domain-joined devices.\n"
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Windows) {
+		return nil
+	}
+	var out []emitters.Location
+	for _, o := range regplan.For(p).Ops {
+		l := emitters.Location{Setting: o.Setting, File: Path, Kind: "pol", Where: o.Key + ";" + o.Name, Value: o.Data()}
+		if o.Delete {
+			l.Where, l.Value, l.Deletes = o.Key+";"+DeletePrefix+o.Name, "", true
+		}
+		out = append(out, l)
+	}
+	return out
+}

@@ -127,3 +127,23 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"  what the .reg wrote. Deploy `Registry.pol` through that GPO instead; keep the .reg for workgroup devices,\n" +
 		"  images and tests.\n"
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Windows) {
+		return nil
+	}
+	var out []emitters.Location
+	for _, o := range regplan.For(p).Ops {
+		out = append(out, emitters.Location{Setting: o.Setting, File: ApplyPath, Kind: "reg",
+			Where: "[" + regplan.Hive + `\` + o.Key + "] " + quote(o.Name), Value: ifSet(o), Deletes: o.Delete})
+	}
+	return out
+}
+
+func ifSet(o regplan.Op) string {
+	if o.Delete {
+		return ""
+	}
+	return o.Data()
+}

@@ -127,3 +127,15 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"  devices in a stable network, not for roaming laptops (use the EDR and Antivirus settings there).\n" +
 		"- `Set-MdeProxy.ps1` applies the same setting, records the previous WinHTTP proxy and can undo it.\n"
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled || p.Mode == model.ModeAuto {
+		return nil
+	}
+	out := []emitters.Location{{Setting: "windows.winhttp.proxy", File: SetPath, Kind: "text", Where: "netsh argument", Value: `"proxy-server=` + p.WinHTTP.Proxy + `"`}}
+	if len(p.WinHTTP.Bypass) > 0 {
+		out = append(out, emitters.Location{Setting: "windows.winhttp.bypass", File: SetPath, Kind: "text", Where: "netsh argument", Value: `"bypass-list=` + strings.Join(p.WinHTTP.Bypass, ";") + `"`})
+	}
+	return out
+}

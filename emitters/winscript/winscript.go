@@ -151,3 +151,36 @@ func (Emitter) Deploy(p *model.Profile) string {
 		"  `compliant` and exits 0 when compliant, writes nothing and exits 0 when not, as ConfigMgr expects), and\n" +
 		"  `Set-MdeProxy.ps1` as the install program (`-Undo` as the uninstall program).\n"
 }
+
+// Locate implements emitters.Locator.
+func (Emitter) Locate(p *model.Profile) []emitters.Location {
+	if !p.Targets(model.Windows) {
+		return nil
+	}
+	var out []emitters.Location
+	for _, file := range []string{SetPath, TestPath} {
+		for i, o := range regplan.For(p).Ops {
+			value := o.Data()
+			if o.Delete {
+				value = ""
+			}
+			out = append(out, emitters.Location{Setting: o.Setting, File: file, Kind: "ps", Where: fmt.Sprintf("$Plan[%d].Value", i), Value: value, Deletes: o.Delete})
+		}
+		av := p.Antivirus.Enabled && p.Mode == model.ModeStatic
+		static := p.Mode == model.ModeStatic
+		out = append(out,
+			emitters.Location{Setting: "windows.antivirus.proxy", File: file, Kind: "ps", Where: "$MpPreference.ProxyServer", Value: ifThen(av, p.Antivirus.ProxyServer)},
+			emitters.Location{Setting: "windows.antivirus.pac", File: file, Kind: "ps", Where: "$MpPreference.ProxyPacUrl", Value: ifThen(av, p.Antivirus.PacURL)},
+			emitters.Location{Setting: "windows.antivirus.bypass", File: file, Kind: "ps", Where: "$MpPreference.ProxyBypass", Value: strings.Join(listIf(av, p.Antivirus.Bypass), ";")},
+		)
+		if p.WinHTTP.Enabled {
+			out = append(out,
+				emitters.Location{Setting: "windows.winhttp.proxy", File: file, Kind: "ps", Where: "$WinHttp.ProxyServer", Value: ifThen(static, p.WinHTTP.Proxy)},
+				emitters.Location{Setting: "windows.winhttp.bypass", File: file, Kind: "ps", Where: "$WinHttp.BypassList", Value: ifThen(static, strings.Join(p.WinHTTP.Bypass, ";"))})
+		}
+		if p.MMA.Enabled {
+			out = append(out, emitters.Location{Setting: "windows.mma.enabled", File: file, Kind: "ps", Where: "$Mma.ProxyUrl", Value: ifThen(static, p.MMA.Proxy)})
+		}
+	}
+	return out
+}

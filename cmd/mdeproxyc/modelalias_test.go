@@ -1,0 +1,5 @@
+package main
+
+import "github.com/mdeproxyc/mdeproxyc/model"
+
+type modelProfile = model.Profile

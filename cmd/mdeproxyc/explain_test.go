@@ -37,26 +37,10 @@ func TestExplainLocations(t *testing.T) {
 					t.Errorf("%s %s: %s is not in the bundle", p.Name, r.Setting, l.File)
 					continue
 				}
-				var err error
-				switch l.Kind {
-				case "reg":
-					err = checkReg(data, l)
-				case "pol":
-					err = checkPol(data, l)
-				case "json":
-					err = checkJSON(data, l)
-				case "plist":
-					err = checkPlist(data, l)
-				case "text":
-					if !bytes.Contains(data, []byte(l.Value)) {
-						err = fmt.Errorf("%q not found", l.Value)
-					}
-				case "ps":
+				if l.Kind == "ps" {
 					continue // checked below, all scripts in one parse
-				default:
-					err = fmt.Errorf("unknown kind %q", l.Kind)
 				}
-				if err != nil {
+				if err := resolve(data, l); err != nil {
 					t.Errorf("%s %s in %s at %s: %v", p.Name, r.Setting, l.File, l.Where, err)
 				}
 				checked[l.Kind]++
@@ -69,6 +53,26 @@ func TestExplainLocations(t *testing.T) {
 			t.Errorf("no %s location was checked", k)
 		}
 	}
+}
+
+// resolve checks one location of a kind other than "ps" in a file's bytes.
+func resolve(data []byte, l emitters.Location) error {
+	switch l.Kind {
+	case "reg":
+		return checkReg(data, l)
+	case "pol":
+		return checkPol(data, l)
+	case "json":
+		return checkJSON(data, l)
+	case "plist":
+		return checkPlist(data, l)
+	case "text":
+		if !bytes.Contains(data, []byte(l.Value)) {
+			return fmt.Errorf("%q not found", l.Value)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown kind %q", l.Kind)
 }
 
 func checkReg(data []byte, l emitters.Location) error {
@@ -291,23 +295,7 @@ func TestExplainResolversReject(t *testing.T) {
 			}
 			seen[l.Kind] = true
 			l.Value += "x"
-			data := files[p.Name+"/"+l.File]
-			var err error
-			switch l.Kind {
-			case "reg":
-				err = checkReg(data, l)
-			case "pol":
-				err = checkPol(data, l)
-			case "json":
-				err = checkJSON(data, l)
-			case "plist":
-				err = checkPlist(data, l)
-			case "text":
-				if !bytes.Contains(data, []byte(l.Value)) {
-					err = fmt.Errorf("not found")
-				}
-			}
-			if err == nil {
+			if resolve(files[p.Name+"/"+l.File], l) == nil {
 				t.Errorf("%s resolver accepted a wrong value at %s", l.Kind, l.Where)
 			}
 		}

@@ -19,15 +19,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-func windowsProfiles(t *testing.T) []*model.Profile {
-	var out []*model.Profile
-	for _, p := range testfleet.Profiles(t) {
-		if p.Targets(model.Windows) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func windowsProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Windows, 1) }
 
 func body(t *testing.T, p *model.Profile, path string) []byte {
 	files, err := Emitter{}.Emit(p)

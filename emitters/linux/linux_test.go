@@ -123,18 +123,7 @@ func noDuplicateKeys(data []byte) error {
 	return walk()
 }
 
-func linuxProfiles(t *testing.T) []*model.Profile {
-	var out []*model.Profile
-	for _, p := range testfleet.Profiles(t) {
-		if p.Targets(model.Linux) {
-			out = append(out, p)
-		}
-	}
-	if len(out) < 3 {
-		t.Fatalf("only %d example profiles target Linux", len(out))
-	}
-	return out
-}
+func linuxProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Linux, 3) }
 
 func TestManagedFile(t *testing.T) {
 	for _, p := range linuxProfiles(t) {

@@ -14,18 +14,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-func macProfiles(t *testing.T) []*model.Profile {
-	var out []*model.Profile
-	for _, p := range testfleet.Profiles(t) {
-		if p.Targets(model.MacOS) {
-			out = append(out, p)
-		}
-	}
-	if len(out) < 3 {
-		t.Fatalf("only %d example profiles target macOS", len(out))
-	}
-	return out
-}
+func macProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.MacOS, 3) }
 
 // wantPrefs is the com.microsoft.wdav preferences the intent asks for, as a
 // parser decodes them.

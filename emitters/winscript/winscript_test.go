@@ -12,15 +12,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-func windowsProfiles(t *testing.T) []*model.Profile {
-	var out []*model.Profile
-	for _, p := range testfleet.Profiles(t) {
-		if p.Targets(model.Windows) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func windowsProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Windows, 1) }
 
 // TestScriptsParse parses every Set and Test script of the example fleet with
 // the tree-sitter PowerShell grammar: no ERROR or MISSING node anywhere.

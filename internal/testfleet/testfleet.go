@@ -64,3 +64,19 @@ func SourceDiags(t testing.TB, src string) ([]*model.Profile, error) {
 	}
 	return ps, nil
 }
+
+// Targeting returns the example profiles that target a platform, failing the
+// test when there are fewer than min of them.
+func Targeting(t testing.TB, pl model.Platform, min int) []*model.Profile {
+	t.Helper()
+	var out []*model.Profile
+	for _, p := range Profiles(t) {
+		if p.Targets(pl) {
+			out = append(out, p)
+		}
+	}
+	if len(out) < min {
+		t.Fatalf("only %d example profiles target %s", len(out), pl)
+	}
+	return out
+}

@@ -53,7 +53,7 @@ func TestExampleFleetResolves(t *testing.T) {
 		{"hq", func(p *model.Profile) any { return p.Intune.Description }, "Headquarters, Seattle"},
 		{"hq", func(p *model.Profile) any { return p.MacOS.Identifier }, "mdeproxyc.profile.hq"},
 		{"berlin", func(p *model.Profile) any { return p.Linux.Proxy }, "http://10.20.0.5:3128"},
-		{"berlin", func(p *model.Profile) any { return p.WinHTTP }, model.WinHTTP{Enabled: true, Proxy: "10.20.0.5:3128", Bypass: []string{"<local>", "*.contoso.de"}}},
+		{"berlin", func(p *model.Profile) any { return p.WinHTTP }, model.WinHTTP{Enabled: true, Proxy: "10.20.0.6:3128", Bypass: []string{"<local>", "*.contoso.de"}}},
 		// A profile's list replaces the default's; its own bypass does not leak into Antivirus.
 		{"berlin", func(p *model.Profile) any { return p.Antivirus.Bypass }, []string{"<local>", "*.contoso.com", "intranet", "10.*"}},
 		{"dc-offline", func(p *model.Profile) any { return p.EDR.PreferStaticProxy }, true},
@@ -91,6 +91,24 @@ func TestExampleFleetResolves(t *testing.T) {
 	o = ps["berlin"].Origins["proxy"]
 	if o.FromDefaults || !strings.HasSuffix(o.Pos.File, "sites.cue") || o.Pos.Line != 10 || o.Pos.Col != 16 {
 		t.Errorf("berlin proxy origin = %+v, want sites.cue:10:16", o)
+	}
+}
+
+// TestExampleUsesEveryField: the example fleet writes every setting of the
+// intent language somewhere, so goldens and real-consumer tests cover them all.
+func TestExampleUsesEveryField(t *testing.T) {
+	written := map[string]bool{}
+	for _, p := range compileOK(t, exampleFleet) {
+		for path, o := range p.Origins {
+			if o.Via == "" {
+				written[path] = true
+			}
+		}
+	}
+	for _, f := range fieldTable {
+		if f.kind != kindGroup && !written[f.path] {
+			t.Errorf("the example fleet never writes %s", f.path)
+		}
 	}
 }
 

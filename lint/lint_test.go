@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,7 +137,7 @@ func TestSARIFMultitool(t *testing.T) {
 	var b bytes.Buffer
 	Write(&b, "sarif", findings)
 	for _, broken := range [][]byte{
-		bytes.Replace(b.Bytes(), []byte(`"startLine": 12`), []byte(`"startLine": 0`), 1),
+		regexp.MustCompile(`"startLine": \d+`).ReplaceAll(b.Bytes(), []byte(`"startLine": 0`)),
 		bytes.Replace(b.Bytes(), []byte(`"uri": "file:///`), []byte(`"uri": "/`), 1),
 	} {
 		if bytes.Equal(broken, b.Bytes()) {

@@ -41,8 +41,8 @@ func main() {
 	}
 	cueVersion, _ := exec.Command(*cue, "version").Output()
 	fmt.Printf("cue: %s\n", firstLine(cueVersion))
-	fmt.Println("| profiles | mdeproxyc build | peak RSS | files | cue export | peak RSS | time ratio | RSS ratio |")
-	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| profiles | mdeproxyc build | peak RSS | files | bytes | mdeproxyc vet | cue export | peak RSS | build time ratio | build RSS ratio | vet time ratio |")
+	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -74,11 +74,12 @@ func measure(dir string, n int, mdeproxyc, cue string) {
 	out := filepath.Join(dir, fmt.Sprintf("dist-%d", n))
 	os.RemoveAll(out)
 	ourTime, ourRSS := run("", mdeproxyc, "build", fleetDir, "-o", out)
-	files := countFiles(out)
+	files, size := countFiles(out)
+	vetTime, _ := run("", mdeproxyc, "vet", "--format", "json", fleetDir)
 	cueTime, cueRSS := run(cueDir, cue, "export", "--out", "json", "--outfile", filepath.Join(dir, fmt.Sprintf("export-%d.json", n)), "--force", ".")
-	fmt.Printf("| %d | %.2f s | %d MiB | %d | %.2f s | %d MiB | %.3f× | %.3f× |\n",
-		n, ourTime.Seconds(), ourRSS>>20, files, cueTime.Seconds(), cueRSS>>20,
-		ourTime.Seconds()/cueTime.Seconds(), float64(ourRSS)/float64(cueRSS))
+	fmt.Printf("| %d | %.2f s | %d MiB | %d | %d MiB | %.2f s | %.2f s | %d MiB | %.3f× | %.3f× | %.3f× |\n",
+		n, ourTime.Seconds(), ourRSS>>20, files, size>>20, vetTime.Seconds(), cueTime.Seconds(), cueRSS>>20,
+		ourTime.Seconds()/cueTime.Seconds(), float64(ourRSS)/float64(cueRSS), vetTime.Seconds()/cueTime.Seconds())
 	os.RemoveAll(out)
 }
 
@@ -104,15 +105,17 @@ func write(path string, data []byte) {
 	}
 }
 
-func countFiles(dir string) int {
-	n := 0
+func countFiles(dir string) (n int, size int64) {
 	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			n++
+			if info, err := d.Info(); err == nil {
+				size += info.Size()
+			}
 		}
 		return nil
 	})
-	return n
+	return n, size
 }
 
 func firstLine(b []byte) string {

@@ -41,7 +41,7 @@ $Plan = @(
 $MpPreference = @{ ProxyServer = 'http://10.20.0.5:3128'; ProxyPacUrl = ''; ProxyBypass = @('<local>', '*.contoso.com', 'intranet', '10.*') }
 # Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty
 # ProxyServer resets it to direct access.
-$WinHttp = @{ Manage = $true; ProxyServer = '10.20.0.5:3128'; BypassList = '<local>;*.contoso.de' }
+$WinHttp = @{ Manage = $true; ProxyServer = '10.20.0.6:3128'; BypassList = '<local>;*.contoso.de' }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
 $Mma = @{ Manage = $false; ProxyUrl = '' }
 # ---- end of intent ----

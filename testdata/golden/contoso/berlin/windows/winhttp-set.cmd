@@ -9,5 +9,5 @@ if errorlevel 1 (
   echo winhttp-set.cmd: run from an elevated prompt 1>&2
   exit /b 1
 )
-"%SystemRoot%\System32\netsh.exe" winhttp set proxy "proxy-server=10.20.0.5:3128" "bypass-list=<local>;*.contoso.de"
+"%SystemRoot%\System32\netsh.exe" winhttp set proxy "proxy-server=10.20.0.6:3128" "bypass-list=<local>;*.contoso.de"
 exit /b %errorlevel%

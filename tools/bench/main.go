@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures `mdeproxyc build` against `cue export` of the same
 // fleet unified with the project's own schema — what a user doing this job in
 // plain CUE would run — in the same run, and reports wall time and peak RSS as

@@ -42,7 +42,7 @@ func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
 	return []emitters.File{{
 		Path:    Path,
 		Data:    Encode(regplan.For(p)),
-		Summary: "Group Policy machine policy file with the same values; copy to <GPO>\\Machine\\Registry.pol",
+		Summary: "Group Policy machine policy file with the same values; copy to `<GPO>\\Machine\\Registry.pol`",
 	}}, nil
 }
 

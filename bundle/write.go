@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -27,7 +28,8 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Man
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(parent, ".mdeproxyc-build-")
+	removeStale(parent)
+	tmp, err := os.MkdirTemp(parent, tempPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +59,24 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Man
 	committed = true
 	// tmp now holds the previous bundle.
 	return m, os.RemoveAll(tmp)
+}
+
+// tempPrefix names the temporary folders builds write into, beside --out.
+const tempPrefix = ".mdeproxyc-build-"
+
+// staleAfter is the age at which a temporary folder is taken to be left over
+// from a killed build, not one still running.
+const staleAfter = 24 * time.Hour
+
+// removeStale deletes temporary folders that killed builds left beside the
+// output folder.
+func removeStale(parent string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*"))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && st.IsDir() && time.Since(st.ModTime()) > staleAfter {
+			os.RemoveAll(m)
+		}
+	}
 }
 
 // swapFallback exchanges two folders with two renames, for systems without an

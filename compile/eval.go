@@ -198,7 +198,7 @@ func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) 
 	for _, w := range walkers {
 		diags = append(diags, w.diags...)
 	}
-	if reason := needsWhole(diags); reason {
+	if needsWhole(diags) {
 		// A reference the split could not see (a let clause, another profile):
 		// evaluate the package as CUE would, to report exactly what CUE reports.
 		src.whole = true

@@ -5,11 +5,22 @@ package main
 import (
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 func main() {
+	// A build's live data is small next to the garbage its emitters make (a
+	// 100,000-profile build peaked at 1.9 GiB RSS with a live heap under half
+	// of that): a soft limit makes the collector run before the heap doubles.
+	// GOMEMLIMIT, when set, wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// defaultMemoryLimit is the soft memory limit of the mdeproxyc process.
+const defaultMemoryLimit = 768 << 20
 
 // Exit codes, as DESIGN.md fixes them.
 const (

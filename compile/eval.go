@@ -242,7 +242,7 @@ func (w *walker) cueErr(err error, path string) {
 }
 
 func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfile {
-	path := "profiles." + quoteLabel(name)
+	path := SettingPath(name, "")
 	rp := &rawProfile{name: name, labelPos: labelPos}
 	before := len(w.diags)
 	if !profileNameRE.MatchString(name) {

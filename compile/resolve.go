@@ -77,6 +77,17 @@ func (r *resolver) add(pos model.Pos, path, msg string) {
 	r.diags = append(r.diags, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: msg})
 }
 
+// SettingPath is the path diagnostics name a profile's setting by, the way CUE
+// writes it: profiles."dc-offline".windows.edr.proxy. An empty setting names
+// the profile itself.
+func SettingPath(profile, setting string) string {
+	p := "profiles." + quoteLabel(profile)
+	if setting != "" {
+		p += "." + setting
+	}
+	return p
+}
+
 // The default names given to a profile's Intune objects and macOS profile.
 const (
 	intuneNamePrefix     = "MDE proxy — "
@@ -218,7 +229,7 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 	if o, ok := m.origins["mode"]; ok {
 		pos = o.Pos
 	}
-	r.add(pos, "profiles."+quoteLabel(p.Name)+".proxy", fmt.Sprintf(
+	r.add(pos, SettingPath(p.Name, "proxy"), fmt.Sprintf(
 		"missing: mode is \"static\" but %s %s no proxy; allowed: set proxy: \"host:port\" (here or in defaults), give each component its own proxy, or set mode: \"auto\"",
 		strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
 }
@@ -269,7 +280,7 @@ func checkFleet(profiles []*model.Profile) diag.List {
 		for _, p := range ps {
 			o := p.Origins["macos.identifier"]
 			others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == p.Name })
-			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: "profiles." + quoteLabel(p.Name) + ".macos.identifier", Severity: diag.Error, Rule: RuleDuplicateIdentifier,
+			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: SettingPath(p.Name, "macos.identifier"), Severity: diag.Error, Rule: RuleDuplicateIdentifier,
 				Msg: fmt.Sprintf("macOS identifier %q is also used by %s; allowed: an identifier unique to each profile (a Mac keeps one profile per identifier)", id, strings.Join(others, ", "))})
 		}
 	}

@@ -3,8 +3,8 @@ package lint
 import (
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -53,7 +53,7 @@ func Run(profiles []*model.Profile) diag.List {
 			pos = p.Pos
 		}
 		for _, ig := range p.LintIgnore {
-			path := "profiles." + quote(p.Name) + ".lint.ignore"
+			path := compile.SettingPath(p.Name, "lint.ignore")
 			switch r := Lookup(ig.Rule); {
 			case r == nil:
 				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("no rule %s; `mdeproxyc vet --explain` lists the rules", ig.Rule)})
@@ -68,21 +68,11 @@ func Run(profiles []*model.Profile) diag.List {
 }
 
 func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {
-	pos, path := p.Pos, "profiles."+quote(p.Name)
-	if f.setting != "" {
-		path += "." + f.setting
-		if o, ok := p.Origins[f.setting]; ok {
-			pos = o.Pos
-		}
+	pos := p.Pos
+	if o, ok := p.Origins[f.setting]; ok && f.setting != "" {
+		pos = o.Pos
 	}
-	return diag.Diagnostic{Pos: pos, Path: path, Severity: r.Severity, Rule: r.ID, Msg: f.msg}
-}
-
-func quote(name string) string {
-	if strings.ContainsAny(name, "-.") || name != "" && name[0] >= '0' && name[0] <= '9' {
-		return fmt.Sprintf("%q", name)
-	}
-	return name
+	return diag.Diagnostic{Pos: pos, Path: compile.SettingPath(p.Name, f.setting), Severity: r.Severity, Rule: r.ID, Msg: f.msg}
 }
 
 // duplicateProfiles finds profiles whose settings, on every device, are the

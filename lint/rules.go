@@ -52,9 +52,8 @@ var Rules = []*Rule{
 		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
 			"Keep an IPv4 or DNS-name proxy available, or silence the rule for dual-stack sites with a reason.",
 		profile: func(p *model.Profile) []finding {
-			for _, s := range []struct{ setting, value string }{{"windows.edr.proxy", p.EDR.Proxy}, {"windows.antivirus.proxy", p.Antivirus.ProxyServer},
-				{"windows.winhttp.proxy", p.WinHTTP.Proxy}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}} {
-				if a, ok := proxyAddr(s.value); ok && a.Is6() && used(p, s.setting) {
+			for _, s := range proxySettings(p) {
+				if a, ok := proxyAddr(s.value); ok && a.Is6() {
 					return found(s.setting, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.value)
 				}
 			}
@@ -159,7 +158,7 @@ var Rules = []*Rule{
 		Explain: "A link-local address (169.254.0.0/16, fe80::/10) is not routable: it is usually an APIPA fallback, never a proxy. Use the proxy's real address.",
 		profile: func(p *model.Profile) []finding {
 			for _, s := range proxySettings(p) {
-				if a, ok := proxyAddr(s.value); ok && (a.IsLinkLocalUnicast()) {
+				if a, ok := proxyAddr(s.value); ok && a.IsLinkLocalUnicast() {
 					return found(s.setting, "proxy %s is a link-local address", s.value)
 				}
 			}
@@ -274,12 +273,9 @@ var Rules = []*Rule{
 		Explain: "mdatp has no WPAD or PAC support: with mode \"auto\" a Linux device reaches Defender only through a transparent proxy or a direct route. " +
 			"If the site has neither, give Linux devices a static proxy (linux.proxy) in a separate profile; otherwise silence the rule with the reason.",
 		profile: func(p *model.Profile) []finding {
+			// mode "auto" is always written somewhere: the built-in default is static.
 			if p.Mode == model.ModeAuto && p.Targets(model.Linux) {
-				s := "mode"
-				if _, ok := p.Origins["mode"]; !ok {
-					s = ""
-				}
-				return found(s, "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
+				return found("mode", "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
 			}
 			return nil
 		},

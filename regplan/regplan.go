@@ -61,6 +61,15 @@ func (o Op) Data() string {
 	return o.Str
 }
 
+// Written returns the data the operation leaves in the registry: Data for a
+// set, "" for a deletion.
+func (o Op) Written() string {
+	if o.Delete {
+		return ""
+	}
+	return o.Data()
+}
+
 // Plan is a profile's registry operations in a fixed order: by key, then by a
 // fixed order of values within the key.
 type Plan struct {

@@ -110,11 +110,11 @@ func (Emitter) Locate(p *model.Profile) []emitters.Location {
 	}
 	var out []emitters.Location
 	for _, o := range regplan.For(p).Ops {
-		l := emitters.Location{Setting: o.Setting, File: Path, Kind: "pol", Where: o.Key + ";" + o.Name, Value: o.Data()}
+		name := o.Name
 		if o.Delete {
-			l.Where, l.Value, l.Deletes = o.Key+";"+DeletePrefix+o.Name, "", true
+			name = DeletePrefix + o.Name
 		}
-		out = append(out, l)
+		out = append(out, emitters.Location{Setting: o.Setting, File: Path, Kind: "pol", Where: o.Key + ";" + name, Value: o.Written(), Deletes: o.Delete})
 	}
 	return out
 }

@@ -136,14 +136,7 @@ func (Emitter) Locate(p *model.Profile) []emitters.Location {
 	var out []emitters.Location
 	for _, o := range regplan.For(p).Ops {
 		out = append(out, emitters.Location{Setting: o.Setting, File: ApplyPath, Kind: "reg",
-			Where: "[" + regplan.Hive + `\` + o.Key + "] " + quote(o.Name), Value: ifSet(o), Deletes: o.Delete})
+			Where: "[" + regplan.Hive + `\` + o.Key + "] " + quote(o.Name), Value: o.Written(), Deletes: o.Delete})
 	}
 	return out
-}
-
-func ifSet(o regplan.Op) string {
-	if o.Delete {
-		return ""
-	}
-	return o.Data()
 }

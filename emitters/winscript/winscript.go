@@ -6,6 +6,7 @@
 package winscript
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -70,35 +71,46 @@ func Intent(p *model.Profile) string {
 			PSQuote(`HKLM:\`+o.Key), PSQuote(o.Name), PSQuote(typ), value, o.Delete)
 	}
 	w(")\n")
-	av := p.Antivirus.Enabled && p.Mode == model.ModeStatic
+	st := stateOf(p)
 	w("# Defender Antivirus preferences (Set-MpPreference); empty values are removed\n")
 	w("# (Remove-MpPreference), so a stale preference cannot outlive the policy.\n")
 	w("$MpPreference = @{ ProxyServer = %s; ProxyPacUrl = %s; ProxyBypass = %s }\n",
-		PSQuote(ifThen(av, p.Antivirus.ProxyServer)), PSQuote(ifThen(av, p.Antivirus.PacURL)), psArray(listIf(av, p.Antivirus.Bypass)))
-	static := p.Mode == model.ModeStatic
+		PSQuote(st.mpProxy), PSQuote(st.mpPac), psArray(st.mpBypass))
 	w("# Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty\n")
 	w("# ProxyServer resets it to direct access.\n")
 	w("$WinHttp = @{ Manage = $%t; ProxyServer = %s; BypassList = %s }\n",
-		p.WinHTTP.Enabled, PSQuote(ifThen(p.WinHTTP.Enabled && static, p.WinHTTP.Proxy)),
-		PSQuote(ifThen(p.WinHTTP.Enabled && static, strings.Join(p.WinHTTP.Bypass, ";"))))
+		p.WinHTTP.Enabled, PSQuote(st.winHTTPProxy), PSQuote(st.winHTTPBypass))
 	w("# Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.\n")
-	w("$Mma = @{ Manage = $%t; ProxyUrl = %s }\n", p.MMA.Enabled, PSQuote(ifThen(p.MMA.Enabled && static, p.MMA.Proxy)))
+	w("$Mma = @{ Manage = $%t; ProxyUrl = %s }\n", p.MMA.Enabled, PSQuote(st.mmaProxy))
 	w("# ---- end of intent ----\n")
 	return b.String()
 }
 
-func ifThen(cond bool, s string) string {
-	if cond {
-		return s
-	}
-	return ""
+// scriptState is what the intent block holds beside the registry plan, worked
+// out once for the block and for Locate. In auto mode, and for a disabled
+// Antivirus, the values are empty: the scripts then remove them.
+type scriptState struct {
+	mpProxy, mpPac              string
+	mpBypass                    []string
+	winHTTPProxy, winHTTPBypass string
+	mmaProxy                    string
 }
 
-func listIf(cond bool, l []string) []string {
-	if cond {
-		return l
+func stateOf(p *model.Profile) scriptState {
+	var st scriptState
+	if p.Mode != model.ModeStatic {
+		return st
 	}
-	return nil
+	if p.Antivirus.Enabled {
+		st.mpProxy, st.mpPac, st.mpBypass = p.Antivirus.ProxyServer, p.Antivirus.PacURL, p.Antivirus.Bypass
+	}
+	if p.WinHTTP.Enabled {
+		st.winHTTPProxy, st.winHTTPBypass = p.WinHTTP.Proxy, strings.Join(p.WinHTTP.Bypass, ";")
+	}
+	if p.MMA.Enabled {
+		st.mmaProxy = p.MMA.Proxy
+	}
+	return st
 }
 
 // The fixed parts of the scripts with CRLF line ends, converted once: a
@@ -120,17 +132,7 @@ func TestScript(p *model.Profile) []byte {
 	return concat(testHeaderCRLF, crlf(Intent(p)), testTailCRLF)
 }
 
-func concat(parts ...[]byte) []byte {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	out := make([]byte, 0, n)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
+func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *model.Profile) string {
@@ -157,29 +159,24 @@ func (Emitter) Locate(p *model.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) {
 		return nil
 	}
+	st := stateOf(p)
 	var out []emitters.Location
 	for _, file := range []string{SetPath, TestPath} {
-		for i, o := range regplan.For(p).Ops {
-			value := o.Data()
-			if o.Delete {
-				value = ""
-			}
-			out = append(out, emitters.Location{Setting: o.Setting, File: file, Kind: "ps", Where: fmt.Sprintf("$Plan[%d].Value", i), Value: value, Deletes: o.Delete})
+		at := func(setting, where, value string) {
+			out = append(out, emitters.Location{Setting: setting, File: file, Kind: "ps", Where: where, Value: value})
 		}
-		av := p.Antivirus.Enabled && p.Mode == model.ModeStatic
-		static := p.Mode == model.ModeStatic
-		out = append(out,
-			emitters.Location{Setting: "windows.antivirus.proxy", File: file, Kind: "ps", Where: "$MpPreference.ProxyServer", Value: ifThen(av, p.Antivirus.ProxyServer)},
-			emitters.Location{Setting: "windows.antivirus.pac", File: file, Kind: "ps", Where: "$MpPreference.ProxyPacUrl", Value: ifThen(av, p.Antivirus.PacURL)},
-			emitters.Location{Setting: "windows.antivirus.bypass", File: file, Kind: "ps", Where: "$MpPreference.ProxyBypass", Value: strings.Join(listIf(av, p.Antivirus.Bypass), ";")},
-		)
+		for i, o := range regplan.For(p).Ops {
+			out = append(out, emitters.Location{Setting: o.Setting, File: file, Kind: "ps", Where: fmt.Sprintf("$Plan[%d].Value", i), Value: o.Written(), Deletes: o.Delete})
+		}
+		at("windows.antivirus.proxy", "$MpPreference.ProxyServer", st.mpProxy)
+		at("windows.antivirus.pac", "$MpPreference.ProxyPacUrl", st.mpPac)
+		at("windows.antivirus.bypass", "$MpPreference.ProxyBypass", strings.Join(st.mpBypass, ";"))
 		if p.WinHTTP.Enabled {
-			out = append(out,
-				emitters.Location{Setting: "windows.winhttp.proxy", File: file, Kind: "ps", Where: "$WinHttp.ProxyServer", Value: ifThen(static, p.WinHTTP.Proxy)},
-				emitters.Location{Setting: "windows.winhttp.bypass", File: file, Kind: "ps", Where: "$WinHttp.BypassList", Value: ifThen(static, strings.Join(p.WinHTTP.Bypass, ";"))})
+			at("windows.winhttp.proxy", "$WinHttp.ProxyServer", st.winHTTPProxy)
+			at("windows.winhttp.bypass", "$WinHttp.BypassList", st.winHTTPBypass)
 		}
 		if p.MMA.Enabled {
-			out = append(out, emitters.Location{Setting: "windows.mma.enabled", File: file, Kind: "ps", Where: "$Mma.ProxyUrl", Value: ifThen(static, p.MMA.Proxy)})
+			at("windows.mma.enabled", "$Mma.ProxyUrl", st.mmaProxy)
 		}
 	}
 	return out

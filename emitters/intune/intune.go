@@ -146,21 +146,22 @@ func xmlAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
 }
 
-// BuildScript derives the platform script: exactly the bundle's Set-MdeProxy.ps1.
-func BuildScript(p *model.Profile) Script {
+// buildScript derives the platform script: exactly the bundle's
+// Set-MdeProxy.ps1, given as base64.
+func buildScript(p *model.Profile, setB64 string) Script {
 	return Script{
 		ODataType:     "#microsoft.graph.deviceManagementScript",
 		DisplayName:   p.Intune.DisplayName,
 		Description:   description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.",
-		ScriptContent: base64.StdEncoding.EncodeToString(winscript.SetScript(p)),
+		ScriptContent: setB64,
 		RunAsAccount:  "system",
 		FileName:      "Set-MdeProxy.ps1",
 	}
 }
 
-// BuildRemediation derives the remediation: Test-MdeProxy.ps1 detects,
-// Set-MdeProxy.ps1 remediates.
-func BuildRemediation(p *model.Profile) HealthScript {
+// buildRemediation derives the remediation: Test-MdeProxy.ps1 detects,
+// Set-MdeProxy.ps1 remediates (both given as base64).
+func buildRemediation(p *model.Profile, testB64, setB64 string) HealthScript {
 	publisher := p.Organization
 	if publisher == "" {
 		publisher = "mdeproxyc"
@@ -170,8 +171,8 @@ func BuildRemediation(p *model.Profile) HealthScript {
 		Publisher:                publisher,
 		DisplayName:              p.Intune.DisplayName,
 		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.",
-		DetectionScriptContent:   base64.StdEncoding.EncodeToString(winscript.TestScript(p)),
-		RemediationScriptContent: base64.StdEncoding.EncodeToString(winscript.SetScript(p)),
+		DetectionScriptContent:   testB64,
+		RemediationScriptContent: setB64,
 		RunAsAccount:             "system",
 	}
 }
@@ -257,14 +258,17 @@ func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
+	// Each script is rendered and encoded once for both bodies that carry it.
+	setB64 := base64.StdEncoding.EncodeToString(winscript.SetScript(p))
+	testB64 := base64.StdEncoding.EncodeToString(winscript.TestScript(p))
 	var files []emitters.File
 	for _, f := range []struct {
 		path, summary string
 		v             any
 	}{
 		{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", BuildConfiguration(p)},
-		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", BuildScript(p)},
-		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", BuildRemediation(p)},
+		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", buildScript(p, setB64)},
+		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", buildRemediation(p, testB64, setB64)},
 	} {
 		data, err := encode(f.v)
 		if err != nil {

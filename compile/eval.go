@@ -96,14 +96,23 @@ func checkTop(v cue.Value, w *walker) bool {
 	return true
 }
 
+// start checks the package's top level and reads defaults, the first step of
+// either evaluation; it returns nil when the package cannot be evaluated.
+func (w *walker) start(root cue.Value) *evaluated {
+	if !checkTop(root, w) {
+		return nil
+	}
+	return &evaluated{defaults: w.settingsOf(root.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults")}
+}
+
 func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) {
 	ctx := cuecontext.New()
 	root := buildInstance(ctx, src.files)
 	w := &walker{}
-	if !checkTop(root, w) {
+	ev := w.start(root)
+	if ev == nil {
 		return nil, w.diags
 	}
-	ev := &evaluated{defaults: w.settingsOf(root.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults")}
 	pv := root.LookupPath(cue.MakePath(cue.Str("profiles")))
 	if pv.Exists() {
 		if pv.IncompleteKind() != cue.StructKind {
@@ -146,10 +155,10 @@ func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) 
 	ctx := cuecontext.New()
 	base := buildInstance(ctx, src.base)
 	w := &walker{}
-	if !checkTop(base, w) {
+	ev := w.start(base)
+	if ev == nil {
 		return nil, w.diags
 	}
-	ev := &evaluated{defaults: w.settingsOf(base.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults")}
 	ev.profiles = make([]*rawProfile, len(todo))
 	for _, p := range src.profiles {
 		ev.names = append(ev.names, p.name)

@@ -78,9 +78,15 @@ func (l List) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// HasErrors reports whether any diagnostic has Error severity.
-func (l List) HasErrors() bool {
-	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error })
+// Count returns how many diagnostics have the severity.
+func (l List) Count(s Severity) int {
+	n := 0
+	for _, d := range l {
+		if d.Severity == s {
+			n++
+		}
+	}
+	return n
 }
 
 // Sort orders diagnostics by file, line, column, path and message, and drops exact

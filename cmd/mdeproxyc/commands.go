@@ -87,24 +87,19 @@ func dirArg(fs *pflag.FlagSet) string {
 func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, bool) {
 	profiles, diags := compile.Dir(dir, opt)
 	if len(diags) > 0 {
-		cwd, _ := os.Getwd()
-		diags.Relative(cwd).Print(c.stderr)
-		if n := countErrors(diags); n > 0 {
-			c.errorf("%d error%s; nothing was written", n, plural(n))
-		}
+		// compile reports errors only.
+		c.printDiags(diags)
+		c.errorf("%d error%s; nothing was written", len(diags), plural(len(diags)))
 		return nil, false
 	}
 	return profiles, true
 }
 
-func countErrors(l diag.List) int {
-	n := 0
-	for _, d := range l {
-		if d.Severity == diag.Error {
-			n++
-		}
-	}
-	return n
+// printDiags prints diagnostics on stderr, positions relative to the working
+// directory.
+func (c *cli) printDiags(l diag.List) {
+	cwd, _ := os.Getwd()
+	l.Relative(cwd).Print(c.stderr)
 }
 
 func plural(n int) string {
@@ -135,8 +130,7 @@ func (c *cli) build(args []string) int {
 	// block the build; warnings are vet's business.
 	findings := lint.Run(ps)
 	if errs := lint.Errors(findings); len(errs) > 0 {
-		cwd, _ := os.Getwd()
-		errs.Relative(cwd).Print(c.stderr)
+		c.printDiags(errs)
 		c.errorf("%d vet error%s; nothing was written", len(errs), plural(len(errs)))
 		return exitFail
 	}
@@ -210,16 +204,8 @@ func (c *cli) vet(args []string) int {
 		c.errorf("vet: %v", err)
 		return exitFail
 	}
-	errs, warns := 0, 0
-	for _, d := range diags {
-		switch d.Severity {
-		case diag.Error:
-			errs++
-		case diag.Warning:
-			warns++
-		}
-	}
-	fmt.Fprintf(c.stderr, "%d profiles: %d errors, %d warnings, %d notes\n", len(ps), errs, warns, len(diags)-errs-warns)
+	errs, warns := diags.Count(diag.Error), diags.Count(diag.Warning)
+	fmt.Fprintf(c.stderr, "%d profiles: %d errors, %d warnings, %d notes\n", len(ps), errs, warns, diags.Count(diag.Info))
 	if errs > 0 || *strict && warns > 0 {
 		return exitFail
 	}

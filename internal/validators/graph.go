@@ -2,6 +2,7 @@ package validators
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,11 +55,7 @@ func GraphSDK(t testing.TB, bodies ...[]byte) []GraphResult {
 	dir := t.TempDir()
 	var files []string
 	for i, b := range bodies {
-		f := filepath.Join(dir, "body"+string(rune('a'+i%26))+string(rune('a'+i/26))+".json")
-		if err := os.WriteFile(f, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
+		files = append(files, writeFile(t, dir, fmt.Sprintf("body%d.json", i), b, 0o644))
 	}
 	out, err := exec.Command(bin, files...).Output()
 	if err != nil {

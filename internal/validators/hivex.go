@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,10 +49,7 @@ func HivexMerge(t testing.TB, reg []byte) (Values, error) {
 		return nil, err
 	}
 	dir := t.TempDir()
-	hive := filepath.Join(dir, "SOFTWARE")
-	if err := os.WriteFile(hive, EmptyHive(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hive := writeFile(t, dir, "SOFTWARE", EmptyHive(), 0o644)
 	const prefix = `HKEY_LOCAL_MACHINE\SOFTWARE`
 	prelude := "Windows Registry Editor Version 5.00\n\n"
 	for _, k := range ancestors(text, prefix) {
@@ -65,10 +60,7 @@ func HivexMerge(t testing.TB, reg []byte) (Values, error) {
 		return nil, err
 	}
 	for i, content := range [][]byte{[]byte(prelude), body} {
-		file := filepath.Join(dir, fmt.Sprintf("%d.reg", i))
-		if err := os.WriteFile(file, content, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		file := writeFile(t, dir, fmt.Sprintf("%d.reg", i), content, 0o644)
 		out, err := exec.Command(regedit, "--merge", "--prefix", prefix, hive, file).CombinedOutput()
 		if err != nil {
 			return nil, fmt.Errorf("hivexregedit rejected the file: %v\n%s", err, out)

@@ -24,12 +24,9 @@ func Xmllint(t testing.TB, data []byte) error {
 	t.Helper()
 	xmllint := Tool(t, "xmllint")
 	dir := t.TempDir()
-	dtd := filepath.Join(dir, "PropertyList-1.0.dtd")
-	catalog := filepath.Join(dir, "catalog.xml")
-	file := filepath.Join(dir, "file.plist")
-	os.WriteFile(dtd, appleDTD, 0o644)
-	os.WriteFile(file, data, 0o644)
-	os.WriteFile(catalog, []byte(`<?xml version="1.0"?>
+	dtd := writeFile(t, dir, "PropertyList-1.0.dtd", appleDTD, 0o644)
+	file := writeFile(t, dir, "file.plist", data, 0o644)
+	catalog := writeFile(t, dir, "catalog.xml", []byte(`<?xml version="1.0"?>
 <catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
   <public publicId="-//Apple//DTD PLIST 1.0//EN" uri="file://`+dtd+`"/>
   <system systemId="http://www.apple.com/DTDs/PropertyList-1.0.dtd" uri="file://`+dtd+`"/>
@@ -54,8 +51,7 @@ print(json.dumps(plistlib.loads(open(sys.argv[1], "rb").read()), sort_keys=True)
 func Plistlib(t testing.TB, data []byte) (any, error) {
 	t.Helper()
 	py := Tool(t, "python3")
-	file := filepath.Join(t.TempDir(), "file.plist")
-	os.WriteFile(file, data, 0o644)
+	file := writeFile(t, "", "file.plist", data, 0o644)
 	out, err := exec.Command(py, "-c", plistlibScript, file).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("plistlib: %v\n%s", err, out)
@@ -75,8 +71,8 @@ func Plistutil(t testing.TB, data []byte) ([]byte, error) {
 	t.Helper()
 	pu := Tool(t, "plistutil")
 	dir := t.TempDir()
-	in, bin, back := filepath.Join(dir, "in.plist"), filepath.Join(dir, "out.bin"), filepath.Join(dir, "back.plist")
-	os.WriteFile(in, data, 0o644)
+	in := writeFile(t, dir, "in.plist", data, 0o644)
+	bin, back := filepath.Join(dir, "out.bin"), filepath.Join(dir, "back.plist")
 	out, err := exec.Command(pu, "-i", in, "-o", bin, "-f", "bin").CombinedOutput()
 	if err != nil || strings.Contains(strings.ToUpper(string(out)), "ERROR") {
 		return nil, fmt.Errorf("plistutil to binary: %v\n%s", err, out)

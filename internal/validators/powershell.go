@@ -110,11 +110,7 @@ func ParsePowerShell(t testing.TB, scripts ...[]byte) []PSFile {
 	tmp := t.TempDir()
 	args := []string{"--liftoff-only", filepath.Join(dir, "parse.mjs")}
 	for i, s := range scripts {
-		p := filepath.Join(tmp, fmt.Sprintf("%d.ps1", i))
-		if err := os.WriteFile(p, s, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, p)
+		args = append(args, writeFile(t, tmp, fmt.Sprintf("%d.ps1", i), s, 0o644))
 	}
 	out, err := exec.Command(node, args...).Output()
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -61,10 +60,7 @@ func SambaPReg(t testing.TB, data []byte) (*PolFile, error) {
 	if err := exec.Command(py, "-c", "from samba.dcerpc import preg").Run(); err != nil {
 		Missing(t, "python3-samba is not installed (.ci/run installs it)")
 	}
-	file := filepath.Join(t.TempDir(), "Registry.pol")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := writeFile(t, "", "Registry.pol", data, 0o644)
 	out, err := exec.Command(py, "-c", sambaScript, file).Output()
 	if err != nil {
 		var stderr []byte

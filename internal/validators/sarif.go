@@ -27,10 +27,7 @@ func SarifMultitool(t testing.TB, log []byte) error {
 			t.Fatal(err)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "vet.sarif")
-	if err := os.WriteFile(path, log, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeFile(t, "", "vet.sarif", log, 0o644)
 	cmd := exec.Command(bin, "validate", path)
 	cmd.Env = append(os.Environ(), "DOTNET_CLI_TELEMETRY_OPTOUT=1")
 	out, err := cmd.CombinedOutput()

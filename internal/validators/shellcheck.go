@@ -2,9 +2,7 @@ package validators
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -13,8 +11,7 @@ import (
 func Shellcheck(t testing.TB, shell string, script []byte) error {
 	t.Helper()
 	sc := Tool(t, "shellcheck")
-	file := filepath.Join(t.TempDir(), "script.sh")
-	os.WriteFile(file, script, 0o755)
+	file := writeFile(t, "", "script.sh", script, 0o755)
 	if out, err := exec.Command(sc, "-s", shell, file).CombinedOutput(); err != nil || len(out) > 0 {
 		return fmt.Errorf("shellcheck: %v\n%s", err, out)
 	}

@@ -7,8 +7,10 @@
 package validators
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -34,4 +36,18 @@ func Missing(t testing.TB, why string) {
 		t.Fatalf("validator unavailable with %s=1: %s", RequireEnv, why)
 	}
 	t.Skipf("validator unavailable: %s", why)
+}
+
+// writeFile writes data as name in dir (a new temporary folder when dir is
+// "") for a consumer to read, and returns its path; it fails the test on error.
+func writeFile(t testing.TB, dir, name string, data []byte, mode fs.FileMode) string {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,57 +108,44 @@ func (c *checker) Put(f File) error {
 	return nil
 }
 
-// textDiff diffs two versions of a file as text: UTF-16 files (.reg) are decoded
-// so the diff shows which value changed; binary files (.pol) are only named.
+// textDiff diffs two versions of a file as text. Files that are not text are
+// decoded first so the diff shows which value changed — UTF-16 .reg files as
+// UTF-8, Registry.pol one record a line — and other binary files are only named.
 func textDiff(oldName string, old []byte, newName string, new []byte) []byte {
-	if strings.HasSuffix(oldName, ".pol") || strings.HasSuffix(newName, ".pol") {
-		if d, ok := polDiff(oldName, old, newName, new); ok {
-			return d
-		}
-	}
-	o, okO := asText(old)
-	n, okN := asText(new)
+	o, howOld, okO := readable(oldName, old)
+	n, howNew, okN := readable(newName, new)
 	if !okO || !okN {
 		return fmt.Appendf(nil, "Binary files %s and %s differ\n", oldName, newName)
 	}
 	d := diff.Diff(oldName, o, newName, n)
-	if bytes.HasPrefix(old, bomUTF16LE) || bytes.HasPrefix(new, bomUTF16LE) {
-		d = append([]byte("(UTF-16LE shown as UTF-8)\n"), d...)
+	if how := cmp.Or(howOld, howNew); how != "" {
+		d = append([]byte(how+"\n"), d...)
 	}
 	return d
 }
 
-// polDiff diffs Registry.pol files record by record.
-func polDiff(oldName string, old []byte, newName string, new []byte) ([]byte, bool) {
-	decode := func(b []byte) (string, bool) {
-		if b == nil {
-			return "", true
-		}
-		t, err := pol.Text(b)
-		return t, err == nil
-	}
-	o, okO := decode(old)
-	n, okN := decode(new)
-	if !okO || !okN {
-		return nil, false
-	}
-	return append([]byte("(Registry.pol shown decoded, one record a line)\n"), diff.Diff(oldName, []byte(o), newName, []byte(n))...), true
-}
-
 var bomUTF16LE = []byte{0xFF, 0xFE}
 
-func asText(b []byte) ([]byte, bool) {
-	if bytes.HasPrefix(b, bomUTF16LE) && len(b)%2 == 0 {
+// readable returns a file's content as text and, when it had to be decoded,
+// a line saying how; ok is false for binary content it cannot show. A missing
+// side (nil) is empty text.
+func readable(name string, b []byte) (text []byte, how string, ok bool) {
+	switch {
+	case b == nil:
+		return nil, "", true
+	case strings.HasSuffix(name, ".pol"):
+		t, err := pol.Text(b)
+		return []byte(t), "(Registry.pol shown decoded, one record a line)", err == nil
+	case bytes.HasPrefix(b, bomUTF16LE) && len(b)%2 == 0:
 		u := make([]uint16, 0, len(b)/2-1)
 		for i := 2; i+1 < len(b); i += 2 {
 			u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
 		}
-		return []byte(string(utf16.Decode(u))), true
+		return []byte(string(utf16.Decode(u))), "(UTF-16LE shown as UTF-8)", true
+	case utf8.Valid(b) && !bytes.ContainsRune(b, 0):
+		return b, "", true
 	}
-	if utf8.Valid(b) && !bytes.ContainsRune(b, 0) {
-		return b, true
-	}
-	return nil, false
+	return nil, "", false
 }
 
 // execBitMatters is false where the file system has no executable bit.

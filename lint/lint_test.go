@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
@@ -107,7 +106,11 @@ func TestWildcardMatch(t *testing.T) {
 // results point at the findings.
 func TestSARIFMultitool(t *testing.T) {
 	findings := Run(testfleet.Profiles(t))
-	_, compileErrs := compile.Dir(writeFleet(t, "package fleet\nprofiles: a: proxy: \"a b:0\"\nprofiles: b: linux: proxy: \"https://x:1\"\n"), compile.Options{})
+	_, err := testfleet.SourceDiags(t, "package fleet\nprofiles: a: proxy: \"a b:0\"\nprofiles: b: linux: proxy: \"https://x:1\"\n")
+	compileErrs, _ := err.(diag.List)
+	if len(compileErrs) != 2 {
+		t.Fatalf("want 2 compile errors, got %v", err)
+	}
 	for name, l := range map[string]diag.List{"example": findings, "compile errors": compileErrs} {
 		var b bytes.Buffer
 		if err := Write(&b, "sarif", l); err != nil {
@@ -147,14 +150,6 @@ func TestSARIFMultitool(t *testing.T) {
 			t.Errorf("the Multitool accepted a broken log")
 		}
 	}
-}
-
-func writeFleet(t *testing.T, src string) string {
-	dir := t.TempDir()
-	if err := os.WriteFile(dir+"/fleet.cue", []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func TestGitHubAndJSON(t *testing.T) {

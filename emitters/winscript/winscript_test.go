@@ -14,15 +14,21 @@ import (
 
 func windowsProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Windows, 1) }
 
-// TestScriptsParse parses every Set and Test script of the example fleet with
-// the tree-sitter PowerShell grammar: no ERROR or MISSING node anywhere.
-func TestScriptsParse(t *testing.T) {
+// parseExampleScripts parses the Set and Test script of every Windows example
+// profile in one run; file 2i is profile i's Set script, 2i+1 its Test script.
+func parseExampleScripts(t *testing.T) ([]*model.Profile, []validators.PSFile) {
 	ps := windowsProfiles(t)
 	var scripts [][]byte
 	for _, p := range ps {
 		scripts = append(scripts, SetScript(p), TestScript(p))
 	}
-	files := validators.ParsePowerShell(t, scripts...)
+	return ps, validators.ParsePowerShell(t, scripts...)
+}
+
+// TestScriptsParse parses every Set and Test script of the example fleet with
+// the tree-sitter PowerShell grammar: no ERROR or MISSING node anywhere.
+func TestScriptsParse(t *testing.T) {
+	ps, files := parseExampleScripts(t)
 	for i, f := range files {
 		if e := f.SyntaxErrors(); e != "" {
 			t.Errorf("%s script %d: syntax errors:\n%s", ps[i/2].Name, i%2, e)
@@ -34,12 +40,7 @@ func TestScriptsParse(t *testing.T) {
 // the plan's keys, names, types and values, the preferences, WinHTTP and MMA
 // settings — with the registry plan and the intent.
 func TestIntentAsParsed(t *testing.T) {
-	ps := windowsProfiles(t)
-	var scripts [][]byte
-	for _, p := range ps {
-		scripts = append(scripts, SetScript(p), TestScript(p))
-	}
-	files := validators.ParsePowerShell(t, scripts...)
+	ps, files := parseExampleScripts(t)
 	for i, f := range files {
 		p := ps[i/2]
 		if err := checkIntent(f, p); err != nil {

@@ -1,10 +1,7 @@
 package validators
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -52,18 +49,7 @@ func GraphSDK(t testing.TB, bodies ...[]byte) []GraphResult {
 	if _, err := os.Stat(bin); err != nil {
 		Missing(t, "tools/graphcheck is not built (.ci/run: cd tools/graphcheck && go build -o ../../.cache/bin/graphcheck .)")
 	}
-	dir := t.TempDir()
-	var files []string
-	for i, b := range bodies {
-		files = append(files, writeFile(t, dir, fmt.Sprintf("body%d.json", i), b, 0o644))
-	}
-	out, err := exec.Command(bin, files...).Output()
-	if err != nil {
-		t.Fatalf("graphcheck: %v", err)
-	}
 	var results []GraphResult
-	if err := json.Unmarshal(out, &results); err != nil {
-		t.Fatalf("graphcheck output: %v", err)
-	}
+	runOnFiles(t, "body%d.json", bodies, &results, bin)
 	return results
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -107,18 +106,7 @@ func ParsePowerShell(t testing.TB, scripts ...[]byte) []PSFile {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "tree-sitter-powershell")); err != nil {
 		Missing(t, "tools/psparse/node_modules is missing (run: npm ci --prefix tools/psparse)")
 	}
-	tmp := t.TempDir()
-	args := []string{"--liftoff-only", filepath.Join(dir, "parse.mjs")}
-	for i, s := range scripts {
-		args = append(args, writeFile(t, tmp, fmt.Sprintf("%d.ps1", i), s, 0o644))
-	}
-	out, err := exec.Command(node, args...).Output()
-	if err != nil {
-		t.Fatalf("tree-sitter parse: %v", err)
-	}
 	var files []PSFile
-	if err := json.Unmarshal(out, &files); err != nil {
-		t.Fatalf("tree-sitter output: %v", err)
-	}
+	runOnFiles(t, "%d.ps1", scripts, &files, node, "--liftoff-only", filepath.Join(dir, "parse.mjs"))
 	return files
 }

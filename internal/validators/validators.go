@@ -7,6 +7,8 @@
 package validators
 
 import (
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -50,4 +52,22 @@ func writeFile(t testing.TB, dir, name string, data []byte, mode fs.FileMode) st
 		t.Fatal(err)
 	}
 	return path
+}
+
+// runOnFiles writes each input to a temporary file named by pattern (with its
+// index), runs the consumer with args followed by the files, and decodes its
+// JSON output into out.
+func runOnFiles(t testing.TB, pattern string, inputs [][]byte, out any, name string, args ...string) {
+	t.Helper()
+	dir := t.TempDir()
+	for i, b := range inputs {
+		args = append(args, writeFile(t, dir, fmt.Sprintf(pattern, i), b, 0o644))
+	}
+	data, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(name), err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("%s output: %v", filepath.Base(name), err)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -40,8 +41,9 @@ type Sink interface {
 	Put(f File) error
 }
 
-// Build runs the emitters over every profile in parallel, hands each file to
-// sink, then hands it the manifest. It returns the manifest. The bytes produced
+// Build runs the emitters over every profile in parallel, then each profile's
+// final step (its README), hands each file to sink, and as the build's final
+// step hands it the manifest. It returns the manifest. The bytes produced
 // do not depend on scheduling: each file is a pure function of its profile, and
 // the manifest is sorted.
 func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Manifest, error) {
@@ -99,18 +101,16 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Mani
 	return m, nil
 }
 
-func buildProfile(p *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+// buildProfile runs the emitters over one profile, then the profile's final
+// step, its README, which describes what the emitters produced.
+func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
 	var (
+		p       = emitters.NewProfile(mp)
 		files   []emitters.File
 		targets []string
 		deploy  []string
-		summary []emitters.Summarizer
 	)
 	for _, e := range list {
-		if s, ok := e.(emitters.Summarizer); ok {
-			summary = append(summary, s)
-			continue
-		}
 		fs, err := e.Emit(p)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %s: %w", p.Name, e.Name(), err)
@@ -123,14 +123,8 @@ func buildProfile(p *model.Profile, list []emitters.Emitter, sink Sink) ([]Manif
 			deploy = append(deploy, d.Deploy(p))
 		}
 	}
-	for _, s := range summary {
-		f, err := s.Summarize(p, files, deploy)
-		if err != nil {
-			return nil, fmt.Errorf("profile %s: %s: %w", p.Name, s.Name(), err)
-		}
-		files = append(files, f)
-		targets = append(targets, s.Name())
-	}
+	files = append(files, readme.Render(mp, files, deploy))
+	targets = append(targets, readme.Target)
 	entries := make([]ManifestEntry, len(files))
 	seen := make(map[string]bool, len(files))
 	for i, f := range files {

@@ -69,7 +69,7 @@ func TestExampleFleetResolves(t *testing.T) {
 		{"tokyo-lab", func(p *model.Profile) any { return p.Antivirus.ProxyServer }, "http://[2001:db8::1]:8080"},
 		{"tokyo-lab", func(p *model.Profile) any { return p.Antivirus.PacURL }, "https://pac.contoso.com/tokyo/proxy.pac"},
 		{"legacy-branch", func(p *model.Profile) any { return p.EDR }, model.EDR{Enabled: true, Proxy: "edr-proxy.contoso.com:8080", PreferStaticProxy: true}},
-		{"legacy-branch", func(p *model.Profile) any { return p.MMA }, model.MMA{Enabled: true, Proxy: "proxy.contoso.com:8080"}},
+		{"legacy-branch", func(p *model.Profile) any { return p.MMA }, model.MMA{Enabled: true, Proxy: "la-gateway.contoso.com:8080"}},
 		{"legacy-branch", func(p *model.Profile) any { return p.Antivirus.Bypass }, []string{"<local>", "updates.contoso.com"}},
 		{"kiosk-sensor-only", func(p *model.Profile) any { return p.Antivirus.Enabled }, false},
 		{"pos-av-only", func(p *model.Profile) any { return p.EDR.Enabled }, false},
@@ -101,7 +101,7 @@ func TestExampleUsesEveryField(t *testing.T) {
 	for _, p := range compileOK(t, exampleFleet) {
 		for path, o := range p.Origins {
 			if o.Via == "" {
-				written[path] = true
+				written[string(path)] = true
 			}
 		}
 	}

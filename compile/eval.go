@@ -395,9 +395,9 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 		w.add(valuePos(v), path, mustBe("a string: "+g.allowed, v))
 		return "", false
 	}
-	if problem := g.check(s); problem != "" {
-		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s; allowed: %s", s, problem, g.allowed))
-		w.diags[len(w.diags)-1].Rule = ruleOf(problem)
+	if problem := g.check(s); problem.bad() {
+		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s; allowed: %s", s, problem.msg, g.allowed))
+		w.diags[len(w.diags)-1].Rule = problem.rule
 		return "", false
 	}
 	return s, true
@@ -460,22 +460,22 @@ func (w *walker) ignore(v cue.Value, path string) (model.LintIgnore, bool) {
 }
 
 var ruleGrammar = grammar{
-	check: func(s string) string {
+	check: plain(func(s string) string {
 		if !lintRuleRE.MatchString(s) {
 			return "not a rule ID"
 		}
 		return ""
-	},
+	}),
 	allowed: `a rule ID such as "MDE006" (mdeproxyc vet --explain lists them)`,
 }
 
 var reasonGrammar = grammar{
-	check: func(s string) string {
+	check: plain(func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return "the reason is empty"
 		}
-		return textGrammar.check(s)
-	},
+		return checkText(s)
+	}),
 	allowed: "a non-empty reason on one line, at most 1024 characters",
 }
 

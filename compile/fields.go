@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"github.com/mdeproxyc/mdeproxyc/diag"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -22,13 +23,32 @@ const (
 	kindIgnoreList             // lint.ignore: a list of {rule, reason}
 )
 
-// grammar checks one string value: it returns "" when the value is allowed and
-// otherwise a short statement of what is wrong. allowed says, for the user, what
-// the grammar accepts.
+// grammar checks one string value: it returns the zero problem when the value
+// is allowed. allowed says, for the user, what the grammar accepts.
 type grammar struct {
-	check   func(string) string
+	check   func(string) problem
 	allowed string
 }
+
+// problem is what a grammar found wrong with a value: a short statement, and
+// the vet rule the rejection belongs to when it is one of the domain's
+// documented traps (a scheme on TelemetryProxyServer, say), so that the
+// diagnostic carries the rule as data.
+type problem struct {
+	msg  string
+	rule string
+}
+
+// bad reports whether the value was rejected.
+func (p problem) bad() bool { return p.msg != "" }
+
+// plain wraps a check that belongs to no vet rule.
+func plain(check func(string) string) func(string) problem {
+	return func(s string) problem { return problem{msg: check(s)} }
+}
+
+// ruled marks a rejection as a finding of a vet rule.
+func ruled(rule, msg string) problem { return problem{msg: msg, rule: rule} }
 
 // field describes one setting of the intent language. The table below is the Go
 // side of schema/schema.cue; TestSchemaAgreesWithFieldTable keeps them in step.
@@ -68,6 +88,7 @@ var fieldTable = []field{
 	{path: "windows.winhttp.bypass", kind: kindStringList, grammar: &bypassGrammar, unique: true},
 	{path: "windows.mma", kind: kindGroup},
 	{path: "windows.mma.enabled", kind: kindBool},
+	{path: "windows.mma.proxy", kind: kindString, grammar: &hostPortGrammar},
 	{path: "linux", kind: kindGroup},
 	{path: "linux.proxy", kind: kindString, grammar: &linuxURLGrammar},
 	{path: "macos", kind: kindGroup},
@@ -124,34 +145,36 @@ func enumGrammar(values ...string) *grammar {
 		quoted[i] = strconv.Quote(v)
 	}
 	return &grammar{
-		check: func(s string) string {
+		check: plain(func(s string) string {
 			for _, v := range values {
 				if s == v {
 					return ""
 				}
 			}
 			return "not one of the allowed values"
-		},
+		}),
 		allowed: strings.Join(quoted, " or "),
 	}
 }
 
 var textGrammar = grammar{
-	check: func(s string) string {
-		if !utf8.ValidString(s) {
-			return "not valid UTF-8"
-		}
-		if n := utf8.RuneCountInString(s); n > maxTextRunes {
-			return fmt.Sprintf("%d characters is too long", n)
-		}
-		for _, r := range s {
-			if isHiddenControl(r) {
-				return fmt.Sprintf("contains the control character %U", r)
-			}
-		}
-		return ""
-	},
+	check:   plain(checkText),
 	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters",
+}
+
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	if n := utf8.RuneCountInString(s); n > maxTextRunes {
+		return fmt.Sprintf("%d characters is too long", n)
+	}
+	for _, r := range s {
+		if isHiddenControl(r) {
+			return fmt.Sprintf("contains the control character %U", r)
+		}
+	}
+	return ""
 }
 
 // isHiddenControl reports characters that end a line or reorder text somewhere
@@ -170,12 +193,12 @@ var hostPortGrammar = grammar{
 }
 
 var proxyURLGrammar = grammar{
-	check:   func(s string) string { return checkProxyURL(s, "http", "https") },
+	check:   func(s string) problem { return checkProxyURL(s, "http", "https") },
 	allowed: `"http://host:port" or "https://host:port" (host a DNS name, IPv4 or [IPv6]; port 1-65535; nothing after the port but an optional "/")`,
 }
 
 var linuxURLGrammar = grammar{
-	check:   func(s string) string { return checkProxyURL(s, "http") },
+	check:   func(s string) problem { return checkProxyURL(s, "http") },
 	allowed: `"http://host:port" (host a DNS name, IPv4 or [IPv6]; port 1-65535; nothing after the port but an optional "/"); mdatp supports no https, PAC or authenticated proxy`,
 }
 
@@ -185,17 +208,17 @@ var pacGrammar = grammar{
 }
 
 var bypassGrammar = grammar{
-	check:   checkBypass,
+	check:   plain(checkBypass),
 	allowed: `"<local>", a host name, an IPv4 address, or a pattern with "*" labels ("*.contoso.com", "10.*")`,
 }
 
 var identifierGrammar = grammar{
-	check: func(s string) string {
+	check: plain(func(s string) string {
 		if !identifierRE.MatchString(s) {
 			return "not a reverse-DNS identifier"
 		}
 		return ""
-	},
+	}),
 	allowed: `a reverse-DNS identifier such as "com.contoso.mde.proxy": two or more dot-separated parts of letters, digits, '-' or '_'`,
 }
 
@@ -317,70 +340,70 @@ func splitHostPort(s string) (host, port string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-func checkHostPort(s string) string {
+func checkHostPort(s string) problem {
 	if strings.Contains(s, "://") {
-		return "a scheme is not allowed here (write host:port, without http://)"
+		return ruled(diag.RuleScheme, "a scheme is not allowed here (write host:port, without http://)")
 	}
 	host, port, ok := splitHostPort(s)
 	if !ok {
 		if bad := firstDisallowed(s, func(r rune) bool { return isHostChar(r) || strings.ContainsRune("[]:", r) }); bad != "" {
-			return "contains " + bad
+			return problem{msg: "contains " + bad}
 		}
-		return "the port is missing (write host:port)"
+		return problem{msg: "the port is missing (write host:port)"}
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		return "an IPv6 address must be in brackets: [2001:db8::1]:8080"
+		return problem{msg: "an IPv6 address must be in brackets: [2001:db8::1]:8080"}
 	}
 	if p := checkHost(host); p != "" {
-		return p
+		return problem{msg: p}
 	}
-	return checkPort(port)
+	return problem{msg: checkPort(port)}
 }
 
-func checkProxyURL(s string, schemes ...string) string {
+func checkProxyURL(s string, schemes ...string) problem {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return fmt.Sprintf("the scheme is missing (write %s://host:port)", schemes[0])
+		return ruled(diag.RuleScheme, fmt.Sprintf("the scheme is missing (write %s://host:port)", schemes[0]))
 	}
 	if !slices.Contains(schemes, scheme) {
-		return fmt.Sprintf("the scheme %q is not allowed", scheme)
+		return problem{msg: fmt.Sprintf("the scheme %q is not allowed", scheme)}
 	}
 	if strings.Contains(rest, "@") {
-		return "user:password@ is not allowed: Defender does not support authenticated proxies"
+		return ruled(diag.RuleAuthenticatedProxy, "user:password@ is not allowed: Defender does not support authenticated proxies")
 	}
 	rest = strings.TrimSuffix(rest, "/")
 	if strings.Contains(rest, "/") {
-		return "a path is not allowed after host:port"
+		return problem{msg: "a path is not allowed after host:port"}
 	}
 	return checkHostPort(rest)
 }
 
-func checkPacURL(s string) string {
+func checkPacURL(s string) problem {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return "the scheme is missing (write http:// or https://)"
+		return ruled(diag.RuleScheme, "the scheme is missing (write http:// or https://)")
 	}
 	if scheme != "http" && scheme != "https" {
-		return fmt.Sprintf("the scheme %q is not allowed", scheme)
+		return problem{msg: fmt.Sprintf("the scheme %q is not allowed", scheme)}
 	}
 	if strings.Contains(rest, "@") {
-		return "user:password@ is not allowed"
+		return ruled(diag.RuleAuthenticatedProxy, "user:password@ is not allowed")
 	}
 	authority, path, hasPath := strings.Cut(rest, "/")
 	if hasPath {
 		if bad := firstDisallowed(path, func(r rune) bool {
 			return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._~/-", r)
 		}); bad != "" {
-			return "the path contains " + bad
+			return problem{msg: "the path contains " + bad}
 		}
 	}
 	if host, port, ok := splitHostPort(authority); ok {
 		if p := checkHost(host); p != "" {
-			return p
+			return problem{msg: p}
 		}
-		return checkPort(port)
+		return problem{msg: checkPort(port)}
 	}
-	return checkHost(authority)
+	return problem{msg: checkHost(authority)}
 }
 
 func checkBypass(s string) string {

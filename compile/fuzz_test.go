@@ -59,7 +59,7 @@ func checkNoTraps(t *testing.T, p *model.Profile) {
 		}
 	}
 	for _, v := range []string{p.Description, p.Organization, p.Intune.DisplayName, p.Intune.Description} {
-		if textGrammar.check(v) != "" {
+		if textGrammar.check(v).bad() {
 			t.Fatalf("profile %s: text %q passed validation but is not one line of text", p.Name, v)
 		}
 	}

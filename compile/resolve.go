@@ -16,49 +16,49 @@ type merged struct {
 	name     string
 	labelPos model.Pos
 	set      settings
-	origins  map[string]model.Origin
+	origins  map[model.Path]model.Origin
 }
 
 func merge(defaults settings, p *rawProfile) *merged {
-	m := &merged{name: p.name, labelPos: p.labelPos, set: settings{}, origins: map[string]model.Origin{}}
+	m := &merged{name: p.name, labelPos: p.labelPos, set: settings{}, origins: map[model.Path]model.Origin{}}
 	for k, v := range defaults {
 		if _, over := p.set[k]; !over {
 			m.set[k] = v
-			m.origins[k] = model.Origin{Pos: v.pos, FromDefaults: true}
+			m.origins[model.Path(k)] = model.Origin{Pos: v.pos, FromDefaults: true}
 		}
 	}
 	for k, v := range p.set {
 		m.set[k] = v
-		m.origins[k] = model.Origin{Pos: v.pos}
+		m.origins[model.Path(k)] = model.Origin{Pos: v.pos}
 	}
 	return m
 }
 
-func (m *merged) str(path string) string {
-	if l := m.set[path]; l != nil {
+func (m *merged) str(path model.Path) string {
+	if l := m.set[string(path)]; l != nil {
 		return l.str
 	}
 	return ""
 }
 
-func (m *merged) has(path string) bool { return m.set[path] != nil }
+func (m *merged) has(path model.Path) bool { return m.set[string(path)] != nil }
 
-func (m *merged) boolOr(path string, def bool) bool {
-	if l := m.set[path]; l != nil {
+func (m *merged) boolOr(path model.Path, def bool) bool {
+	if l := m.set[string(path)]; l != nil {
 		return l.b
 	}
 	return def
 }
 
-func (m *merged) list(path string) []string {
-	if l := m.set[path]; l != nil {
+func (m *merged) list(path model.Path) []string {
+	if l := m.set[string(path)]; l != nil {
 		return slices.Clone(l.list)
 	}
 	return nil
 }
 
 // first returns the first of paths that is set, and "" when none is.
-func (m *merged) first(paths ...string) string {
+func (m *merged) first(paths ...model.Path) model.Path {
 	for _, p := range paths {
 		if m.has(p) {
 			return p
@@ -77,15 +77,9 @@ func (r *resolver) add(pos model.Pos, path, msg string) {
 	r.diags = append(r.diags, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: msg})
 }
 
-// SettingPath is the path diagnostics name a profile's setting by, the way CUE
-// writes it: profiles."dc-offline".windows.edr.proxy. An empty setting names
-// the profile itself.
-func SettingPath(profile, setting string) string {
-	p := "profiles." + quoteLabel(profile)
-	if setting != "" {
-		p += "." + setting
-	}
-	return p
+// SettingPath is model.SettingPath, named here for compile's own diagnostics.
+func SettingPath(profile string, setting model.Path) string {
+	return model.SettingPath(profile, setting)
 }
 
 // The default names given to a profile's Intune objects and macOS profile.
@@ -99,17 +93,17 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	p := &model.Profile{
 		Name:         m.name,
 		Pos:          m.labelPos,
-		Description:  m.str("description"),
-		Organization: m.str("organization"),
+		Description:  m.str(model.PathDescription),
+		Organization: m.str(model.PathOrganization),
 		Mode:         model.ModeStatic,
-		Offline:      m.boolOr("offline", false),
+		Offline:      m.boolOr(model.PathOffline, false),
 		Origins:      m.origins,
 	}
-	if m.has("mode") {
-		p.Mode = model.Mode(m.str("mode"))
+	if m.has(model.PathMode) {
+		p.Mode = model.Mode(m.str(model.PathMode))
 	}
-	if m.has("platforms") {
-		set := m.list("platforms")
+	if m.has(model.PathPlatforms) {
+		set := m.list(model.PathPlatforms)
 		for _, pl := range model.AllPlatforms {
 			if slices.Contains(set, string(pl)) {
 				p.Platforms = append(p.Platforms, pl)
@@ -120,39 +114,41 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	}
 
 	// derive records a derived setting's origin as that of its source setting.
-	derive := func(path, from string) {
+	derive := func(path, from model.Path) {
 		if o, ok := m.origins[from]; ok && path != from {
-			o.Via = from
+			if o.Via == "" {
+				o.Via = from
+			}
 			p.Origins[path] = o
 		}
 	}
 
-	p.EDR.Enabled = m.boolOr("windows.edr.enabled", true)
-	p.EDR.PreferStaticProxy = m.boolOr("windows.edr.preferStaticProxy", p.Offline)
-	derive("windows.edr.preferStaticProxy", m.first("windows.edr.preferStaticProxy", "offline"))
-	p.Antivirus.Enabled = m.boolOr("windows.antivirus.enabled", true)
-	p.Antivirus.DisableRevocationChecks = m.boolOr("windows.antivirus.disableRevocationChecks", false)
-	p.WinHTTP.Enabled = m.boolOr("windows.winhttp.enabled", false)
-	p.MMA.Enabled = m.boolOr("windows.mma.enabled", false)
+	p.EDR.Enabled = m.boolOr(model.PathEDREnabled, true)
+	p.EDR.PreferStaticProxy = m.boolOr(model.PathEDRPreferStatic, p.Offline)
+	derive(model.PathEDRPreferStatic, m.first(model.PathEDRPreferStatic, model.PathOffline))
+	p.Antivirus.Enabled = m.boolOr(model.PathAVEnabled, true)
+	p.Antivirus.DisableRevocationChecks = m.boolOr(model.PathAVDisableRevocation, false)
+	p.WinHTTP.Enabled = m.boolOr(model.PathWinHTTPEnabled, false)
+	p.MMA.Enabled = m.boolOr(model.PathMMAEnabled, false)
 
 	p.Intune.DisplayName = intuneNamePrefix + p.Name
-	if m.has("intune.displayName") {
-		p.Intune.DisplayName = m.str("intune.displayName")
+	if m.has(model.PathIntuneDisplayName) {
+		p.Intune.DisplayName = m.str(model.PathIntuneDisplayName)
 	}
 	switch {
-	case m.has("intune.description"):
-		p.Intune.Description = m.str("intune.description")
+	case m.has(model.PathIntuneDescription):
+		p.Intune.Description = m.str(model.PathIntuneDescription)
 	case p.Description != "":
 		p.Intune.Description = p.Description
-		derive("intune.description", "description")
+		derive(model.PathIntuneDescription, model.PathDescription)
 	default:
 		p.Intune.Description = fmt.Sprintf(defaultIntuneDescFmt, p.Name)
 	}
 	p.MacOS.Identifier = macOSIdentifierStem + p.Name
-	if m.has("macos.identifier") {
-		p.MacOS.Identifier = m.str("macos.identifier")
+	if m.has(model.PathMacOSIdentifier) {
+		p.MacOS.Identifier = m.str(model.PathMacOSIdentifier)
 	}
-	if l := m.set["lint.ignore"]; l != nil {
+	if l := m.set[string(model.PathLintIgnore)]; l != nil {
 		p.LintIgnore = slices.Clone(l.ignores)
 	}
 
@@ -161,8 +157,8 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 		return p
 	}
 
-	proxy := m.str("proxy")
-	pick := func(path string, fallback string, fallbackFrom string) string {
+	proxy := m.str(model.PathProxy)
+	pick := func(path model.Path, fallback string, fallbackFrom model.Path) string {
 		if m.has(path) {
 			return m.str(path)
 		}
@@ -175,25 +171,24 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 		}
 		return "http://" + hostPort
 	}
-	p.EDR.Proxy = pick("windows.edr.proxy", proxy, "proxy")
-	p.Antivirus.ProxyServer = pick("windows.antivirus.proxy", withScheme(proxy), "proxy")
-	p.Antivirus.PacURL = pick("windows.antivirus.pac", m.str("pac"), "pac")
-	if m.has("windows.antivirus.bypass") {
-		p.Antivirus.Bypass = m.list("windows.antivirus.bypass")
-	} else {
-		p.Antivirus.Bypass = m.list("bypass")
-		derive("windows.antivirus.bypass", "bypass")
+	pickList := func(path, fallback model.Path) []string {
+		if m.has(path) {
+			return m.list(path)
+		}
+		derive(path, fallback)
+		return m.list(fallback)
 	}
-	p.WinHTTP.Proxy = pick("windows.winhttp.proxy", proxy, "proxy")
-	if m.has("windows.winhttp.bypass") {
-		p.WinHTTP.Bypass = m.list("windows.winhttp.bypass")
-	} else {
-		p.WinHTTP.Bypass = m.list("bypass")
-		derive("windows.winhttp.bypass", "bypass")
-	}
-	p.MMA.Proxy = proxy
-	p.Linux.Proxy = pick("linux.proxy", withScheme(proxy), "proxy")
-	p.MacOS.Proxy = pick("macos.proxy", withScheme(proxy), "proxy")
+	p.EDR.Proxy = pick(model.PathEDRProxy, proxy, model.PathProxy)
+	p.Antivirus.ProxyServer = pick(model.PathAVProxy, withScheme(proxy), model.PathProxy)
+	p.Antivirus.PacURL = pick(model.PathAVPAC, m.str(model.PathPAC), model.PathPAC)
+	p.Antivirus.Bypass = pickList(model.PathAVBypass, model.PathBypass)
+	p.WinHTTP.Proxy = pick(model.PathWinHTTPProxy, proxy, model.PathProxy)
+	p.WinHTTP.Bypass = pickList(model.PathWinHTTPBypass, model.PathBypass)
+	// On MMA devices the agent is the sensor's channel: without a proxy of its
+	// own (or a Log Analytics gateway) it uses the sensor's (docs/windows.md).
+	p.MMA.Proxy = pick(model.PathMMAProxy, p.EDR.Proxy, model.PathEDRProxy)
+	p.Linux.Proxy = pick(model.PathLinuxProxy, withScheme(proxy), model.PathProxy)
+	p.MacOS.Proxy = pick(model.PathMacOSProxy, withScheme(proxy), model.PathProxy)
 
 	r.requireProxy(m, p)
 	return p
@@ -226,32 +221,12 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 		return
 	}
 	pos := m.labelPos
-	if o, ok := m.origins["mode"]; ok {
+	if o, ok := m.origins[model.PathMode]; ok {
 		pos = o.Pos
 	}
-	r.add(pos, SettingPath(p.Name, "proxy"), fmt.Sprintf(
+	r.add(pos, SettingPath(p.Name, model.PathProxy), fmt.Sprintf(
 		"missing: mode is \"static\" but %s %s no proxy; allowed: set proxy: \"host:port\" (here or in defaults), give each component its own proxy, or set mode: \"auto\"",
 		strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
-}
-
-// Vet rule IDs of the checks compile makes itself, so that vet's reference
-// lists them and their messages carry the ID (they cannot be silenced: they
-// are part of the grammar).
-const (
-	RuleScheme              = "MDE002"
-	RuleAuthenticatedProxy  = "MDE005"
-	RuleDuplicateIdentifier = "MDE015"
-)
-
-// ruleOf names the vet rule a grammar rejection belongs to, if any.
-func ruleOf(problem string) string {
-	switch {
-	case strings.HasPrefix(problem, "a scheme is not allowed"), strings.HasPrefix(problem, "the scheme is missing"):
-		return RuleScheme
-	case strings.HasPrefix(problem, "user:password@"):
-		return RuleAuthenticatedProxy
-	}
-	return ""
 }
 
 // checkFleet reports what only the whole fleet can tell: two profiles sharing a
@@ -278,9 +253,9 @@ func checkFleet(profiles []*model.Profile) diag.List {
 			names[i] = p.Name
 		}
 		for _, p := range ps {
-			o := p.Origins["macos.identifier"]
+			o := p.Origins[model.PathMacOSIdentifier]
 			others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == p.Name })
-			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: SettingPath(p.Name, "macos.identifier"), Severity: diag.Error, Rule: RuleDuplicateIdentifier,
+			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: SettingPath(p.Name, model.PathMacOSIdentifier), Severity: diag.Error, Rule: diag.RuleDuplicateIdentifier,
 				Msg: fmt.Sprintf("macOS identifier %q is also used by %s; allowed: an identifier unique to each profile (a Mac keeps one profile per identifier)", id, strings.Join(others, ", "))})
 		}
 	}

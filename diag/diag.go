@@ -36,6 +36,15 @@ func (s Severity) String() string {
 	}
 }
 
+// Vet rule IDs of the checks compile makes itself. They are part of the
+// grammar, so lint.ignore cannot silence them; vet's reference lists them, and
+// compile's diagnostics carry them as data.
+const (
+	RuleScheme              = "MDE002"
+	RuleAuthenticatedProxy  = "MDE005"
+	RuleDuplicateIdentifier = "MDE015"
+)
+
 // Diagnostic is one finding about the user's intent.
 type Diagnostic struct {
 	Pos      model.Pos

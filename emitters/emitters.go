@@ -3,7 +3,39 @@
 // numbers; the bundle package writes what they return.
 package emitters
 
-import "github.com/mdeproxyc/mdeproxyc/model"
+import (
+	"sync"
+
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/psscripts"
+	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+// Profile is what an emitter renders: a resolved profile, and the renders that
+// several emitters share, each computed at most once per profile and only when
+// an emitter asks for it. Emitters never import each other: what two of them
+// ship is rendered here.
+type Profile struct {
+	*model.Profile
+	plan    func() regplan.Plan
+	scripts func() psscripts.Scripts
+}
+
+// NewProfile wraps a resolved profile for the emitters. It is cheap: nothing
+// is rendered until asked for.
+func NewProfile(p *model.Profile) *Profile {
+	r := &Profile{Profile: p}
+	r.plan = sync.OnceValue(func() regplan.Plan { return regplan.For(p) })
+	r.scripts = sync.OnceValue(func() psscripts.Scripts { return psscripts.Render(p, r.Plan()) })
+	return r
+}
+
+// Plan is the profile's registry plan, which every Windows artifact renders.
+func (p *Profile) Plan() regplan.Plan { return p.plan() }
+
+// Scripts are the profile's PowerShell scripts, shipped as files and inside the
+// Intune bodies.
+func (p *Profile) Scripts() psscripts.Scripts { return p.scripts() }
 
 // File is one artifact in a profile's folder of the bundle.
 type File struct {
@@ -26,27 +58,20 @@ type Emitter interface {
 	Summary() string
 	// Emit returns the family's files for p in a stable order. A profile that
 	// does not target the family's platform gets no files.
-	Emit(p *model.Profile) ([]File, error)
-}
-
-// Summarizer is an emitter that describes the other emitters' files (the
-// profile's README): it runs after them and is given what they produced.
-type Summarizer interface {
-	Emitter
-	Summarize(p *model.Profile, files []File, deploy []string) (File, error)
+	Emit(p *Profile) ([]File, error)
 }
 
 // Deployer is implemented by emitters that add a "how to deploy" section to the
 // profile's README; the section is Markdown starting with a level-3 heading.
 type Deployer interface {
-	Deploy(p *model.Profile) string
+	Deploy(p *Profile) string
 }
 
 // Location says where, in one of a profile's files, a setting's value lands:
 // for `mdeproxyc explain` and for reviewers asking which artifact carries what.
 type Location struct {
 	// Setting is the intent path ("windows.edr.proxy").
-	Setting string `json:"setting"`
+	Setting model.Path `json:"setting"`
 	// File is the path in the profile's folder.
 	File string `json:"file"`
 	// Kind says how Where is read: "reg" ([key] "name"), "pol" (key;name),
@@ -62,5 +87,5 @@ type Location struct {
 
 // Locator is implemented by emitters that can say where each setting lands.
 type Locator interface {
-	Locate(p *model.Profile) []Location
+	Locate(p *Profile) []Location
 }

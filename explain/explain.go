@@ -6,7 +6,6 @@ package explain
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -26,60 +25,35 @@ type Row struct {
 	Carried []emitters.Location `json:"carriedBy"`
 }
 
-// settings lists the effective settings in the order of the intent language.
-var settings = []struct {
-	path  string
-	value func(p *model.Profile) string
-}{
-	{"description", func(p *model.Profile) string { return p.Description }},
-	{"organization", func(p *model.Profile) string { return p.Organization }},
-	{"mode", func(p *model.Profile) string { return string(p.Mode) }},
-	{"platforms", func(p *model.Profile) string {
-		var s []string
-		for _, pl := range p.Platforms {
-			s = append(s, string(pl))
-		}
-		return strings.Join(s, ", ")
-	}},
-	{"offline", func(p *model.Profile) string { return strconv.FormatBool(p.Offline) }},
-	{"windows.edr.enabled", func(p *model.Profile) string { return strconv.FormatBool(p.EDR.Enabled) }},
-	{"windows.edr.proxy", func(p *model.Profile) string { return p.EDR.Proxy }},
-	{"windows.edr.preferStaticProxy", func(p *model.Profile) string { return strconv.FormatBool(p.EDR.PreferStaticProxy) }},
-	{"windows.antivirus.enabled", func(p *model.Profile) string { return strconv.FormatBool(p.Antivirus.Enabled) }},
-	{"windows.antivirus.proxy", func(p *model.Profile) string { return p.Antivirus.ProxyServer }},
-	{"windows.antivirus.pac", func(p *model.Profile) string { return p.Antivirus.PacURL }},
-	{"windows.antivirus.bypass", func(p *model.Profile) string { return strings.Join(p.Antivirus.Bypass, ";") }},
-	{"windows.antivirus.disableRevocationChecks", func(p *model.Profile) string { return strconv.FormatBool(p.Antivirus.DisableRevocationChecks) }},
-	{"windows.winhttp.enabled", func(p *model.Profile) string { return strconv.FormatBool(p.WinHTTP.Enabled) }},
-	{"windows.winhttp.proxy", func(p *model.Profile) string { return p.WinHTTP.Proxy }},
-	{"windows.winhttp.bypass", func(p *model.Profile) string { return strings.Join(p.WinHTTP.Bypass, ";") }},
-	{"windows.mma.enabled", func(p *model.Profile) string { return strconv.FormatBool(p.MMA.Enabled) }},
-	{"linux.proxy", func(p *model.Profile) string { return p.Linux.Proxy }},
-	{"macos.proxy", func(p *model.Profile) string { return p.MacOS.Proxy }},
-	{"macos.identifier", func(p *model.Profile) string { return p.MacOS.Identifier }},
-	{"intune.displayName", func(p *model.Profile) string { return p.Intune.DisplayName }},
-	{"intune.description", func(p *model.Profile) string { return p.Intune.Description }},
-}
+// listSep joins a list value for display: platforms read as words, bypass
+// lists as Windows writes them.
+var listSep = map[model.Kind]string{model.KindEnumList: ", ", model.KindBypassList: ";"}
 
 // Profile explains one profile with the given emitters' locations.
 func Profile(p *model.Profile, list []emitters.Emitter) []Row {
 	var locs []emitters.Location
+	ep := emitters.NewProfile(p)
 	for _, e := range list {
 		if l, ok := e.(emitters.Locator); ok {
-			locs = append(locs, l.Locate(p)...)
+			locs = append(locs, l.Locate(ep)...)
 		}
 	}
 	var rows []Row
-	for _, s := range settings {
-		r := Row{Setting: s.path, Value: s.value(p), Source: "built-in default", Carried: []emitters.Location{}}
-		if o, ok := p.Origins[s.path]; ok {
-			r.Source, r.Origin, r.Via = "profile", o.Pos.String(), o.Via
+	for _, s := range p.Table() {
+		value := s.Text
+		if s.IsList() {
+			value = strings.Join(s.List, listSep[s.Kind])
+		}
+		r := Row{Setting: string(s.Path), Value: value, Source: "built-in default", Carried: []emitters.Location{}}
+		if s.Written {
+			o := s.Origin
+			r.Source, r.Origin, r.Via = "profile", o.Pos.String(), string(o.Via)
 			if o.FromDefaults {
 				r.Source = "defaults"
 			}
 		}
 		for _, l := range locs {
-			if l.Setting == s.path {
+			if l.Setting == s.Path {
 				r.Carried = append(r.Carried, l)
 			}
 		}

@@ -3,8 +3,8 @@ package lint
 import (
 	"fmt"
 	"slices"
+	"strings"
 
-	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -48,12 +48,12 @@ func Run(profiles []*model.Profile) diag.List {
 		}
 	}
 	for _, p := range profiles {
-		pos := p.Origins["lint.ignore"].Pos
+		pos := p.Origins[model.PathLintIgnore].Pos
 		if !pos.IsValid() {
 			pos = p.Pos
 		}
 		for _, ig := range p.LintIgnore {
-			path := compile.SettingPath(p.Name, "lint.ignore")
+			path := model.SettingPath(p.Name, model.PathLintIgnore)
 			switch r := Lookup(ig.Rule); {
 			case r == nil:
 				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("no rule %s; `mdeproxyc vet --explain` lists the rules", ig.Rule)})
@@ -72,7 +72,7 @@ func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {
 	if o, ok := p.Origins[f.setting]; ok && f.setting != "" {
 		pos = o.Pos
 	}
-	return diag.Diagnostic{Pos: pos, Path: compile.SettingPath(p.Name, f.setting), Severity: r.Severity, Rule: r.ID, Msg: f.msg}
+	return diag.Diagnostic{Pos: pos, Path: model.SettingPath(p.Name, f.setting), Severity: r.Severity, Rule: r.ID, Msg: f.msg}
 }
 
 // duplicateProfiles finds profiles whose settings, on every device, are the
@@ -81,7 +81,7 @@ func duplicateProfiles(ps []*model.Profile) []fleetFinding {
 	first := map[string]*model.Profile{}
 	var out []fleetFinding
 	for _, p := range ps {
-		key := fmt.Sprintf("%v|%v|%v|%+v|%+v|%+v|%+v|%s|%s", p.Mode, p.Platforms, p.Offline, p.EDR, p.Antivirus, p.WinHTTP, p.MMA, p.Linux.Proxy, p.MacOS.Proxy)
+		key := deviceKey(p)
 		if q, dup := first[key]; dup {
 			out = append(out, fleetFinding{profile: p, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
 			continue
@@ -89,6 +89,18 @@ func duplicateProfiles(ps []*model.Profile) []fleetFinding {
 		first[key] = p
 	}
 	return out
+}
+
+// deviceKey is everything of a profile that changes what its devices do, read
+// off the settings table: names and descriptions do not count.
+func deviceKey(p *model.Profile) string {
+	var b strings.Builder
+	for _, s := range p.Table() {
+		if s.Device && (s.Applies || s.Component == nil) {
+			fmt.Fprintf(&b, "%s=%q\n", s.Path, s.Text)
+		}
+	}
+	return b.String()
 }
 
 // Errors keeps the error-level findings, the ones that block a build.

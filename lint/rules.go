@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -32,7 +31,7 @@ type Rule struct {
 // finding is a rule's verdict on one profile: the setting whose value
 // triggered it (its position is the finding's) and the message.
 type finding struct {
-	setting string
+	setting model.Path
 	msg     string
 }
 
@@ -41,7 +40,7 @@ type fleetFinding struct {
 	finding
 }
 
-func found(setting, format string, args ...any) []finding {
+func found(setting model.Path, format string, args ...any) []finding {
 	return []finding{{setting: setting, msg: fmt.Sprintf(format, args...)}}
 }
 
@@ -53,15 +52,15 @@ var Rules = []*Rule{
 			"Keep an IPv4 or DNS-name proxy available, or silence the rule for dual-stack sites with a reason.",
 		profile: func(p *model.Profile) []finding {
 			for _, s := range proxySettings(p) {
-				if a, ok := proxyAddr(s.value); ok && a.Is6() {
-					return found(s.setting, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.value)
+				if a, ok := proxyAddr(s.Text); ok && a.Is6() {
+					return found(s.Path, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.Text)
 				}
 			}
 			return nil
 		},
 	},
 	{
-		ID: compile.RuleScheme, Severity: diag.Error, Compile: true, Title: "a proxy with the wrong scheme for its component",
+		ID: diag.RuleScheme, Severity: diag.Error, Compile: true, Title: "a proxy with the wrong scheme for its component",
 		Explain: "TelemetryProxyServer (the EDR sensor, WinHTTP, MMA: proxy, windows.edr.proxy, windows.winhttp.proxy) takes host:port with no scheme; " +
 			"the sensor ignores a value with http://. Defender Antivirus' ProxyServer, Linux and macOS take a URL and need the scheme. " +
 			"Write proxy as host:port; mdeproxyc derives http://host:port where a URL is needed.",
@@ -73,13 +72,13 @@ var Rules = []*Rule{
 			"Deploy windows/intune/platform-script.json (or remediation.json, or a GPO) as well, or the sensor gets no proxy.",
 		profile: func(p *model.Profile) []finding {
 			// Only names the user wrote count, not a description copied from the profile's.
-			custom := p.Origins["intune.displayName"].Pos.IsValid()
-			o, desc := p.Origins["intune.description"]
+			custom := p.Origins[model.PathIntuneDisplayName].Pos.IsValid()
+			o, desc := p.Origins[model.PathIntuneDescription]
 			desc = desc && o.Via == ""
 			if (custom || desc) && p.Targets(model.Windows) && p.EDR.Enabled && p.EDR.Proxy != "" {
-				s := "intune.displayName"
+				s := model.PathIntuneDisplayName
 				if !custom {
-					s = "intune.description"
+					s = model.PathIntuneDescription
 				}
 				return found(s, "the Intune custom profile does not carry TelemetryProxyServer (%s): also assign platform-script.json or remediation.json", p.EDR.Proxy)
 			}
@@ -95,14 +94,14 @@ var Rules = []*Rule{
 			if p.Targets(model.Windows) {
 				return nil
 			}
-			if _, ok := p.Origins["pac"]; ok && (p.Targets(model.Linux) || p.Targets(model.MacOS)) {
-				return found("pac", "pac is set but the profile targets no Windows devices: Linux and macOS agents ignore PAC files")
+			if _, ok := p.Origins[model.PathPAC]; ok && (p.Targets(model.Linux) || p.Targets(model.MacOS)) {
+				return found(model.PathPAC, "pac is set but the profile targets no Windows devices: Linux and macOS agents ignore PAC files")
 			}
 			return nil
 		},
 	},
 	{
-		ID: compile.RuleAuthenticatedProxy, Severity: diag.Error, Compile: true, Title: "an authenticated proxy URL",
+		ID: diag.RuleAuthenticatedProxy, Severity: diag.Error, Compile: true, Title: "an authenticated proxy URL",
 		Explain: "Defender for Endpoint does not support authenticated proxies: the Linux and macOS agents have no credential support and the EDR sensor " +
 			"runs as SYSTEM. The proxy must allow anonymous traffic to Defender's endpoints. Remove user:password@ from the URL.",
 	},
@@ -112,7 +111,7 @@ var Rules = []*Rule{
 			"endpoints were revoked. Use it only where CRL/OCSP endpoints are truly unreachable, and silence the rule with the reason.",
 		profile: func(p *model.Profile) []finding {
 			if p.Targets(model.Windows) && p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
-				return found("windows.antivirus.disableRevocationChecks", "certificate revocation checks are off (SSLOptions=2): this weakens TLS security")
+				return found(model.PathAVDisableRevocation, "certificate revocation checks are off (SSLOptions=2): this weakens TLS security")
 			}
 			return nil
 		},
@@ -123,7 +122,7 @@ var Rules = []*Rule{
 			"It suits devices in a stable network; roaming laptops then fail off-site. Prefer the EDR and Antivirus settings for laptops.",
 		profile: func(p *model.Profile) []finding {
 			if p.Targets(model.Windows) && p.WinHTTP.Enabled {
-				return found("windows.winhttp.enabled", "the WinHTTP proxy applies to every program on the device that uses WinHTTP; unsuitable for roaming laptops")
+				return found(model.PathWinHTTPEnabled, "the WinHTTP proxy applies to every program on the device that uses WinHTTP; unsuitable for roaming laptops")
 			}
 			return nil
 		},
@@ -137,9 +136,9 @@ var Rules = []*Rule{
 				return nil
 			}
 			if p.EDR.Enabled {
-				return found("windows.antivirus.enabled", "Antivirus is disabled while the EDR sensor is configured: Antivirus gets no proxy from this profile")
+				return found(model.PathAVEnabled, "Antivirus is disabled while the EDR sensor is configured: Antivirus gets no proxy from this profile")
 			}
-			return found("windows.edr.enabled", "the EDR sensor is disabled while Antivirus is configured: the sensor gets no proxy from this profile")
+			return found(model.PathEDREnabled, "the EDR sensor is disabled while Antivirus is configured: the sensor gets no proxy from this profile")
 		},
 	},
 	{
@@ -148,7 +147,7 @@ var Rules = []*Rule{
 			"Older sensors ignore it and keep trying direct routes to CRLs and Windows Update.",
 		profile: func(p *model.Profile) []finding {
 			if p.Targets(model.Windows) && p.EDR.Enabled && p.Mode == model.ModeStatic && p.EDR.PreferStaticProxy {
-				return found("windows.edr.preferStaticProxy", "PreferStaticProxyForHttpRequest is honoured by MsSense 10.8210.*/10.8049.* and later only")
+				return found(model.PathEDRPreferStatic, "PreferStaticProxyForHttpRequest is honoured by MsSense 10.8210.*/10.8049.* and later only")
 			}
 			return nil
 		},
@@ -158,8 +157,8 @@ var Rules = []*Rule{
 		Explain: "A link-local address (169.254.0.0/16, fe80::/10) is not routable: it is usually an APIPA fallback, never a proxy. Use the proxy's real address.",
 		profile: func(p *model.Profile) []finding {
 			for _, s := range proxySettings(p) {
-				if a, ok := proxyAddr(s.value); ok && a.IsLinkLocalUnicast() {
-					return found(s.setting, "proxy %s is a link-local address", s.value)
+				if a, ok := proxyAddr(s.Text); ok && a.IsLinkLocalUnicast() {
+					return found(s.Path, "proxy %s is a link-local address", s.Text)
 				}
 			}
 			return nil
@@ -171,8 +170,8 @@ var Rules = []*Rule{
 			"http://127.0.0.1:40343. Otherwise it is a typo or a test value. Silence the rule with the reason when it is intended.",
 		profile: func(p *model.Profile) []finding {
 			for _, s := range proxySettings(p) {
-				if a, ok := proxyAddr(s.value); ok && a.IsLoopback() {
-					return found(s.setting, "proxy %s is a loopback address: only a local forwarder (such as the Azure Arc gateway) can serve it", s.value)
+				if a, ok := proxyAddr(s.Text); ok && a.IsLoopback() {
+					return found(s.Path, "proxy %s is a loopback address: only a local forwarder (such as the Azure Arc gateway) can serve it", s.Text)
 				}
 			}
 			return nil
@@ -183,20 +182,17 @@ var Rules = []*Rule{
 		Explain: "A bypass entry of \"*\", or one that matches Defender's cloud endpoints (*.microsoft.com, *.windows.com, *.windows.net…), makes " +
 			"Defender connect directly, bypassing the proxy it was given: on a network without a direct route it stops reporting. Remove the entry.",
 		profile: func(p *model.Profile) []finding {
-			for _, s := range []struct {
-				setting string
-				list    []string
-			}{{"windows.antivirus.bypass", p.Antivirus.Bypass}, {"windows.winhttp.bypass", p.WinHTTP.Bypass}} {
-				if !used(p, s.setting) {
+			for _, s := range p.Table() {
+				if s.Kind != model.KindBypassList || !s.Applies {
 					continue
 				}
-				for _, e := range s.list {
+				for _, e := range s.List {
 					if e == "*" {
-						return found(s.setting, "bypass entry \"*\" matches every host: the proxy is never used")
+						return found(s.Path, "bypass entry \"*\" matches every host: the proxy is never used")
 					}
 					for _, h := range defenderHosts {
 						if wildcardMatch(e, h) {
-							return found(s.setting, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
+							return found(s.Path, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
 						}
 					}
 				}
@@ -210,13 +206,13 @@ var Rules = []*Rule{
 			"the other component fails to connect. Use the same scheme (http:// unless the proxy really terminates TLS).",
 		profile: func(p *model.Profile) []finding {
 			schemes := map[string]string{}
-			for _, s := range []struct{ setting, value string }{{"windows.antivirus.proxy", p.Antivirus.ProxyServer}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}} {
-				scheme, hostPort, ok := strings.Cut(strings.TrimSuffix(s.value, "/"), "://")
-				if !ok || !used(p, s.setting) {
+			for _, s := range proxySettings(p) {
+				scheme, hostPort, ok := strings.Cut(strings.TrimSuffix(s.Text, "/"), "://")
+				if !ok {
 					continue
 				}
 				if other, seen := schemes[hostPort]; seen && other != scheme {
-					return found(s.setting, "%s is written with %s:// here and %s:// elsewhere in this profile", hostPort, scheme, other)
+					return found(s.Path, "%s is written with %s:// here and %s:// elsewhere in this profile", hostPort, scheme, other)
 				}
 				schemes[hostPort] = scheme
 			}
@@ -230,7 +226,7 @@ var Rules = []*Rule{
 		fleet: duplicateProfiles,
 	},
 	{
-		ID: compile.RuleDuplicateIdentifier, Severity: diag.Error, Compile: true, Title: "two profiles share a macOS identifier",
+		ID: diag.RuleDuplicateIdentifier, Severity: diag.Error, Compile: true, Title: "two profiles share a macOS identifier",
 		Explain: "A Mac keeps one configuration profile per PayloadIdentifier: a second profile with the same macos.identifier replaces the first. " +
 			"Give each profile its own identifier (the default, mdeproxyc.profile.<name>, is unique).",
 	},
@@ -240,7 +236,7 @@ var Rules = []*Rule{
 			"and fall back to other routes. Use http:// unless every device runs a current platform.",
 		profile: func(p *model.Profile) []finding {
 			if p.Targets(model.Windows) && p.Antivirus.Enabled && strings.HasPrefix(p.Antivirus.ProxyServer, "https://") {
-				return found("windows.antivirus.proxy", "Antivirus proxy %s uses https://, which needs a recent Defender platform", p.Antivirus.ProxyServer)
+				return found(model.PathAVProxy, "Antivirus proxy %s uses https://, which needs a recent Defender platform", p.Antivirus.ProxyServer)
 			}
 			return nil
 		},
@@ -251,7 +247,7 @@ var Rules = []*Rule{
 			"\"auto\" there is none, so the setting does nothing. Set mode \"static\" with a proxy, or drop offline.",
 		profile: func(p *model.Profile) []finding {
 			if p.Offline && p.Mode == model.ModeAuto {
-				return found("offline", "offline is set but mode is \"auto\": there is no static proxy to prefer")
+				return found(model.PathOffline, "offline is set but mode is \"auto\": there is no static proxy to prefer")
 			}
 			return nil
 		},
@@ -263,7 +259,7 @@ var Rules = []*Rule{
 			"Split legacy and modern devices into separate profiles.",
 		profile: func(p *model.Profile) []finding {
 			if p.Targets(model.Windows) && p.MMA.Enabled && p.EDR.PreferStaticProxy && p.Mode == model.ModeStatic {
-				return found("windows.mma.enabled", "MMA is enabled together with PreferStaticProxyForHttpRequest, which only the modern sensor reads")
+				return found(model.PathMMAEnabled, "MMA is enabled together with PreferStaticProxyForHttpRequest, which only the modern sensor reads")
 			}
 			return nil
 		},
@@ -275,7 +271,7 @@ var Rules = []*Rule{
 		profile: func(p *model.Profile) []finding {
 			// mode "auto" is always written somewhere: the built-in default is static.
 			if p.Mode == model.ModeAuto && p.Targets(model.Linux) {
-				return found("mode", "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
+				return found(model.PathMode, "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
 			}
 			return nil
 		},
@@ -292,35 +288,17 @@ func Lookup(id string) *Rule {
 	return nil
 }
 
-type proxySetting struct{ setting, value string }
-
-func proxySettings(p *model.Profile) []proxySetting {
-	all := []proxySetting{{"windows.edr.proxy", p.EDR.Proxy}, {"windows.antivirus.proxy", p.Antivirus.ProxyServer},
-		{"windows.winhttp.proxy", p.WinHTTP.Proxy}, {"linux.proxy", p.Linux.Proxy}, {"macos.proxy", p.MacOS.Proxy}}
-	var out []proxySetting
-	for _, s := range all {
-		if s.value != "" && used(p, s.setting) {
+// proxySettings lists the profile's proxy settings that reach a device with a
+// value, read off the settings table: a new component's proxy is checked by
+// every proxy rule as soon as the table has it.
+func proxySettings(p *model.Profile) []model.Setting {
+	var out []model.Setting
+	for _, s := range p.Table() {
+		if s.IsProxy() && s.InForce() {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-// used reports whether a component setting reaches an artifact of the profile.
-func used(p *model.Profile, setting string) bool {
-	switch {
-	case strings.HasPrefix(setting, "windows.edr"):
-		return p.Targets(model.Windows) && p.EDR.Enabled
-	case strings.HasPrefix(setting, "windows.antivirus"):
-		return p.Targets(model.Windows) && p.Antivirus.Enabled
-	case strings.HasPrefix(setting, "windows.winhttp"):
-		return p.Targets(model.Windows) && p.WinHTTP.Enabled
-	case strings.HasPrefix(setting, "linux"):
-		return p.Targets(model.Linux)
-	case strings.HasPrefix(setting, "macos"):
-		return p.Targets(model.MacOS)
-	}
-	return true
 }
 
 // proxyAddr returns the IP address of a host:port or URL proxy whose host is

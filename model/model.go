@@ -68,10 +68,9 @@ type Profile struct {
 
 	LintIgnore []LintIgnore
 
-	// Origins maps a setting path of the intent language ("proxy",
-	// "windows.antivirus.proxy") to where its effective value was written.
+	// Origins maps a setting to where its effective value was written.
 	// Settings left at their built-in default have no entry.
-	Origins map[string]Origin
+	Origins map[Path]Origin
 }
 
 // EDR is the Defender for Endpoint sensor's proxy configuration (Windows).
@@ -105,7 +104,8 @@ type WinHTTP struct {
 // MMA is the legacy Log Analytics agent.
 type MMA struct {
 	Enabled bool
-	// Proxy is host:port (OPINSIGHTS_PROXY_URL / SetProxyInfo).
+	// Proxy is host:port (SetProxyInfo): windows.mma.proxy, else the EDR
+	// sensor's proxy, since on MMA devices the agent is the sensor's channel.
 	Proxy string
 }
 
@@ -142,7 +142,7 @@ type Origin struct {
 	FromDefaults bool
 	// Via names the setting the value was derived from, when it is derived
 	// ("proxy" for an Antivirus proxy built as http:// + proxy); empty otherwise.
-	Via string
+	Via Path
 }
 
 // Targets reports whether the profile targets the platform.

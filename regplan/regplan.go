@@ -49,8 +49,8 @@ type Op struct {
 	Str    string
 	DWord  uint32
 	// Setting is the intent path whose value this operation carries
-	// ("windows.edr.proxy"), for explain and for readers of the plan.
-	Setting string
+	// (model.PathEDRProxy), for explain and for readers of the plan.
+	Setting model.Path
 }
 
 // Data returns the value as text: the string, or the DWORD in decimal.
@@ -113,13 +113,13 @@ func For(p *model.Profile) Plan {
 	if !p.Targets(model.Windows) {
 		return plan
 	}
-	set := func(key, name, setting string, s string) {
+	set := func(key, name string, setting model.Path, s string) {
 		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Type: String, Str: s, Setting: setting})
 	}
-	setDWord := func(key, name, setting string, d uint32) {
+	setDWord := func(key, name string, setting model.Path, d uint32) {
 		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Type: DWord, DWord: d, Setting: setting})
 	}
-	del := func(key, name, setting string, t Type) {
+	del := func(key, name string, setting model.Path, t Type) {
 		plan.Ops = append(plan.Ops, Op{Key: key, Name: name, Delete: true, Type: t, Setting: setting})
 	}
 	static := p.Mode == model.ModeStatic
@@ -127,36 +127,36 @@ func For(p *model.Profile) Plan {
 	// EDR sensor (FORMATS.md §1).
 	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
 	if edr {
-		set(KeyDataCollection, "TelemetryProxyServer", "windows.edr.proxy", p.EDR.Proxy)
-		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", "windows.edr.enabled", 1)
+		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
+		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
 	} else {
-		del(KeyDataCollection, "TelemetryProxyServer", "windows.edr.proxy", String)
-		del(KeyDataCollection, "DisableEnterpriseAuthProxy", "windows.edr.enabled", DWord)
+		del(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, String)
+		del(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, DWord)
 	}
 	if edr && p.EDR.PreferStaticProxy {
-		setDWord(KeyATP, "PreferStaticProxyForHttpRequest", "windows.edr.preferStaticProxy", 1)
+		setDWord(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, 1)
 	} else {
-		del(KeyATP, "PreferStaticProxyForHttpRequest", "windows.edr.preferStaticProxy", DWord)
+		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
 	}
 
 	// Defender Antivirus (FORMATS.md §2).
 	av := p.Antivirus.Enabled && static
-	optional := func(name, setting, value string) {
+	optional := func(name string, setting model.Path, value string) {
 		if av && value != "" {
 			set(KeyDefender, name, setting, value)
 		} else {
 			del(KeyDefender, name, setting, String)
 		}
 	}
-	optional("ProxyServer", "windows.antivirus.proxy", p.Antivirus.ProxyServer)
-	optional("ProxyPacUrl", "windows.antivirus.pac", p.Antivirus.PacURL)
-	optional("ProxyBypass", "windows.antivirus.bypass", strings.Join(p.Antivirus.Bypass, BypassSeparator))
+	optional("ProxyServer", model.PathAVProxy, p.Antivirus.ProxyServer)
+	optional("ProxyPacUrl", model.PathAVPAC, p.Antivirus.PacURL)
+	optional("ProxyBypass", model.PathAVBypass, strings.Join(p.Antivirus.Bypass, BypassSeparator))
 	// Revocation checks are not a proxy setting: they follow the intent in
 	// either mode while Antivirus is managed here.
 	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
-		setDWord(KeySpynet, "SSLOptions", "windows.antivirus.disableRevocationChecks", 2)
+		setDWord(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, 2)
 	} else {
-		del(KeySpynet, "SSLOptions", "windows.antivirus.disableRevocationChecks", DWord)
+		del(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, DWord)
 	}
 	return plan
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"io"
 	"os"
 	"path/filepath"
@@ -296,6 +297,7 @@ func (c *cli) targets(args []string) int {
 	for _, e := range all.Emitters() {
 		fmt.Fprintf(c.stdout, "%-12s %s\n", e.Name(), e.Summary())
 	}
+	fmt.Fprintf(c.stdout, "%-12s %s\n", readme.Target, "README.md per profile: the effective settings, each file, and how to deploy it (always written)")
 	fmt.Fprintf(c.stdout, "%-12s %s\n", "manifest", "manifest.json at the bundle root: every file with its profile, target, size and sha256 (always written)")
 	return exitOK
 }

@@ -9,14 +9,13 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
-	"github.com/mdeproxyc/mdeproxyc/emitters/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winhttp"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
 )
 
-// Emitters returns every emitter in bundle order. The README summarizer is last:
-// it describes what the others produced.
+// Emitters returns every emitter in bundle order. Each profile's README and the
+// manifest are not emitters: they are the final steps of the bundle pipeline.
 func Emitters() []emitters.Emitter {
 	return []emitters.Emitter{
 		regfile.Emitter{},
@@ -26,6 +25,5 @@ func Emitters() []emitters.Emitter {
 		intune.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
-		readme.Emitter{},
 	}
 }

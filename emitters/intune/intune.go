@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
-	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
@@ -99,14 +98,14 @@ var avPolicies = []struct{ name, title, what string }{
 // TelemetryProxyServer is not sent through MDM: Microsoft's current guidance is
 // that the sensor reads the Group Policy location, so the platform script
 // carries it.
-func BuildConfiguration(p *model.Profile) Configuration {
+func BuildConfiguration(p *emitters.Profile) Configuration {
 	c := Configuration{
 		ODataType:   "#microsoft.graph.windows10CustomConfiguration",
 		DisplayName: p.Intune.DisplayName,
-		Description: description(p),
+		Description: description(p.Profile),
 	}
 	ops := map[string]regplan.Op{}
-	for _, o := range regplan.For(p).Ops {
+	for _, o := range p.Plan().Ops {
 		ops[o.Key+`\`+o.Name] = o
 	}
 	for _, pol := range avPolicies {
@@ -254,21 +253,21 @@ func encodeFlat(fields []field) ([]byte, error) {
 }
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
 	// Each script is rendered and encoded once for both bodies that carry it.
-	setB64 := base64.StdEncoding.EncodeToString(winscript.SetScript(p))
-	testB64 := base64.StdEncoding.EncodeToString(winscript.TestScript(p))
+	setB64 := base64.StdEncoding.EncodeToString(p.Scripts().Set)
+	testB64 := base64.StdEncoding.EncodeToString(p.Scripts().Test)
 	var files []emitters.File
 	for _, f := range []struct {
 		path, summary string
 		v             any
 	}{
 		{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", BuildConfiguration(p)},
-		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", buildScript(p, setB64)},
-		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", buildRemediation(p, testB64, setB64)},
+		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", buildScript(p.Profile, setB64)},
+		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", buildRemediation(p.Profile, testB64, setB64)},
 	} {
 		data, err := encode(f.v)
 		if err != nil {
@@ -280,7 +279,7 @@ func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
 }
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	return "### Intune (`windows/intune/`)\n\n" +
 		"All three need the Graph permission `DeviceManagementConfiguration.ReadWrite.All`; POST each body unchanged:\n\n" +
 		"| file | Graph request | portal equivalent |\n| --- | --- | --- |\n" +
@@ -298,14 +297,14 @@ func (Emitter) Deploy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) {
 		return nil
 	}
 	c := BuildConfiguration(p)
-	settings := map[string]string{
-		admxAV + "ProxyServer": "windows.antivirus.proxy", admxAV + "ProxyPacUrl": "windows.antivirus.pac",
-		admxAV + "ProxyBypass": "windows.antivirus.bypass", URIDisableEnterpriseAuth: "windows.edr.enabled",
+	settings := map[string]model.Path{
+		admxAV + "ProxyServer": model.PathAVProxy, admxAV + "ProxyPacUrl": model.PathAVPAC,
+		admxAV + "ProxyBypass": model.PathAVBypass, URIDisableEnterpriseAuth: model.PathEDREnabled,
 	}
 	var out []emitters.Location
 	for i, s := range c.OmaSettings {
@@ -313,7 +312,7 @@ func (Emitter) Locate(p *model.Profile) []emitters.Location {
 			Where: fmt.Sprintf("/omaSettings/%d/value", i), Value: fmt.Sprint(s.Value)})
 	}
 	for _, f := range []string{ConfigurationPath, ScriptPath, RemediationPath} {
-		out = append(out, emitters.Location{Setting: "intune.displayName", File: f, Kind: "json", Where: "/displayName", Value: p.Intune.DisplayName})
+		out = append(out, emitters.Location{Setting: model.PathIntuneDisplayName, File: f, Kind: "json", Where: "/displayName", Value: p.Intune.DisplayName})
 	}
 	return out
 }

@@ -6,23 +6,24 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/psscripts"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
 func windowsProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Windows, 1) }
 
 func body(t *testing.T, p *model.Profile, path string) []byte {
-	files, err := Emitter{}.Emit(p)
+	files, err := Emitter{}.Emit(emitters.NewProfile(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestBetaScriptBodies(t *testing.T) {
 			t.Fatalf("%s platform script: %v", p.Name, err)
 		}
 		want := betaDeviceManagementScript{ODataType: "#microsoft.graph.deviceManagementScript", DisplayName: p.Intune.DisplayName,
-			Description: s.Description, ScriptContent: winscript.SetScript(p), RunAsAccount: "system", FileName: "Set-MdeProxy.ps1"}
+			Description: s.Description, ScriptContent: psscripts.Render(p, regplan.For(p)).Set, RunAsAccount: "system", FileName: "Set-MdeProxy.ps1"}
 		if d := cmp.Diff(want, s); d != "" {
 			t.Errorf("%s platform script (-want +got):\n%s", p.Name, d)
 		}
@@ -230,7 +231,7 @@ func TestBetaScriptBodies(t *testing.T) {
 		if err := strictDecode(body(t, p, RemediationPath), &h); err != nil {
 			t.Fatalf("%s remediation: %v", p.Name, err)
 		}
-		if !bytes.Equal(h.DetectionScriptContent, winscript.TestScript(p)) || !bytes.Equal(h.RemediationScriptContent, winscript.SetScript(p)) {
+		if !bytes.Equal(h.DetectionScriptContent, psscripts.Render(p, regplan.For(p)).Test) || !bytes.Equal(h.RemediationScriptContent, psscripts.Render(p, regplan.For(p)).Set) {
 			t.Errorf("%s: remediation scripts are not the bundle's scripts", p.Name)
 		}
 		if h.ODataType != "#microsoft.graph.deviceHealthScript" || h.RunAsAccount != "system" || h.RunAs32Bit || h.EnforceSignatureCheck || h.Publisher == "" {
@@ -249,7 +250,7 @@ func TestScriptContentIsBundleBytes(t *testing.T) {
 	var s Script
 	json.Unmarshal(body(t, p, ScriptPath), &s)
 	got, err := base64.StdEncoding.DecodeString(s.ScriptContent)
-	if err != nil || !bytes.Equal(got, winscript.SetScript(p)) || !bytes.Contains(got, []byte("\r\n")) {
+	if err != nil || !bytes.Equal(got, psscripts.Render(p, regplan.For(p)).Set) || !bytes.Contains(got, []byte("\r\n")) {
 		t.Errorf("scriptContent is not Set-MdeProxy.ps1 (%v)", err)
 	}
 }

@@ -33,17 +33,17 @@ func (Emitter) Summary() string {
 }
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Linux) {
 		return nil, nil
 	}
-	managed, err := Managed(p)
+	managed, err := Managed(p.Profile)
 	if err != nil {
 		return nil, err
 	}
 	return []emitters.File{
 		{Path: ManagedPath, Data: managed, Summary: "mdatp managed settings; install as `" + ManagedFile + "`"},
-		{Path: ScriptPath, Data: Script(p), Executable: true, Summary: "POSIX shell script: `mdatp config proxy set` as root, with `--dry-run` and `--verify`"},
+		{Path: ScriptPath, Data: Script(p.Profile), Executable: true, Summary: "POSIX shell script: `mdatp config proxy set` as root, with `--dry-run` and `--verify`"},
 	}, nil
 }
 
@@ -165,7 +165,7 @@ fi
 `
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	var b strings.Builder
 	b.WriteString("### Linux (`linux/`)\n\n")
 	b.WriteString("- **Managed file (preferred):** install `mdatp_managed.json` as `" + ManagedFile + "`\n")
@@ -181,7 +181,7 @@ func (Emitter) Deploy(p *model.Profile) string {
 	b.WriteString("- Limits: mdatp supports a static or a transparent proxy only — no PAC, no WPAD, no authenticated proxy,\n")
 	b.WriteString("  no TLS inspection.\n")
 	b.WriteString("- Installing the package is a separate matter: the package manager needs `HTTPS_PROXY` (for example\n")
-	b.WriteString("  `sudo HTTPS_PROXY=" + installProxy(p) + " apt-get install mdatp`); `mde_installer.sh --https-proxy` sets\n")
+	b.WriteString("  `sudo HTTPS_PROXY=" + installProxy(p.Profile) + " apt-get install mdatp`); `mde_installer.sh --https-proxy` sets\n")
 	b.WriteString("  only that, not the agent's proxy.\n")
 	return b.String()
 }
@@ -194,12 +194,12 @@ func installProxy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Linux) || p.Linux.Proxy == "" {
 		return nil
 	}
 	return []emitters.Location{
-		{Setting: "linux.proxy", File: ManagedPath, Kind: "json", Where: "/cloudService/proxy", Value: p.Linux.Proxy},
-		{Setting: "linux.proxy", File: ScriptPath, Kind: "text", Where: "PROXY=", Value: "PROXY=" + shQuote(p.Linux.Proxy)},
+		{Setting: model.PathLinuxProxy, File: ManagedPath, Kind: "json", Where: "/cloudService/proxy", Value: p.Linux.Proxy},
+		{Setting: model.PathLinuxProxy, File: ScriptPath, Kind: "text", Where: "PROXY=", Value: "PROXY=" + shQuote(p.Linux.Proxy)},
 	}
 }

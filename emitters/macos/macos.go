@@ -42,13 +42,13 @@ func (Emitter) Summary() string {
 }
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.MacOS) {
 		return nil, nil
 	}
 	return []emitters.File{
-		{Path: PlistPath, Data: Plist(p), Summary: "`com.microsoft.wdav` preferences (XML plist) for Jamf Application & Custom Settings"},
-		{Path: MobileconfigPath, Data: Mobileconfig(p), Summary: "configuration profile with the same preferences (unsigned); upload to Jamf or Intune"},
+		{Path: PlistPath, Data: Plist(p.Profile), Summary: "`com.microsoft.wdav` preferences (XML plist) for Jamf Application & Custom Settings"},
+		{Path: MobileconfigPath, Data: Mobileconfig(p.Profile), Summary: "configuration profile with the same preferences (unsigned); upload to Jamf or Intune"},
 	}, nil
 }
 
@@ -166,7 +166,7 @@ func Mobileconfig(p *model.Profile) []byte {
 }
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	var b strings.Builder
 	b.WriteString("### macOS (`macos/`)\n\n")
 	b.WriteString("- **Jamf Pro:** Configuration Profiles → New → Application & Custom Settings → Upload: preference domain\n")
@@ -184,18 +184,18 @@ func (Emitter) Deploy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.MacOS) {
 		return nil
 	}
 	out := []emitters.Location{
-		{Setting: "macos.identifier", File: MobileconfigPath, Kind: "plist", Where: "PayloadIdentifier", Value: p.MacOS.Identifier},
-		{Setting: "intune.displayName", File: MobileconfigPath, Kind: "plist", Where: "PayloadDisplayName", Value: p.Intune.DisplayName},
+		{Setting: model.PathMacOSIdentifier, File: MobileconfigPath, Kind: "plist", Where: "PayloadIdentifier", Value: p.MacOS.Identifier},
+		{Setting: model.PathIntuneDisplayName, File: MobileconfigPath, Kind: "plist", Where: "PayloadDisplayName", Value: p.Intune.DisplayName},
 	}
 	if p.MacOS.Proxy != "" {
 		out = append(out,
-			emitters.Location{Setting: "macos.proxy", File: PlistPath, Kind: "plist", Where: "cloudService.proxy", Value: p.MacOS.Proxy},
-			emitters.Location{Setting: "macos.proxy", File: MobileconfigPath, Kind: "plist", Where: "PayloadContent.0.cloudService.proxy", Value: p.MacOS.Proxy})
+			emitters.Location{Setting: model.PathMacOSProxy, File: PlistPath, Kind: "plist", Where: "cloudService.proxy", Value: p.MacOS.Proxy},
+			emitters.Location{Setting: model.PathMacOSProxy, File: MobileconfigPath, Kind: "plist", Where: "PayloadContent.0.cloudService.proxy", Value: p.MacOS.Proxy})
 	}
 	return out
 }

@@ -35,13 +35,13 @@ func (Emitter) Summary() string {
 }
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
 	return []emitters.File{{
 		Path:    Path,
-		Data:    Encode(regplan.For(p)),
+		Data:    Encode(p.Plan()),
 		Summary: "Group Policy machine policy file with the same values; copy to `<GPO>\\Machine\\Registry.pol`",
 	}}, nil
 }
@@ -89,7 +89,7 @@ func utf16z(s string) []byte {
 }
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	return "### Group Policy (`windows/Registry.pol`)\n\n" +
 		"- **Domain GPO:** copy the file to `\\\\<domain>\\SYSVOL\\<domain>\\Policies\\{<GPO GUID>}\\Machine\\Registry.pol`, then\n" +
 		"  1. raise the machine version in that GPO's `gpt.ini` (`Version=`: the machine counter is the low 16 bits, so add 1),\n" +
@@ -104,12 +104,12 @@ func (Emitter) Deploy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) {
 		return nil
 	}
 	var out []emitters.Location
-	for _, o := range regplan.For(p).Ops {
+	for _, o := range p.Plan().Ops {
 		name := o.Name
 		if o.Delete {
 			name = DeletePrefix + o.Name

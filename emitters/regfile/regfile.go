@@ -34,11 +34,11 @@ func (Emitter) Summary() string {
 }
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
-	plan := regplan.For(p)
+	plan := p.Plan()
 	return []emitters.File{
 		{Path: ApplyPath, Data: Apply(p.Name, plan), Summary: "Registry file that sets (and, where the intent says so, removes) the proxy policy values; `reg import` as administrator"},
 		{Path: UndoPath, Data: Undo(p.Name, plan), Summary: "Registry file that removes exactly the values mde-proxy.reg sets"},
@@ -112,7 +112,7 @@ func encodeUTF16LE(s string) []byte {
 }
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	return "### Registry files (`windows/mde-proxy.reg`)\n\n" +
 		"- Apply from an elevated prompt: `reg import mde-proxy.reg /reg:64`. `/reg:64` makes the values land in the\n" +
 		"  64-bit registry view even when the importer is a 32-bit process (many deployment agents are).\n" +
@@ -129,12 +129,12 @@ func (Emitter) Deploy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) {
 		return nil
 	}
 	var out []emitters.Location
-	for _, o := range regplan.For(p).Ops {
+	for _, o := range p.Plan().Ops {
 		out = append(out, emitters.Location{Setting: o.Setting, File: ApplyPath, Kind: "reg",
 			Where: "[" + regplan.Hive + `\` + o.Key + "] " + quote(o.Name), Value: o.Written(), Deletes: o.Delete})
 	}

@@ -45,11 +45,11 @@ func Args(p *model.Profile) []string {
 var ResetArgs = []string{"winhttp", "reset", "proxy"}
 
 // Emit implements emitters.Emitter.
-func (Emitter) Emit(p *model.Profile) ([]emitters.File, error) {
+func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled {
 		return nil, nil
 	}
-	set, err := Script("winhttp-set.cmd", p.Name, setPurpose(p), Args(p))
+	set, err := Script("winhttp-set.cmd", p.Name, setPurpose(p.Profile), Args(p.Profile))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func Script(file, profile, purpose string, args []string) ([]byte, error) {
 }
 
 // Deploy implements emitters.Deployer.
-func (Emitter) Deploy(p *model.Profile) string {
+func (Emitter) Deploy(p *emitters.Profile) string {
 	return "### WinHTTP machine proxy (`windows/winhttp-set.cmd`)\n\n" +
 		"- Run `winhttp-set.cmd` from an elevated prompt (or as SYSTEM from ConfigMgr); `winhttp-reset.cmd` restores\n" +
 		"  direct access. Both exit with netsh's error level.\n" +
@@ -129,13 +129,13 @@ func (Emitter) Deploy(p *model.Profile) string {
 }
 
 // Locate implements emitters.Locator.
-func (Emitter) Locate(p *model.Profile) []emitters.Location {
+func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled || p.Mode == model.ModeAuto {
 		return nil
 	}
-	out := []emitters.Location{{Setting: "windows.winhttp.proxy", File: SetPath, Kind: "text", Where: "netsh argument", Value: `"proxy-server=` + p.WinHTTP.Proxy + `"`}}
+	out := []emitters.Location{{Setting: model.PathWinHTTPProxy, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"proxy-server=` + p.WinHTTP.Proxy + `"`}}
 	if len(p.WinHTTP.Bypass) > 0 {
-		out = append(out, emitters.Location{Setting: "windows.winhttp.bypass", File: SetPath, Kind: "text", Where: "netsh argument", Value: `"bypass-list=` + strings.Join(p.WinHTTP.Bypass, ";") + `"`})
+		out = append(out, emitters.Location{Setting: model.PathWinHTTPBypass, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"bypass-list=` + strings.Join(p.WinHTTP.Bypass, ";") + `"`})
 	}
 	return out
 }

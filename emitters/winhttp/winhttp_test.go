@@ -1,6 +1,7 @@
 package winhttp
 
 import (
+	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func TestCmdArgRefusesSpecials(t *testing.T) {
 
 func TestOnlyWhenEnabled(t *testing.T) {
 	for _, p := range testfleet.Profiles(t) {
-		files, err := Emitter{}.Emit(p)
+		files, err := Emitter{}.Emit(emitters.NewProfile(p))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ $MpPreference = @{ ProxyServer = 'https://av-proxy.contoso.com:8443'; ProxyPacUr
 # ProxyServer resets it to direct access.
 $WinHttp = @{ Manage = $false; ProxyServer = ''; BypassList = '' }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
-$Mma = @{ Manage = $true; ProxyUrl = 'proxy.contoso.com:8080' }
+$Mma = @{ Manage = $true; ProxyUrl = 'la-gateway.contoso.com:8080' }
 # ---- end of intent ----
 
 Set-StrictMode -Version 3.0

@@ -1,4 +1,4 @@
-package winscript
+package psscripts
 
 // The scripts are fixed PowerShell around the generated intent block: no value
 // from the intent appears anywhere but in that block's single-quoted literals.

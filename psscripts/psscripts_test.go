@@ -1,4 +1,4 @@
-package winscript
+package psscripts
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func parseExampleScripts(t *testing.T) ([]*model.Profile, []validators.PSFile) {
 	ps := windowsProfiles(t)
 	var scripts [][]byte
 	for _, p := range ps {
-		scripts = append(scripts, SetScript(p), TestScript(p))
+		scripts = append(scripts, setScript(p), testScript(p))
 	}
 	return ps, validators.ParsePowerShell(t, scripts...)
 }
@@ -157,7 +157,7 @@ func jsonString(s string) string {
 // script, a detection script, changes nothing.
 func TestCommands(t *testing.T) {
 	p := testfleet.Profile(t, "berlin")
-	files := validators.ParsePowerShell(t, SetScript(p), TestScript(p))
+	files := validators.ParsePowerShell(t, setScript(p), testScript(p))
 	names := func(f validators.PSFile) map[string]bool {
 		m := map[string]bool{}
 		for _, c := range f.Commands {
@@ -191,7 +191,7 @@ func TestCommands(t *testing.T) {
 
 // TestParserCatchesBrokenScripts proves the grammar check is not a rubber stamp.
 func TestParserCatchesBrokenScripts(t *testing.T) {
-	good := string(SetScript(testfleet.Profile(t, "hq")))
+	good := string(setScript(testfleet.Profile(t, "hq")))
 	broken := []string{
 		strings.Replace(good, "$MdeProfile = 'hq'", "$MdeProfile = 'hq", 1),
 		strings.Replace(good, "function Save-Backup {", "function Save-Backup {{", 1),
@@ -208,7 +208,7 @@ func TestParserCatchesBrokenScripts(t *testing.T) {
 
 func TestASCIIAndCRLF(t *testing.T) {
 	for _, p := range windowsProfiles(t) {
-		for _, s := range [][]byte{SetScript(p), TestScript(p)} {
+		for _, s := range [][]byte{setScript(p), testScript(p)} {
 			for i, c := range s {
 				if c >= 0x80 {
 					t.Fatalf("%s: non-ASCII byte at %d", p.Name, i)

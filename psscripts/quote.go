@@ -1,4 +1,4 @@
-package winscript
+package psscripts
 
 import "strings"
 

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"github.com/mdeproxyc/mdeproxyc/schema"
 	"fmt"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"net/netip"
@@ -50,8 +51,9 @@ func plain(check func(string) string) func(string) problem {
 // ruled marks a rejection as a finding of a vet rule.
 func ruled(rule, msg string) problem { return problem{msg: msg, rule: rule} }
 
-// field describes one setting of the intent language. The table below is the Go
-// side of schema/schema.cue; TestSchemaAgreesWithFieldTable keeps them in step.
+// field describes one setting of the intent language. The table of them is
+// read from the embedded schema (schema.go): the schema is the one source of
+// the language's shape, and the Go grammars add what a pattern cannot say.
 type field struct {
 	path    string
 	kind    kind
@@ -62,44 +64,8 @@ type field struct {
 	nonEmpty bool
 }
 
-var fieldTable = []field{
-	{path: "description", kind: kindString, grammar: &textGrammar},
-	{path: "mode", kind: kindString, grammar: enumGrammar("static", "auto")},
-	{path: "proxy", kind: kindString, grammar: &hostPortGrammar},
-	{path: "pac", kind: kindString, grammar: &pacGrammar},
-	{path: "bypass", kind: kindStringList, grammar: &bypassGrammar, unique: true},
-	{path: "offline", kind: kindBool},
-	{path: "platforms", kind: kindStringList, grammar: enumGrammar("windows", "linux", "macos"), unique: true, nonEmpty: true},
-	{path: "organization", kind: kindString, grammar: &textGrammar},
-	{path: "windows", kind: kindGroup},
-	{path: "windows.edr", kind: kindGroup},
-	{path: "windows.edr.enabled", kind: kindBool},
-	{path: "windows.edr.proxy", kind: kindString, grammar: &hostPortGrammar},
-	{path: "windows.edr.preferStaticProxy", kind: kindBool},
-	{path: "windows.antivirus", kind: kindGroup},
-	{path: "windows.antivirus.enabled", kind: kindBool},
-	{path: "windows.antivirus.proxy", kind: kindString, grammar: &proxyURLGrammar},
-	{path: "windows.antivirus.pac", kind: kindString, grammar: &pacGrammar},
-	{path: "windows.antivirus.bypass", kind: kindStringList, grammar: &bypassGrammar, unique: true},
-	{path: "windows.antivirus.disableRevocationChecks", kind: kindBool},
-	{path: "windows.winhttp", kind: kindGroup},
-	{path: "windows.winhttp.enabled", kind: kindBool},
-	{path: "windows.winhttp.proxy", kind: kindString, grammar: &hostPortGrammar},
-	{path: "windows.winhttp.bypass", kind: kindStringList, grammar: &bypassGrammar, unique: true},
-	{path: "windows.mma", kind: kindGroup},
-	{path: "windows.mma.enabled", kind: kindBool},
-	{path: "windows.mma.proxy", kind: kindString, grammar: &hostPortGrammar},
-	{path: "linux", kind: kindGroup},
-	{path: "linux.proxy", kind: kindString, grammar: &linuxURLGrammar},
-	{path: "macos", kind: kindGroup},
-	{path: "macos.proxy", kind: kindString, grammar: &proxyURLGrammar},
-	{path: "macos.identifier", kind: kindString, grammar: &identifierGrammar},
-	{path: "intune", kind: kindGroup},
-	{path: "intune.displayName", kind: kindString, grammar: &textGrammar},
-	{path: "intune.description", kind: kindString, grammar: &textGrammar},
-	{path: "lint", kind: kindGroup},
-	{path: "lint.ignore", kind: kindIgnoreList},
-}
+// fieldTable lists every setting of #Settings in the schema's order.
+var fieldTable = mustFieldsFromSchema(schema.CUE)
 
 // fields indexes fieldTable by path.
 var fields = func() map[string]*field {

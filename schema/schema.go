@@ -1,5 +1,6 @@
 // Package schema embeds the intent language's CUE schema: the reference that
-// `mdeproxyc schema` prints and that compile's field table is tested against.
+// `mdeproxyc schema` prints, and the one source compile reads its table of
+// settings from at start-up.
 package schema
 
 import _ "embed"

@@ -1,9 +1,9 @@
 package compile
 
 import (
-	"github.com/mdeproxyc/mdeproxyc/schema"
 	"fmt"
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/schema"
 	"net/netip"
 	"regexp"
 	"slices"

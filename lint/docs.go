@@ -10,7 +10,7 @@ import (
 func Reference() string {
 	var b strings.Builder
 	b.WriteString("# vet rules\n\n")
-	b.WriteString("Generated from `lint/rules.go` by `go test ./lint -run TestRulesDoc -update`; do not edit.\n\n")
+	b.WriteString("Generated from `lint/rules.go` by `MDEPROXYC_UPDATE_GOLDEN=1 go test ./lint`; do not edit.\n\n")
 	b.WriteString("`mdeproxyc vet` reports these with their ID, severity and the file:line:col of the value that triggers them;\n")
 	b.WriteString("`mdeproxyc vet --explain MDE004` prints one. `build` refuses to write a bundle while an error-level rule fires.\n")
 	b.WriteString("A profile silences a rule with `lint: ignore: [{rule: \"MDE006\", reason: \"…\"}]` — the reason is required.\n")

@@ -3,34 +3,21 @@ package lint
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/internal/golden"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 )
-
-var update = flag.Bool("update", false, "rewrite docs/rules.md")
 
 const rulesDoc = "../docs/rules.md"
 
 // TestRulesDoc keeps docs/rules.md in step with the rule definitions.
 func TestRulesDoc(t *testing.T) {
-	want := Reference()
-	if *update {
-		if err := os.WriteFile(rulesDoc, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(rulesDoc)
-	if err != nil || string(got) != want {
-		t.Errorf("docs/rules.md is stale: run go test ./lint -run TestRulesDoc -update")
-	}
+	golden.Check(t, rulesDoc, []byte(Reference()))
 }
 
 func TestRuleTable(t *testing.T) {

@@ -2,10 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,11 +10,10 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
+	"github.com/mdeproxyc/mdeproxyc/internal/golden"
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite golden files and scripts")
 
 const (
 	goldenDir  = "../../testdata/golden/contoso"
@@ -44,37 +39,13 @@ func buildExample(t *testing.T) []bundle.File {
 }
 
 // TestGoldenBundle compares every byte of the example fleet's bundle with the
-// golden copy in testdata (CRLF and UTF-16 included); -update rewrites it.
+// golden copy in testdata (CRLF and UTF-16 included).
 func TestGoldenBundle(t *testing.T) {
-	if *updateGolden {
-		if _, err := bundle.Write(goldenDir, compileExample(t), all.Emitters()); err != nil {
-			t.Fatal(err)
-		}
-		return
+	files := map[string][]byte{}
+	for _, f := range buildExample(t) {
+		files[f.Path] = f.Data
 	}
-	files := buildExample(t)
-	want := map[string]bool{}
-	for _, f := range files {
-		want[f.Path] = true
-		got, err := os.ReadFile(filepath.Join(goldenDir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Errorf("%s: %v (run go test ./cmd/mdeproxyc -run 'Golden|Decoded' -update)", f.Path, err)
-			continue
-		}
-		if !bytes.Equal(got, f.Data) {
-			d, _ := bundle.Check(goldenDir, compileExample(t), all.Emitters())
-			t.Errorf("%s differs from the golden file; diff:\n%s", f.Path, d)
-		}
-	}
-	filepath.WalkDir(goldenDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(goldenDir, p)
-			if !want[filepath.ToSlash(rel)] {
-				t.Errorf("golden file %s is no longer produced", rel)
-			}
-		}
-		return nil
-	})
+	golden.Tree(t, goldenDir, files)
 }
 
 // decoded renders binary and UTF-16 goldens as text, so that a golden diff in
@@ -99,36 +70,13 @@ func decoded(f bundle.File) []byte {
 
 // TestDecodedGoldens keeps testdata/golden/decoded in step with the goldens.
 func TestDecodedGoldens(t *testing.T) {
-	files := buildExample(t)
-	if *updateGolden {
-		os.RemoveAll(decodedDir)
-	}
-	want := map[string]bool{}
-	for _, f := range files {
-		text := decoded(f)
-		if text == nil {
-			continue
-		}
-		path := filepath.Join(decodedDir, filepath.FromSlash(f.Path)+".txt")
-		want[path] = true
-		if *updateGolden {
-			os.MkdirAll(filepath.Dir(path), 0o755)
-			if err := os.WriteFile(path, text, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || !bytes.Equal(got, text) {
-			t.Errorf("%s is stale (run go test ./cmd/mdeproxyc -run 'Golden|Decoded' -update)", path)
+	files := map[string][]byte{}
+	for _, f := range buildExample(t) {
+		if text := decoded(f); text != nil {
+			files[f.Path+".txt"] = text
 		}
 	}
-	filepath.WalkDir(decodedDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !want[p] {
-			t.Errorf("%s is no longer produced", p)
-		}
-		return nil
-	})
+	golden.Tree(t, decodedDir, files)
 }
 
 // TestDeterministic builds twice, once on one core, and compares every byte:

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/golden"
 )
 
 func TestMain(m *testing.M) {
@@ -22,7 +24,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			return copyDir("../../examples/contoso", filepath.Join(env.WorkDir, "contoso"))
 		},
-		UpdateScripts: *updateGolden,
+		UpdateScripts: golden.Updating(),
 	})
 }
 

@@ -153,6 +153,8 @@ func inheritedBy(profiles []*rawProfile, setting string) string {
 			names = append(names, p.name)
 		}
 	}
+	// Sorted: the two evaluations visit profiles in different orders.
+	slices.Sort(names)
 	const show = 5
 	switch {
 	case len(names) == 0:

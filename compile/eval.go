@@ -130,13 +130,20 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 			w.cueErr(err, "profiles")
 			return nil, w.diags
 		}
+		// A profile is where its name is first written plainly, as on the fast
+		// path; CUE's own position for a unified value is one of its conjuncts.
+		_, at := definedAt(src.files)
 		for it.Next() {
 			name := it.Selector().Unquoted()
 			ev.names = append(ev.names, name)
 			if keep != nil && !keep(name) {
 				continue
 			}
-			ev.profiles = append(ev.profiles, w.profile(name, labelPos(it.Value()), it.Value()))
+			pos := labelPos(it.Value())
+			if ps := at[name]; len(ps) > 0 {
+				pos = ps[0]
+			}
+			ev.profiles = append(ev.profiles, w.profile(name, pos, it.Value()))
 		}
 	}
 	return ev, w.diags

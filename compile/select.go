@@ -111,12 +111,24 @@ func splitFast(files []*ast.File) *fastSource {
 	// References to file-level fields and imports were resolved by the parser to
 	// nodes of the whole file; a profile built on its own must look them up in
 	// the scope it is given instead.
+	inProfile := map[*ast.Ident]bool{}
 	for _, p := range fs.profiles {
 		for _, e := range p.exprs {
-			fs.unbind(e)
+			fs.unbind(e, inProfile)
 		}
 	}
 	for _, b := range fs.base {
+		// Building an instance links each file's unresolved identifiers to
+		// other files' fields, in place. The base gets its own list, without
+		// the cut-out profiles' identifiers, so that building it changes
+		// neither the profiles nor the files a whole evaluation builds.
+		var own []*ast.Ident
+		for _, id := range b.Unresolved {
+			if !inProfile[id] {
+				own = append(own, id)
+			}
+		}
+		b.Unresolved = own
 		dropUnusedImports(b)
 	}
 	return fs
@@ -174,9 +186,10 @@ func mentionsProfiles(files []*ast.File, structs []*ast.StructLit) bool {
 	return false
 }
 
-func (fs *fastSource) unbind(e ast.Expr) {
+func (fs *fastSource) unbind(e ast.Expr, seen map[*ast.Ident]bool) {
 	ast.Walk(e, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
+			seen[id] = true
 			_, fileScope := id.Scope.(*ast.File)
 			_, isImport := id.Node.(*ast.ImportSpec)
 			if fileScope || isImport {

@@ -104,9 +104,9 @@ profiles: {hq: proxy: "hq.contoso.com:8080", berlin: proxy: B, "dc-one": offline
 profiles: {hq: proxy: "hq.contoso.com:8080", berlin: proxy: "10.20.0.5:3128", "dc-one": {}}
 `},
 		"subfolders by region": {
-			"f.cue":          head + `profiles: hq: proxy: "hq.contoso.com:8080"` + "\n",
+			"f.cue":           head + `profiles: hq: proxy: "hq.contoso.com:8080"` + "\n",
 			"emea/berlin.cue": "package fleet\nprofiles: berlin: proxy: \"10.20.0.5:3128\"\n",
-			"dc/x/one.cue":   "package fleet\nprofiles: \"dc-one\": offline: true\n",
+			"dc/x/one.cue":    "package fleet\nprofiles: \"dc-one\": offline: true\n",
 		},
 		"skipped files": {
 			"f.cue":            plainFleet,

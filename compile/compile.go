@@ -167,3 +167,12 @@ func inheritedBy(profiles []*rawProfile, setting string) string {
 		return fmt.Sprintf(" (inherited by %d profiles: %s)", len(names), strings.Join(names, ", "))
 	}
 }
+
+// DidYouMean returns ` (did you mean "x"?)` when one of allowed is a likely
+// typo of name, and "" otherwise; the CLI uses it for target names.
+func DidYouMean(name string, allowed []string) string {
+	if s := suggest(name, allowed); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}

@@ -147,4 +147,3 @@ profiles: hq: lint: ignore: [{rule: "MDE006", reason: "tested"}]
 		})
 	}
 }
-

@@ -205,3 +205,18 @@ func TestDuplicateDefinitionNote(t *testing.T) {
 		t.Fatalf("notes: %v", notes)
 	}
 }
+
+// TestPolicyExample: examples/policy writes fleet-wide rules as pattern
+// constraints on profiles and keeps a site in a subfolder.
+func TestPolicyExample(t *testing.T) {
+	ps := compileOK(t, "../examples/policy")
+	if p := ps["dc-east"]; p == nil || !p.Offline || len(p.Platforms) != 1 || p.Platforms[0] != model.Windows {
+		t.Errorf("dc-east = %+v, want offline, windows only (from policy.cue)", p)
+	}
+	if o := ps["dc-west"].Origins["offline"]; !strings.HasSuffix(o.Pos.File, "policy.cue") {
+		t.Errorf("dc-west offline comes from %v, want policy.cue", o.Pos)
+	}
+	if p := ps["lyon"]; p == nil || p.EDR.Proxy != "10.33.0.5:3128" || p.Offline {
+		t.Errorf("lyon (emea/lyon.cue) = %+v", p)
+	}
+}

@@ -17,6 +17,10 @@ func (p Pos) String() string {
 	if p.File == "" {
 		return "-"
 	}
+	if p.Line == 0 {
+		// A problem with a whole file or folder names it, without :0:0.
+		return p.File
+	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 

@@ -86,7 +86,8 @@ func dirArg(fs *pflag.FlagSet) string {
 // compileFleet compiles dir and prints its diagnostics once, positions relative
 // to the working directory.
 func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, bool) {
-	profiles, diags := compile.Dir(dir, opt)
+	profiles, diags, notes := compile.Fleet(dir, opt)
+	c.printDiags(notes)
 	if len(diags) > 0 {
 		// compile reports errors only.
 		c.printDiags(diags)
@@ -173,7 +174,7 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
 	ok := true
 	for _, n := range names {
 		if !slices.Contains(known, n) {
-			c.errorf("unknown target %q; targets are: %s", n, strings.Join(known, ", "))
+			c.errorf("unknown target %q%s; targets are: %s", n, compile.DidYouMean(n, known), strings.Join(known, ", "))
 			ok = false
 		}
 	}
@@ -196,10 +197,11 @@ func (c *cli) vet(args []string) int {
 		return exitUsage
 	}
 	cwd, _ := os.Getwd()
-	ps, diags := compile.Dir(dirArg(fs), compile.Options{})
+	ps, diags, notes := compile.Fleet(dirArg(fs), compile.Options{})
 	if len(diags) == 0 {
 		diags = lint.Run(ps)
 	}
+	diags = append(diags, notes...).Sort()
 	diags = diags.Relative(cwd)
 	if err := lint.Write(c.stdout, *format, diags); err != nil {
 		c.errorf("vet: %v", err)

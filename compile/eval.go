@@ -28,6 +28,9 @@ type leaf struct {
 	b       bool
 	list    []string
 	ignores []model.LintIgnore
+	// fromDefaults counts the leading ignores that a profile inherits from
+	// defaults (lint.ignore merges; see merge).
+	fromDefaults int
 	pos     model.Pos
 	elemPos []model.Pos
 }

@@ -137,6 +137,11 @@ type Intune struct {
 type LintIgnore struct {
 	Rule   string
 	Reason string
+	// Pos is where the entry is written.
+	Pos Pos
+	// FromDefaults is set for entries of defaults' lint.ignore: they apply to
+	// every profile, together with the profile's own entries.
+	FromDefaults bool
 }
 
 // Origin says where a setting's effective value was written.

@@ -194,3 +194,13 @@ func TestGitHubAndJSON(t *testing.T) {
 		t.Errorf("json: %s (%v)", b.String(), err)
 	}
 }
+
+// TestExampleFleetPassesStrict: the shipped example passes the README's own
+// recommended `vet --strict`: its deliberate choices are silenced with reasons.
+func TestExampleFleetPassesStrict(t *testing.T) {
+	for _, d := range Run(testfleet.Profiles(t)) {
+		if d.Severity != diag.Info {
+			t.Errorf("%s", d)
+		}
+	}
+}

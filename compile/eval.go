@@ -31,8 +31,8 @@ type leaf struct {
 	// fromDefaults counts the leading ignores that a profile inherits from
 	// defaults (lint.ignore merges; see merge).
 	fromDefaults int
-	pos     model.Pos
-	elemPos []model.Pos
+	pos          model.Pos
+	elemPos      []model.Pos
 }
 
 // settings maps a setting path ("windows.antivirus.proxy") to its value.

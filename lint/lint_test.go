@@ -56,7 +56,7 @@ profiles: {
 		"profiles.loud.windows.antivirus.disableRevocationChecks": "warning MDE006",
 		"profiles.unknown.lint.ignore":                            "error no rule MDE999",
 		"profiles.grammar.lint.ignore":                            "error MDE002 is part of the intent language's grammar",
-		"profiles.unused.lint.ignore":                             "info the ignore of MDE007 silences nothing",
+		"profiles.unused.lint.ignore":                             "note the ignore of MDE007 silences nothing",
 	}
 	for _, d := range got {
 		w, ok := want[d.Path]
@@ -105,7 +105,7 @@ profiles: {
 	want := []string{
 		// MDE007 fires in a and b and is silenced there by defaults; b's own
 		// list did not replace defaults'.
-		"6:3 defaults.lint.ignore info  the fleet-wide ignore of MDE016 silences nothing in any profile: remove it",
+		"6:3 defaults.lint.ignore note  the fleet-wide ignore of MDE016 silences nothing in any profile: remove it",
 		"7:3 defaults.lint.ignore error  no rule MDE999; `mdeproxyc vet --explain all` lists the rules",
 		"13:69 profiles.c.windows.antivirus.disableRevocationChecks warning MDE006 certificate revocation checks are off (SSLOptions=2): this weakens TLS security",
 	}

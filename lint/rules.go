@@ -44,8 +44,17 @@ func found(setting model.Path, format string, args ...any) []finding {
 	return []finding{{setting: setting, msg: fmt.Sprintf(format, args...)}}
 }
 
+// RuleIntent is the rule every error carries that no other rule names: a
+// value the grammar rejects, a fleet CUE cannot evaluate.
+const RuleIntent = "MDE000"
+
 // Rules lists every rule in ID order.
 var Rules = []*Rule{
+	{
+		ID: RuleIntent, Severity: diag.Error, Compile: true, Title: "the intent is invalid",
+		Explain: "A value breaks the intent language's grammar, or CUE cannot evaluate the fleet (a conflict, a cycle, a syntax error). " +
+			"The message names the file, line and column, the setting's path, what was wrong and what is allowed.",
+	},
 	{
 		ID: "MDE001", Severity: diag.Warning, Title: "proxy is an IPv6 address literal",
 		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
@@ -275,6 +284,11 @@ var Rules = []*Rule{
 			}
 			return nil
 		},
+	},
+	{
+		ID: diag.RuleDuplicateDefinition, Severity: diag.Info, Compile: true, Title: "a profile is written in several places",
+		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site. " +
+			"The note names every place, so a reviewer can tell a deliberate split (a policy file, a region file) from a copy. A conflict between the places is an error.",
 	},
 }
 

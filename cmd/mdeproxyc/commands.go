@@ -7,6 +7,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -102,6 +103,17 @@ func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, b
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
 	l.Relative(cwd).Print(c.stderr)
+}
+
+// repoRoot is the top of the Git work tree holding dir, or dir itself outside
+// Git (or without git on PATH).
+func repoRoot(dir string) string {
+	cmd := exec.Command("git", "-C", dir, "rev-parse", "--show-toplevel")
+	out, err := cmd.Output()
+	if err != nil {
+		return dir
+	}
+	return filepath.Clean(strings.TrimSpace(string(out)))
 }
 
 func plural(n int) string {
@@ -202,8 +214,20 @@ func (c *cli) vet(args []string) int {
 		diags = lint.Run(ps)
 	}
 	diags = append(diags, notes...).Sort()
-	diags = diags.Relative(cwd)
-	if err := lint.Write(c.stdout, *format, diags); err != nil {
+	// Code scanning and workflow annotations resolve files against the
+	// repository's root, whatever folder vet ran in; people read paths
+	// relative to where they are.
+	root := cwd
+	if *format == "sarif" || *format == "github" {
+		root = repoRoot(cwd)
+		for i, d := range diags {
+			if d.Pos.File != "" && !filepath.IsAbs(d.Pos.File) {
+				diags[i].Pos.File = filepath.Join(cwd, d.Pos.File)
+			}
+		}
+	}
+	diags = diags.Relative(root)
+	if err := lint.WriteRooted(c.stdout, *format, diags, root); err != nil {
 		c.errorf("vet: %v", err)
 		return exitFail
 	}

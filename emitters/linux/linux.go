@@ -4,11 +4,13 @@ package linux
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -164,26 +166,19 @@ if [ "$verify" = 1 ]; then
 fi
 `
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	var b strings.Builder
-	b.WriteString("### Linux (`linux/`)\n\n")
-	b.WriteString("- **Managed file (preferred):** install `mdatp_managed.json` as `" + ManagedFile + "`\n")
-	b.WriteString("  (root-owned, mode 0644) with the configuration manager that owns the device — an Ansible `copy` task,\n")
-	b.WriteString("  a Puppet `file` resource, a Chef `cookbook_file`. Managed values take precedence over local ones, and\n")
-	b.WriteString("  `mdatp health` marks them `[managed]`. If the manager already ships a managed file, merge `cloudService.proxy` into it.\n")
-	b.WriteString("- **Script:** `sudo ./set-proxy.sh --verify` runs `mdatp config proxy set` and then `mdatp connectivity test`;\n")
-	b.WriteString("  `--dry-run` prints the commands only. Running it twice is harmless.\n")
-	if p.Linux.Proxy == "" {
-		b.WriteString("- This profile is `mode: \"auto\"`: the managed file carries no proxy key (an empty `\"proxy\": \"\"` would make\n")
-		b.WriteString("  the agent fall back to a built-in address and break), and the script sets nothing.\n")
-	}
-	b.WriteString("- Limits: mdatp supports a static or a transparent proxy only — no PAC, no WPAD, no authenticated proxy,\n")
-	b.WriteString("  no TLS inspection.\n")
-	b.WriteString("- Installing the package is a separate matter: the package manager needs `HTTPS_PROXY` (for example\n")
-	b.WriteString("  `sudo HTTPS_PROXY=" + installProxy(p.Profile) + " apt-get install mdatp`); `mde_installer.sh --https-proxy` sets\n")
-	b.WriteString("  only that, not the agent's proxy.\n")
-	return b.String()
+	return textfile.Execute(deployText, struct {
+		*emitters.Profile
+		ManagedFile, InstallProxy string
+	}{p, ManagedFile, installProxy(p.Profile)})
 }
 
 func installProxy(p *model.Profile) string {

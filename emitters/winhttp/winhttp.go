@@ -3,11 +3,13 @@
 package winhttp
 
 import (
+	_ "embed"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -118,14 +120,16 @@ func Script(file, profile, purpose string, args []string) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### WinHTTP machine proxy (`windows/winhttp-set.cmd`)\n\n" +
-		"- Run `winhttp-set.cmd` from an elevated prompt (or as SYSTEM from ConfigMgr); `winhttp-reset.cmd` restores\n" +
-		"  direct access. Both exit with netsh's error level.\n" +
-		"- This changes the default proxy of **every program on the machine** that uses WinHTTP, not only Defender: fit for\n" +
-		"  devices in a stable network, not for roaming laptops (use the EDR and Antivirus settings there).\n" +
-		"- `Set-MdeProxy.ps1` applies the same setting, records the previous WinHTTP proxy and can undo it.\n"
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.

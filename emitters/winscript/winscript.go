@@ -4,10 +4,12 @@
 package winscript
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/psscripts"
 )
@@ -40,24 +42,19 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	}, nil
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### PowerShell (`windows/Set-MdeProxy.ps1`, `windows/Test-MdeProxy.ps1`)\n\n" +
-		"- Run elevated, in 64-bit PowerShell (the script relaunches itself in 64-bit PowerShell when started 32-bit,\n" +
-		"  as Intune and many agents do): `powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\Set-MdeProxy.ps1`.\n" +
-		"  `-WhatIf` prints every change and makes none. A second run changes nothing and says `unchanged`.\n" +
-		"- Output is one line per action, `<verb> <target>: <detail>` (verbs: set, delete, remove-preference, unchanged,\n" +
-		"  would-set, would-delete, restore, error). Exit 0 on success, 1 on failure.\n" +
-		"- Before its first change it records every value it will touch, present or absent, as JSON in\n" +
-		"  `" + psscripts.BackupRoot + `\` + p.Name + "` (value `State`). A later run keeps that first record.\n" +
-		"  `Set-MdeProxy.ps1 -Undo` restores exactly that prior state and removes the record. The Log Analytics agent's\n" +
-		"  prior proxy cannot be read back (its COM object has no documented getter): undo clears it.\n" +
-		"- Policy values win over `Set-MpPreference` preferences; the script writes both, and removes stale preferences.\n" +
-		"- `Test-MdeProxy.ps1` prints each mismatch and exits 0 when compliant, 1 when not: the Intune remediation\n" +
-		"  contract. `-Connectivity` also runs `MpCmdRun.exe -ValidateMapsConnection`.\n" +
-		"- ConfigMgr: use `Test-MdeProxy.ps1 -ConfigMgr` as the application's script detection method (it writes\n" +
-		"  `compliant` and exits 0 when compliant, writes nothing and exits 0 when not, as ConfigMgr expects), and\n" +
-		"  `Set-MdeProxy.ps1` as the install program (`-Undo` as the uninstall program).\n"
+	return textfile.Execute(deployText, struct {
+		*emitters.Profile
+		BackupKey string
+	}{p, psscripts.BackupRoot + `\` + p.Name})
 }
 
 // Locate implements emitters.Locator.

@@ -95,6 +95,7 @@ var fieldTable = []field{
 	{path: "macos.proxy", kind: kindString, grammar: &proxyURLGrammar},
 	{path: "macos.identifier", kind: kindString, grammar: &identifierGrammar},
 	{path: "intune", kind: kindGroup},
+	{path: "intune.enabled", kind: kindBool},
 	{path: "intune.displayName", kind: kindString, grammar: &textGrammar},
 	{path: "intune.description", kind: kindString, grammar: &textGrammar},
 	{path: "lint", kind: kindGroup},

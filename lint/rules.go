@@ -75,7 +75,7 @@ var Rules = []*Rule{
 			custom := p.Origins[model.PathIntuneDisplayName].Pos.IsValid()
 			o, desc := p.Origins[model.PathIntuneDescription]
 			desc = desc && o.Via == ""
-			if (custom || desc) && p.Targets(model.Windows) && p.EDR.Enabled && p.EDR.Proxy != "" {
+			if (custom || desc) && p.Targets(model.Windows) && p.Intune.Enabled && p.EDR.Enabled && p.EDR.Proxy != "" {
 				s := model.PathIntuneDisplayName
 				if !custom {
 					s = model.PathIntuneDescription

@@ -256,7 +256,7 @@ func encodeFlat(fields []field) ([]byte, error) {
 
 // Emit implements emitters.Emitter.
 func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
-	if !p.Targets(model.Windows) {
+	if !p.Targets(model.Windows) || !p.Intune.Enabled {
 		return nil, nil
 	}
 	// Each script is rendered and encoded once for both bodies that carry it.
@@ -294,7 +294,7 @@ func (Emitter) Deploy(p *emitters.Profile) string {
 
 // Locate implements emitters.Locator.
 func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
-	if !p.Targets(model.Windows) {
+	if !p.Targets(model.Windows) || !p.Intune.Enabled {
 		return nil
 	}
 	c := BuildConfiguration(p)

@@ -1,6 +1,7 @@
 // Package winscript ships a profile's Windows PowerShell scripts as files:
-// Set-MdeProxy.ps1 and Test-MdeProxy.ps1, rendered once per profile by
-// package psscripts (the Intune emitter embeds the same bytes).
+// Set-MdeProxy.ps1, Test-MdeProxy.ps1 and Detect-MdeProxy-ConfigMgr.ps1,
+// rendered once per profile by package psscripts (the Intune emitter embeds the
+// same bytes).
 package winscript
 
 import (
@@ -16,8 +17,9 @@ import (
 
 // The files this emitter writes, relative to a profile's folder.
 const (
-	SetPath  = "windows/Set-MdeProxy.ps1"
-	TestPath = "windows/Test-MdeProxy.ps1"
+	SetPath    = "windows/Set-MdeProxy.ps1"
+	TestPath   = "windows/Test-MdeProxy.ps1"
+	DetectPath = "windows/Detect-MdeProxy-ConfigMgr.ps1"
 )
 
 // Emitter is the PowerShell emitter.
@@ -28,7 +30,7 @@ func (Emitter) Name() string { return "powershell" }
 
 // Summary implements emitters.Emitter.
 func (Emitter) Summary() string {
-	return "windows/Set-MdeProxy.ps1 (apply, -Undo, -WhatIf) and Test-MdeProxy.ps1 (detection, exit 0 compliant / 1 not)"
+	return "windows/Set-MdeProxy.ps1 (apply, -Undo, -WhatIf), Test-MdeProxy.ps1 (detection, exit 0 compliant / 1 not) and Detect-MdeProxy-ConfigMgr.ps1"
 }
 
 // Emit implements emitters.Emitter.
@@ -36,9 +38,15 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
+	s := p.Scripts()
+	if len(s.Detect) > psscripts.DetectMaxBytes {
+		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte budget of a ConfigMgr detection script (docs/windows.md): shorten the bypass lists of this profile",
+			DetectPath, len(s.Detect), psscripts.DetectMaxBytes)
+	}
 	return []emitters.File{
-		{Path: SetPath, Data: p.Scripts().Set, Summary: "PowerShell: applies every Windows setting as SYSTEM/administrator; records prior values; `-Undo` restores them; `-WhatIf`"},
-		{Path: TestPath, Data: p.Scripts().Test, Summary: "PowerShell detection: prints each mismatch; exit 0 compliant, 1 not (Intune remediation); `-ConfigMgr` for ConfigMgr detection"},
+		{Path: SetPath, Data: s.Set, Summary: "PowerShell: applies every Windows setting as SYSTEM/administrator; records prior values; `-Undo` restores them; `-WhatIf`"},
+		{Path: TestPath, Data: s.Test, Summary: "PowerShell detection: prints each mismatch; exit 0 compliant, 1 not (Intune remediation)"},
+		{Path: DetectPath, Data: s.Detect, Summary: "ConfigMgr detection script (no parameters): writes `compliant` and exits 0 when compliant, writes nothing and exits 0 when not"},
 	}, nil
 }
 
@@ -64,7 +72,7 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	}
 	st := psscripts.ValuesOf(p.Profile)
 	var out []emitters.Location
-	for _, file := range []string{SetPath, TestPath} {
+	for _, file := range []string{SetPath, TestPath, DetectPath} {
 		at := func(setting model.Path, where, value string) {
 			out = append(out, emitters.Location{Setting: setting, File: file, Kind: "ps", Where: where, Value: value})
 		}

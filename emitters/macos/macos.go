@@ -106,15 +106,16 @@ func (w *plist) boolean(k string, v bool) {
 func (w *plist) open(tag string)  { w.line("<" + tag + ">"); w.depth++ }
 func (w *plist) close(tag string) { w.depth--; w.line("</" + tag + ">") }
 
-// preferences writes the com.microsoft.wdav keys: cloudService.proxy, or an
-// empty cloudService when the profile sets no proxy (the agent then uses the
-// system proxy: PAC, WPAD or manual).
+// preferences writes the com.microsoft.wdav keys: cloudService.proxy, or
+// nothing when the profile sets no proxy (the agent then uses the system proxy:
+// PAC, WPAD or manual). An empty cloudService would replace the one of a
+// tenant's existing com.microsoft.wdav profile, since profiles setting the
+// same top-level key do not merge (docs/windows.md).
 func (w *plist) preferences(p *model.Profile) {
-	w.key("cloudService")
 	if p.MacOS.Proxy == "" {
-		w.line("<dict/>")
 		return
 	}
+	w.key("cloudService")
 	w.open("dict")
 	w.str("proxy", p.MacOS.Proxy)
 	w.close("dict")

@@ -275,7 +275,7 @@ func FuzzPSQuote(f *testing.F) {
 // comment), with the marker exactly once.
 func TestSourcesAreTheFiles(t *testing.T) {
 	var srcs [][]byte
-	for name, embedded := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource} {
+	for name, embedded := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource, "Detect-MdeProxy-ConfigMgr.ps1": detectSource} {
 		disk, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -310,6 +310,20 @@ func TestSharedFunctionsAgree(t *testing.T) {
 	}
 	if shared < 5 {
 		t.Errorf("%d shared functions: the function scan found too few", shared)
+	}
+	// The detection script prints nothing but its verdict: only its
+	// Write-Action differs.
+	shared = 0
+	for name, body := range functions(detectSource) {
+		if other, ok := set[name]; ok && name != "Write-Action" {
+			shared++
+			if other != body {
+				t.Errorf("function %s differs between Set-MdeProxy.ps1 and Detect-MdeProxy-ConfigMgr.ps1", name)
+			}
+		}
+	}
+	if shared < 5 {
+		t.Errorf("%d functions shared with the detection script: the scan found too few", shared)
 	}
 }
 

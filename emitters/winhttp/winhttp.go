@@ -164,9 +164,10 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled || p.Mode == model.ModeAuto {
 		return nil
 	}
-	out := []emitters.Location{{Setting: model.PathWinHTTPProxy, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"proxy-server=` + p.WinHTTP.Proxy + `"`}}
-	if len(p.WinHTTP.Bypass) > 0 {
-		out = append(out, emitters.Location{Setting: model.PathWinHTTPBypass, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"bypass-list=` + strings.Join(p.WinHTTP.Bypass, ";") + `"`})
+	bypass := strings.Join(p.WinHTTP.Bypass, ";")
+	out := []emitters.Location{{Setting: model.PathWinHTTPProxy, File: SetPath, Kind: "text", Where: "data block", Value: `set "MDE_PROXY=` + p.WinHTTP.Proxy + `"`}}
+	if bypass != "" {
+		out = append(out, emitters.Location{Setting: model.PathWinHTTPBypass, File: SetPath, Kind: "text", Where: "data block", Value: `set "MDE_BYPASS=` + bypass + `"`})
 	}
 	return out
 }

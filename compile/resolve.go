@@ -144,6 +144,7 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	p.WinHTTP.Enabled = m.boolOr(model.PathWinHTTPEnabled, false)
 	p.MMA.Enabled = m.boolOr(model.PathMMAEnabled, false)
 
+	p.Intune.Enabled = m.boolOr(model.PathIntuneEnabled, true)
 	p.Intune.DisplayName = intuneNamePrefix + p.Name
 	if m.has(model.PathIntuneDisplayName) {
 		p.Intune.DisplayName = m.str(model.PathIntuneDisplayName)

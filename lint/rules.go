@@ -84,7 +84,7 @@ var Rules = []*Rule{
 			custom := p.Origins[model.PathIntuneDisplayName].Pos.IsValid()
 			o, desc := p.Origins[model.PathIntuneDescription]
 			desc = desc && o.Via == ""
-			if (custom || desc) && p.Targets(model.Windows) && p.EDR.Enabled && p.EDR.Proxy != "" {
+			if (custom || desc) && p.Targets(model.Windows) && p.Intune.Enabled && p.EDR.Enabled && p.EDR.Proxy != "" {
 				s := model.PathIntuneDisplayName
 				if !custom {
 					s = model.PathIntuneDescription
@@ -281,6 +281,37 @@ var Rules = []*Rule{
 			// mode "auto" is always written somewhere: the built-in default is static.
 			if p.Mode == model.ModeAuto && p.Targets(model.Linux) {
 				return found(model.PathMode, "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE020", Severity: diag.Info, Title: "offline without revocation checks turned off and without a WinHTTP proxy",
+		Explain: "On a fully offline device the static proxy is the only route, and Microsoft's proxy guidance calls SSLOptions=2 " +
+			"(windows.antivirus.disableRevocationChecks) required for such devices unless the certificate revocation lists are reachable " +
+			"another way, such as through a machine-wide WinHTTP proxy (windows.winhttp). Set one of the two, or silence the rule with the reason.",
+		profile: func(p *model.Profile) []finding {
+			if p.Offline && p.Mode == model.ModeStatic && p.Targets(model.Windows) && p.Antivirus.Enabled &&
+				!p.Antivirus.DisableRevocationChecks && !(p.WinHTTP.Enabled && p.WinHTTP.Proxy != "") {
+				return found(model.PathOffline, "offline is set without disableRevocationChecks and without a WinHTTP proxy: revocation lists may be unreachable")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE021", Severity: diag.Info, Title: "Antivirus bypass entry in WinHTTP syntax",
+		Explain: "Defender documents plain host names for its ProxyBypass list (its policy text asks for addresses, and Microsoft's examples are host " +
+			"names). Wildcards (*.contoso.com, 10.*) and <local> are WinHTTP syntax; how Defender Antivirus treats them is undocumented. " +
+			"List the hosts, or keep the entry knowing its effect is not guaranteed.",
+		profile: func(p *model.Profile) []finding {
+			s := p.Get(model.PathAVBypass)
+			if !s.Applies || p.Mode != model.ModeStatic {
+				return nil
+			}
+			for _, e := range s.List {
+				if e == "<local>" || strings.Contains(e, "*") {
+					return found(model.PathAVBypass, "Antivirus bypass entry %q is WinHTTP syntax; Defender documents plain host names", e)
+				}
 			}
 			return nil
 		},

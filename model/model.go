@@ -127,8 +127,11 @@ type MacOSAgent struct {
 	Identifier string
 }
 
-// Intune holds the names given to the Intune objects.
+// Intune says whether the profile gets Intune artifacts, and holds the names
+// given to the Intune objects.
 type Intune struct {
+	// Enabled is false for devices Intune does not manage (servers).
+	Enabled     bool
 	DisplayName string
 	Description string
 }

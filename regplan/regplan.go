@@ -28,7 +28,7 @@ func (t Type) String() string {
 	return "REG_SZ"
 }
 
-// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (FORMATS.md §1, §2).
+// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (docs/windows.md).
 const (
 	KeyDataCollection = `SOFTWARE\Policies\Microsoft\Windows\DataCollection`
 	KeyATP            = `SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection`
@@ -100,7 +100,7 @@ func (p Plan) Keys() []string {
 
 // BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
 // value. The separator is undocumented; ';' is what WinHTTP and WinINet use
-// (FORMATS.md §2, decision).
+// (docs/windows.md).
 const BypassSeparator = ";"
 
 // For computes the plan of a profile. A profile that does not target Windows
@@ -124,13 +124,18 @@ func For(p *model.Profile) Plan {
 	}
 	static := p.Mode == model.ModeStatic
 
-	// EDR sensor (FORMATS.md §1).
+	// EDR sensor (docs/windows.md). Mode "auto" removes only the static-proxy
+	// values: DisableEnterpriseAuthProxy stays while the sensor is managed, since
+	// WPAD can hand out an authenticating proxy too.
 	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
 	if edr {
 		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
-		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
 	} else {
 		del(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, String)
+	}
+	if p.EDR.Enabled {
+		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
+	} else {
 		del(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, DWord)
 	}
 	if edr && p.EDR.PreferStaticProxy {
@@ -139,7 +144,7 @@ func For(p *model.Profile) Plan {
 		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
 	}
 
-	// Defender Antivirus (FORMATS.md §2).
+	// Defender Antivirus (docs/windows.md).
 	av := p.Antivirus.Enabled && static
 	optional := func(name string, setting model.Path, value string) {
 		if av && value != "" {
@@ -152,7 +157,12 @@ func For(p *model.Profile) Plan {
 	optional("ProxyPacUrl", model.PathAVPAC, p.Antivirus.PacURL)
 	optional("ProxyBypass", model.PathAVBypass, strings.Join(p.Antivirus.Bypass, BypassSeparator))
 	// Revocation checks are not a proxy setting: they follow the intent in
-	// either mode while Antivirus is managed here.
+	// either mode while Antivirus is managed here. In mode "auto" a profile
+	// that does not write disableRevocationChecks leaves SSLOptions alone.
+	_, written := p.Origins[model.PathAVDisableRevocation]
+	if !static && !written {
+		return plan
+	}
 	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
 		setDWord(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, 2)
 	} else {

@@ -3,9 +3,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle"
 )
 
 func main() {
@@ -16,7 +21,34 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	handleSignals(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// handleSignals makes SIGINT and SIGTERM (Ctrl-C, a cancelled CI job) remove
+// the temporary folder of a build in progress before the process exits with
+// 128 plus the signal's number, the shells' convention; without it the folder,
+// tens to hundreds of MB, stays beside --out for `git add -A` to commit.
+func handleSignals(stderr io.Writer) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		replaced, left := bundle.Abort()
+		state := "the previous bundle is untouched"
+		if replaced {
+			state = "the new bundle was already in place"
+		}
+		fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); %s\n", s, state)
+		for _, dir := range left {
+			fmt.Fprintf(stderr, "mdeproxyc: could not remove the temporary folder %s; remove it by hand\n", dir)
+		}
+		code := 130
+		if s == syscall.SIGTERM {
+			code = 143
+		}
+		os.Exit(code)
+	}()
 }
 
 // defaultMemoryLimit is the soft memory limit of the mdeproxyc process.

@@ -10,7 +10,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"mdeproxyc": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"mdeproxyc": func() {
+			handleSignals(os.Stderr)
+			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 

@@ -205,7 +205,7 @@ func newTemp(parent string) (*temp, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	t := &temp{path: dir, unlock: unlock}
+	t := &temp{path: filepath.Clean(dir), unlock: unlock}
 	if active.temps == nil {
 		active.temps = map[*temp]bool{}
 	}

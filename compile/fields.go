@@ -74,7 +74,7 @@ var fieldTable = []field{
 	{path: "macos.proxy", kind: kindString, grammar: &proxyURLGrammar},
 	{path: "macos.identifier", kind: kindString, grammar: &identifierGrammar},
 	{path: "intune", kind: kindGroup},
-	{path: "intune.displayName", kind: kindString, grammar: &textGrammar},
+	{path: "intune.displayName", kind: kindString, grammar: &displayNameGrammar},
 	{path: "intune.description", kind: kindString, grammar: &textGrammar},
 	{path: "lint", kind: kindGroup},
 	{path: "lint.ignore", kind: kindIgnoreList},
@@ -149,9 +149,9 @@ var textGrammar = grammar{
 				return fmt.Sprintf("contains the control character %U", r)
 			}
 		}
-		return ""
+		return nonCharacter(s)
 	},
-	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters",
+	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters, no U+FFFE or U+FFFF",
 }
 
 // isHiddenControl reports characters that end a line or reorder text somewhere
@@ -181,7 +181,7 @@ var linuxURLGrammar = grammar{
 
 var pacGrammar = grammar{
 	check:   checkPacURL,
-	allowed: `"http://" or "https://" URL: host, optional :port, optional path of letters, digits and . _ ~ / - (no query, no user:password@)`,
+	allowed: `"http://" or "https://" URL: host, optional :port, optional path of letters, digits and . _ ~ / - (no query, no user:password@), at most 2048 characters`,
 }
 
 var bypassGrammar = grammar{
@@ -194,9 +194,9 @@ var identifierGrammar = grammar{
 		if !identifierRE.MatchString(s) {
 			return "not a reverse-DNS identifier"
 		}
-		return ""
+		return tooLong(s, maxIdentifier)
 	},
-	allowed: `a reverse-DNS identifier such as "com.contoso.mde.proxy": two or more dot-separated parts of letters, digits, '-' or '_'`,
+	allowed: `a reverse-DNS identifier such as "com.contoso.mde.proxy": two or more dot-separated parts of letters, digits, '-' or '_', at most 255 characters`,
 }
 
 var identifierRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$`)
@@ -356,6 +356,9 @@ func checkProxyURL(s string, schemes ...string) string {
 }
 
 func checkPacURL(s string) string {
+	if p := tooLong(s, maxPacURL); p != "" {
+		return p
+	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		return "the scheme is missing (write http:// or https://)"

@@ -120,6 +120,9 @@ type checker struct {
 
 // Put implements Sink.
 func (c *checker) Put(f File) error {
+	if err := checkIntuneScripts(f); err != nil {
+		return err
+	}
 	key := f.Path
 	var d []byte
 	have, st, err := readRegular(c.root, f.Path, max(maxRead, 2*int64(len(f.Data))))

@@ -317,6 +317,9 @@ func (f *folder) Put(file File) error {
 	if aborting.Load() {
 		return errAborted
 	}
+	if err := checkIntuneScripts(file); err != nil {
+		return err
+	}
 	p := filepath.Join(f.root, filepath.FromSlash(file.Path))
 	if rel := path.Dir(file.Path); rel != "." {
 		if err := f.mkdirs(rel); err != nil {

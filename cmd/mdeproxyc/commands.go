@@ -165,6 +165,7 @@ func (c *cli) build(args []string) int {
 		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles)\n", *out, len(ps))
 		return exitOK
 	}
+	_, statErr := os.Lstat(*out)
 	m, err := bundle.Write(*out, ps, list)
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError
@@ -177,6 +178,9 @@ func (c *cli) build(args []string) int {
 		return exitOK
 	case errors.As(err, &moved):
 		c.errorf("%v", err)
+		return exitFail
+	case err != nil && statErr != nil:
+		c.errorf("%v; nothing was written", err)
 		return exitFail
 	case err != nil:
 		c.errorf("%v; the previous bundle is untouched", err)

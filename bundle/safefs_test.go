@@ -143,3 +143,19 @@ func TestIsBundle(t *testing.T) {
 		t.Error("another tool's manifest is a bundle")
 	}
 }
+
+// TestMountPoint: a folder on another device than its parent (/proc on
+// Linux) is a mount point; a folder of the test's is not. A mount point that
+// rename answers EBUSY for gets a message naming the path and what to do.
+func TestMountPoint(t *testing.T) {
+	if _, err := os.Stat("/proc/self"); err == nil && !isMountPoint("/proc") {
+		t.Error("/proc is not seen as a mount point")
+	}
+	if isMountPoint(t.TempDir()) {
+		t.Error("a temporary folder is seen as a mount point")
+	}
+	err := outError("/data/out", &os.LinkError{Op: "rename", Old: "/data/.x", New: "/data/out", Err: syscall.EBUSY})
+	if err == nil || !strings.Contains(err.Error(), "cannot replace /data/out: it is busy (a mount point, or a folder a process works in); build replaces --out as a whole, so point --out at a folder inside it (-o /data/out/dist)") {
+		t.Errorf("EBUSY: %v", err)
+	}
+}

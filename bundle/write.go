@@ -249,20 +249,30 @@ func (t *temp) release() {
 	delete(active.temps, t)
 }
 
+// Aborted says what Abort found and did.
+type Aborted struct {
+	// Building is set when a build was writing a bundle.
+	Building bool
+	// Replaced is set when a build had already put its new bundle in place.
+	Replaced bool
+	// Left names the temporary folders that could not be removed.
+	Left []string
+}
+
 // Abort removes the temporary folder of every build in progress and stops
-// them; it is for a signal handler that exits right after. It reports whether
-// a build had already put its new bundle in place (then out is the new
-// bundle), and the folders it could not remove.
-func Abort() (replaced bool, left []string) {
+// them; it is for a signal handler that exits right after.
+func Abort() Aborted {
 	aborting.Store(true)
 	active.Lock()
 	defer active.Unlock()
 	active.aborted = true
+	var a Aborted
 	for t := range active.temps {
+		a.Building = true
 		if t.committed {
 			// out is the new bundle; the previous one, if still beside it,
 			// is unlocked once this process exits and the next build removes it.
-			replaced = true
+			a.Replaced = true
 			continue
 		}
 		// Workers may still be creating files in the folder; a few tries win
@@ -275,10 +285,10 @@ func Abort() (replaced bool, left []string) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		if err != nil {
-			left = append(left, t.path)
+			a.Left = append(a.Left, t.path)
 		}
 	}
-	return replaced, left
+	return a
 }
 
 // swapFallback exchanges two folders with two renames, for systems without an

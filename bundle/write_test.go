@@ -163,9 +163,8 @@ func TestAbort(t *testing.T) {
 		active.Unlock()
 		aborting.Store(false)
 	}()
-	replaced, left := Abort()
-	if replaced || len(left) > 0 {
-		t.Errorf("Abort = %v, %v", replaced, left)
+	if a := Abort(); !a.Building || a.Replaced || len(a.Left) > 0 {
+		t.Errorf("Abort = %+v", a)
 	}
 	if _, err := os.Stat(tmp.path); !os.IsNotExist(err) {
 		t.Errorf("the temporary folder is still there: %v", err)

@@ -34,13 +34,16 @@ func handleSignals(stderr io.Writer) {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
-		replaced, left := bundle.Abort()
-		state := "the previous bundle is untouched"
-		if replaced {
-			state = "the new bundle was already in place"
+		a := bundle.Abort()
+		switch {
+		case a.Replaced:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the new bundle was already in place\n", s)
+		case a.Building:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the previous bundle is untouched\n", s)
+		default:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v)\n", s)
 		}
-		fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); %s\n", s, state)
-		for _, dir := range left {
+		for _, dir := range a.Left {
 			fmt.Fprintf(stderr, "mdeproxyc: could not remove the temporary folder %s; remove it by hand\n", dir)
 		}
 		code := 130

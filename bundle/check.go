@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -17,20 +16,36 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
-	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
+
+// Decoder shows a binary file format as text, so --check's diff says which
+// value changed. The format packages implement it and the command wires them
+// in; bundle itself knows no file format but UTF-16.
+type Decoder interface {
+	// Readable returns data, the content of the bundle file at path, as text
+	// and a line saying how it was decoded; ok is false when the decoder does
+	// not handle path or cannot decode data.
+	Readable(path string, data []byte) (text, how string, ok bool)
+}
 
 // Check compares what a build would write with the folder out and returns a
 // unified diff of every difference (files changed, missing, or that a build
 // would remove), sorted by path; an empty result means out is up to date.
-// Nothing is written.
-func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]byte, error) {
-	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}}
+// Nothing is written. Check never follows a symlink in out, never opens
+// anything but a regular file, and reads a capped number of bytes of each:
+// anything else is reported by its type (see docs/cli-safety.md).
+func Check(out string, profiles []*model.Profile, list []emitters.Emitter, decoders ...Decoder) ([]byte, error) {
+	out = filepath.Clean(out)
+	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", Printable(out), kindOf(st.Mode()))
+	}
+	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders}
 	if _, err := Build(profiles, list, c); err != nil {
 		return nil, err
 	}
 	var extra []string
+	kinds := map[string]fs.FileMode{}
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == out {
@@ -38,6 +53,8 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]by
 			}
 			return err
 		}
+		// WalkDir does not follow symlinks: a link to a folder is an entry
+		// here, reported below by its type.
 		if d.IsDir() {
 			return nil
 		}
@@ -47,6 +64,7 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]by
 		}
 		if rel = filepath.ToSlash(rel); !c.want[rel] {
 			extra = append(extra, rel)
+			kinds[rel] = d.Type()
 		}
 		return nil
 	})
@@ -54,11 +72,26 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]by
 		return nil, err
 	}
 	for _, rel := range extra {
-		have, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rel)))
-		if err != nil {
-			return nil, err
+		if _, done := c.diffs[rel]; done {
+			continue // already reported as a symlink on the way to a file
 		}
-		c.diffs[rel] = textDiff("a/"+rel, have, "/dev/null", nil)
+		if k := kinds[rel]; !k.IsRegular() {
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(kindOf(k)))
+			continue
+		}
+		have, _, err := readRegular(out, rel, maxRead)
+		var te *typeError
+		var tl *tooLargeError
+		switch {
+		case errors.As(err, &te):
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(te.Kind))
+		case errors.As(err, &tl):
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(fmt.Sprintf("a file of %d bytes or more", tl.Size)))
+		case err != nil:
+			return nil, err
+		default:
+			c.diffs[rel] = c.textDiff("a/"+rel, have, "/dev/null", nil)
+		}
 	}
 	paths := make([]string, 0, len(c.diffs))
 	for p := range c.diffs {
@@ -72,30 +105,46 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter) ([]by
 	return report.Bytes(), nil
 }
 
+func removeNote(kind string) string {
+	return fmt.Sprintf("%s, not shown; a build would remove it", kind)
+}
+
 // checker is a Sink that compares each file with the one on disk.
 type checker struct {
-	root  string
-	mu    sync.Mutex
-	diffs map[string][]byte
-	want  map[string]bool
+	root     string
+	decoders []Decoder
+	mu       sync.Mutex
+	diffs    map[string][]byte
+	want     map[string]bool
 }
 
 // Put implements Sink.
 func (c *checker) Put(f File) error {
-	disk := filepath.Join(c.root, filepath.FromSlash(f.Path))
+	if err := checkIntuneScripts(f); err != nil {
+		return err
+	}
+	key := f.Path
 	var d []byte
-	have, err := os.ReadFile(disk)
+	have, st, err := readRegular(c.root, f.Path, max(maxRead, 2*int64(len(f.Data))))
+	var te *typeError
+	var tl *tooLargeError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// A whole new file's lines would make a first --check against an empty
 		// folder print (and hold) the entire bundle: name it instead.
 		d = fmt.Appendf(nil, "--- /dev/null\n+++ b/%s\nnew file, %d bytes\n", f.Path, len(f.Data))
+	case errors.As(err, &te):
+		// A symlink on the way is reported once, under its own path.
+		key = te.Rel
+		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%s is %s, not followed and not read; a build writes %s here\n", Printable(te.Rel), Printable(te.Rel), Printable(te.Rel), te.Kind, te.Want)
+	case errors.As(err, &tl):
+		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%d bytes or more, not read; a build writes %d bytes\n", f.Path, f.Path, tl.Size, len(f.Data))
 	case err != nil:
 		return err
 	case !bytes.Equal(have, f.Data):
-		d = textDiff("a/"+f.Path, have, "b/"+f.Path, f.Data)
+		d = c.textDiff("a/"+f.Path, have, "b/"+f.Path, f.Data)
 	default:
-		if st, err := os.Stat(disk); err == nil && execBitMatters && (st.Mode()&0o100 != 0) != f.Executable {
+		if execBitMatters && (st.Mode()&0o100 != 0) != f.Executable {
 			d = fmt.Appendf(nil, "mode %s: executable %v, want %v\n", f.Path, st.Mode()&0o100 != 0, f.Executable)
 		}
 	}
@@ -103,17 +152,19 @@ func (c *checker) Put(f File) error {
 	defer c.mu.Unlock()
 	c.want[f.Path] = true
 	if d != nil {
-		c.diffs[f.Path] = d
+		c.diffs[key] = d
 	}
 	return nil
 }
 
 // textDiff diffs two versions of a file as text. Files that are not text are
 // decoded first so the diff shows which value changed — UTF-16 .reg files as
-// UTF-8, Registry.pol one record a line — and other binary files are only named.
-func textDiff(oldName string, old []byte, newName string, new []byte) []byte {
-	o, howOld, okO := readable(oldName, old)
-	n, howNew, okN := readable(newName, new)
+// UTF-8, formats a Decoder knows (Registry.pol) one record a line — and other
+// binary files are only named.
+func (c *checker) textDiff(oldName string, old []byte, newName string, new []byte) []byte {
+	oldName, newName = Printable(oldName), Printable(newName)
+	o, howOld, okO := readable(c.decoders, oldName, old)
+	n, howNew, okN := readable(c.decoders, newName, new)
 	if !okO || !okN {
 		return fmt.Appendf(nil, "Binary files %s and %s differ\n", oldName, newName)
 	}
@@ -127,25 +178,49 @@ func textDiff(oldName string, old []byte, newName string, new []byte) []byte {
 var bomUTF16LE = []byte{0xFF, 0xFE}
 
 // readable returns a file's content as text and, when it had to be decoded,
-// a line saying how; ok is false for binary content it cannot show. A missing
-// side (nil) is empty text.
-func readable(name string, b []byte) (text []byte, how string, ok bool) {
-	switch {
-	case b == nil:
+// a line saying how; ok is false for content it cannot show: binary content,
+// and text holding control characters (an escape sequence or a lone carriage
+// return from a hostile bundle must not reach a terminal or a CI log). A
+// missing side (nil) is empty text.
+func readable(decoders []Decoder, name string, b []byte) (text []byte, how string, ok bool) {
+	if b == nil {
 		return nil, "", true
-	case strings.HasSuffix(name, ".pol"):
-		t, err := pol.Text(b)
-		return []byte(t), "(Registry.pol shown decoded, one record a line)", err == nil
+	}
+	for _, d := range decoders {
+		if t, how, ok := d.Readable(name, b); ok {
+			return showable([]byte(t), how)
+		}
+	}
+	switch {
 	case bytes.HasPrefix(b, bomUTF16LE) && len(b)%2 == 0:
 		u := make([]uint16, 0, len(b)/2-1)
 		for i := 2; i+1 < len(b); i += 2 {
 			u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
 		}
-		return []byte(string(utf16.Decode(u))), "(UTF-16LE shown as UTF-8)", true
-	case utf8.Valid(b) && !bytes.ContainsRune(b, 0):
-		return b, "", true
+		return showable([]byte(string(utf16.Decode(u))), "(UTF-16LE shown as UTF-8)")
+	case utf8.Valid(b):
+		return showable(b, "")
 	}
 	return nil, "", false
+}
+
+// showable passes text through when it holds no control character but tab,
+// line feed, and carriage return before a line feed (the .reg and .ps1 files
+// end lines with CRLF), and no UTF-8 byte order mark but at the start.
+func showable(t []byte, how string) ([]byte, string, bool) {
+	for i, w := 0, 0; i < len(t); i += w {
+		var r rune
+		r, w = utf8.DecodeRune(t[i:])
+		switch {
+		case r == '\t' || r == '\n':
+		case r == '\r' && i+1 < len(t) && t[i+1] == '\n':
+		case r == 0xFEFF && i == 0:
+		case r == utf8.RuneError && w == 1, r < 0x20, r >= 0x7f && r <= 0x9f, r == 0x2028, r == 0x2029,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return nil, "", false
+		}
+	}
+	return t, how, true
 }
 
 // execBitMatters is false where the file system has no executable bit.

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,7 +13,7 @@ func swap(tmp, out string) error {
 	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, out, unix.RENAME_EXCHANGE)
 	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
 		// Old kernels and some file systems have no exchange.
-		return swapFallback(tmp, out)
+		return swapFallback(tmp, out, os.Rename)
 	}
 	return err
 }

@@ -1,13 +1,16 @@
 package bundle
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -19,8 +22,16 @@ import (
 // interrupted build leaves the previous bundle as it was, and files the previous
 // build made that this one does not are gone. Write refuses to replace a
 // non-empty folder that is not an mdeproxyc bundle.
+//
+// The error says what state out is in. With a nil manifest the build failed
+// and the previous bundle is untouched, unless the error is a *MovedError.
+// With a manifest and a *LeftoverError the new bundle is in place and only
+// the removal of the previous one failed.
 func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Manifest, error) {
-	out = filepath.Clean(out)
+	out, err := resolveOut(out)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkReplaceable(out); err != nil {
 		return nil, err
 	}
@@ -29,69 +40,277 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Man
 		return nil, err
 	}
 	removeStale(parent)
-	tmp, err := os.MkdirTemp(parent, tempPrefix)
+	tmp, err := newTemp(parent)
 	if err != nil {
 		return nil, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	defer tmp.release()
+	if err := os.Chmod(tmp.path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := Build(profiles, list, &folder{root: tmp})
+	m, err := Build(profiles, list, &folder{root: tmp.path})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(tmp, out); err != nil {
-			return nil, err
-		}
-		committed = true
+	exchanged, err := tmp.commit(out)
+	var left *LeftoverError
+	if errors.As(err, &left) {
+		return m, err
+	}
+	if err != nil {
+		return nil, outError(out, err)
+	}
+	if !exchanged {
 		return m, nil
 	}
-	if err := swap(tmp, out); err != nil {
-		return nil, err
-	}
-	committed = true
 	// tmp now holds the previous bundle.
-	return m, os.RemoveAll(tmp)
+	if err := removeAll(tmp.path); err != nil {
+		return m, &LeftoverError{Dir: tmp.path, Err: err}
+	}
+	return m, nil
+}
+
+// LeftoverError reports a build whose new bundle is in place but whose
+// previous bundle, moved aside, could not be removed (a read-only folder in
+// it, say). The build succeeded; Dir is left for the user to remove.
+type LeftoverError struct {
+	Dir string
+	Err error
+}
+
+func (e *LeftoverError) Error() string {
+	return fmt.Sprintf("the previous bundle, moved to %s, could not be removed: %v", e.Dir, e.Err)
+}
+
+func (e *LeftoverError) Unwrap() error { return e.Err }
+
+// MovedError reports a swap that failed half way on a system without an atomic
+// exchange: the previous bundle was moved to Dir and could not be moved back
+// to Out.
+type MovedError struct {
+	Out, Dir string
+	Err      error
+}
+
+func (e *MovedError) Error() string {
+	return fmt.Sprintf("replacing %s failed half way (%v): the previous bundle is now %s; rename it back to %s", e.Out, e.Err, e.Dir, e.Out)
+}
+
+func (e *MovedError) Unwrap() error { return e.Err }
+
+// removeAll is os.RemoveAll; tests replace it to make removal fail.
+var removeAll = os.RemoveAll
+
+// outError turns the error of the final rename into one naming out and what to
+// do: rename(2) answers EBUSY, naming no path, for a mount point.
+func outError(out string, err error) error {
+	var moved *MovedError
+	if errors.As(err, &moved) {
+		return err
+	}
+	if errors.Is(err, syscall.EBUSY) {
+		return fmt.Errorf("cannot replace %s: it is busy (a mount point, or a folder a process works in); build replaces --out as a whole, so point --out at a folder inside it (-o %s)", out, filepath.Join(out, "dist"))
+	}
+	return fmt.Errorf("replacing %s: %w", out, err)
+}
+
+// resolveOut checks and cleans the --out path: a symlink to a folder is
+// resolved (the folder it points to is replaced, the link kept); the current
+// folder, a folder holding it, a file-system root and a mount point are
+// refused before anything is built, since a rename cannot replace them.
+func resolveOut(out string) (string, error) {
+	if out == "" {
+		return "", errors.New("the output folder is empty; name one with --out (-o)")
+	}
+	out = filepath.Clean(out)
+	if st, err := os.Lstat(out); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(out)
+		if err != nil {
+			return "", fmt.Errorf("%s is a symbolic link that does not resolve: %v", out, err)
+		}
+		if tst, err := os.Stat(target); err != nil || !tst.IsDir() {
+			return "", fmt.Errorf("%s is a symbolic link to %s, which is not a folder; refusing to replace it", out, target)
+		}
+		out = target
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return "", err
+	}
+	if filepath.Dir(abs) == abs {
+		return "", fmt.Errorf("%s is the root of a file system; build replaces --out as a whole: point it at a folder below (-o %s)", out, filepath.Join(out, "dist"))
+	}
+	if cwd, err := os.Getwd(); err == nil && (cwd == abs || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
+		return "", fmt.Errorf("%s is the current folder or holds it; build replaces --out as a whole: point it at a subfolder (-o %s)", out, filepath.Join(out, "dist"))
+	}
+	if isMountPoint(abs) {
+		return "", fmt.Errorf("%s is a mount point; build replaces --out as a whole by a rename, which a mount point does not allow: point it at a folder inside (-o %s)", out, filepath.Join(out, "dist"))
+	}
+	return out, nil
 }
 
 // tempPrefix names the temporary folders builds write into, beside --out.
 const tempPrefix = ".mdeproxyc-build-"
 
-// staleAfter is the age at which a temporary folder is taken to be left over
-// from a killed build, not one still running.
-const staleAfter = 24 * time.Hour
-
 // removeStale deletes temporary folders that killed builds left beside the
-// output folder.
+// output folder. A running build holds a lock on its folder (lock_*.go), so a
+// folder whose lock can be taken belongs to no running build, whatever its age.
 func removeStale(parent string) {
 	matches, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*"))
 	for _, m := range matches {
-		if st, err := os.Stat(m); err == nil && st.IsDir() && time.Since(st.ModTime()) > staleAfter {
-			os.RemoveAll(m)
+		if st, err := os.Lstat(m); err != nil || !st.IsDir() {
+			continue
 		}
+		unlock, ok := lockStale(m)
+		if !ok {
+			continue
+		}
+		removeAll(m)
+		unlock()
 	}
 }
 
+// temp is a build's temporary folder, locked while the build runs and known to
+// Abort.
+type temp struct {
+	path      string
+	unlock    func()
+	committed bool
+}
+
+// active holds the temporary folders of the builds in progress, for Abort.
+var active struct {
+	sync.Mutex
+	temps   map[*temp]bool
+	aborted bool
+}
+
+// aborting tells the workers writing files to stop.
+var aborting atomic.Bool
+
+var errAborted = errors.New("interrupted")
+
+func newTemp(parent string) (*temp, error) {
+	active.Lock()
+	defer active.Unlock()
+	if active.aborted {
+		return nil, errAborted
+	}
+	dir, err := os.MkdirTemp(parent, tempPrefix)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockLive(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	t := &temp{path: filepath.Clean(dir), unlock: unlock}
+	if active.temps == nil {
+		active.temps = map[*temp]bool{}
+	}
+	active.temps[t] = true
+	return t, nil
+}
+
+// commit puts the built bundle in out's place, under the lock Abort takes, so
+// an interrupt lands either before (out untouched) or after (out new).
+// exchanged reports that the temporary folder now holds the previous bundle;
+// a *LeftoverError says the new bundle is in place but the old one elsewhere.
+func (t *temp) commit(out string) (exchanged bool, err error) {
+	active.Lock()
+	defer active.Unlock()
+	if active.aborted {
+		return false, errAborted
+	}
+	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(t.path, out); err != nil {
+			return false, err
+		}
+		t.committed = true
+		return false, nil
+	}
+	err = swap(t.path, out)
+	var left *LeftoverError
+	if err == nil || errors.As(err, &left) {
+		t.committed = true
+	}
+	return err == nil, err
+}
+
+// release removes the temporary folder unless it became out, and unlocks it.
+func (t *temp) release() {
+	active.Lock()
+	defer active.Unlock()
+	if !t.committed && !active.aborted {
+		removeAll(t.path)
+	}
+	t.unlock()
+	delete(active.temps, t)
+}
+
+// Aborted says what Abort found and did.
+type Aborted struct {
+	// Building is set when a build was writing a bundle.
+	Building bool
+	// Replaced is set when a build had already put its new bundle in place.
+	Replaced bool
+	// Left names the temporary folders that could not be removed.
+	Left []string
+}
+
+// Abort removes the temporary folder of every build in progress and stops
+// them; it is for a signal handler that exits right after.
+func Abort() Aborted {
+	aborting.Store(true)
+	active.Lock()
+	defer active.Unlock()
+	active.aborted = true
+	var a Aborted
+	for t := range active.temps {
+		a.Building = true
+		if t.committed {
+			// out is the new bundle; the previous one, if still beside it,
+			// is unlocked once this process exits and the next build removes it.
+			a.Replaced = true
+			continue
+		}
+		// Workers may still be creating files in the folder; a few tries win
+		// the race with the last of them, which stop at their next file.
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(t.path); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err != nil {
+			a.Left = append(a.Left, t.path)
+		}
+	}
+	return a
+}
+
 // swapFallback exchanges two folders with two renames, for systems without an
-// atomic exchange. An interruption between them leaves the old bundle in a
-// hidden sibling folder, never half a bundle in out.
-func swapFallback(tmp, out string) error {
+// atomic exchange (Windows, macOS). An interruption between them leaves the old
+// bundle in a hidden sibling folder, never half a bundle in out. rename is
+// os.Rename; the test passes one that fails on cue.
+func swapFallback(tmp, out string, rename func(from, to string) error) error {
 	old := tmp + ".old"
-	if err := os.Rename(out, old); err != nil {
-		return err
+	if err := rename(out, old); err != nil {
+		return err // nothing moved
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		_ = os.Rename(old, out)
-		return err
+	if err := rename(tmp, out); err != nil {
+		if rerr := rename(old, out); rerr != nil {
+			return &MovedError{Out: out, Dir: old, Err: err}
+		}
+		return err // moved back: untouched
 	}
-	return os.Rename(old, tmp)
+	if err := rename(old, tmp); err != nil {
+		// The new bundle is in place; the old one waits at old.
+		return &LeftoverError{Dir: old, Err: err}
+	}
+	return nil
 }
 
 // folder is a Sink that writes files below root.
@@ -102,21 +321,57 @@ type folder struct {
 	dirs sync.Map
 }
 
-// Put implements Sink.
+// Put implements Sink. Modes are set explicitly, whatever the umask: 0644
+// files, 0755 scripts meant to run, 0755 folders.
 func (f *folder) Put(file File) error {
+	if aborting.Load() {
+		return errAborted
+	}
+	if err := checkIntuneScripts(file); err != nil {
+		return err
+	}
 	p := filepath.Join(f.root, filepath.FromSlash(file.Path))
-	dir := filepath.Dir(p)
-	if _, made := f.dirs.Load(dir); !made {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	if rel := path.Dir(file.Path); rel != "." {
+		if err := f.mkdirs(rel); err != nil {
 			return err
 		}
-		f.dirs.Store(dir, true)
 	}
 	mode := fs.FileMode(0o644)
 	if file.Executable {
 		mode = 0o755
 	}
-	return os.WriteFile(p, file.Data, mode)
+	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(file.Data)
+	if err == nil {
+		err = w.Chmod(mode)
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// mkdirs makes the folders of the slash-separated relative path rel below
+// root, each 0755.
+func (f *folder) mkdirs(rel string) error {
+	dir := f.root
+	for _, part := range strings.Split(rel, "/") {
+		dir = filepath.Join(dir, part)
+		if _, made := f.dirs.Load(dir); made {
+			continue
+		}
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return err
+		}
+		f.dirs.Store(dir, true)
+	}
+	return nil
 }
 
 // checkReplaceable refuses to replace anything but a missing folder, an empty
@@ -130,7 +385,7 @@ func checkReplaceable(out string) error {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s exists and is not a folder; refusing to replace it", out)
+		return fmt.Errorf("%s exists and is %s, not a folder; refusing to replace it", out, kindOf(st.Mode()))
 	}
 	entries, err := os.ReadDir(out)
 	if err != nil {
@@ -143,14 +398,4 @@ func checkReplaceable(out string) error {
 		return fmt.Errorf("%s is not empty and holds no mdeproxyc manifest.json; refusing to replace it (choose another --out, or empty it)", out)
 	}
 	return nil
-}
-
-// IsBundle reports whether dir holds a manifest written by this tool.
-func IsBundle(dir string) bool {
-	data, err := os.ReadFile(filepath.Join(dir, ManifestPath))
-	if err != nil {
-		return false
-	}
-	var m Manifest
-	return json.Unmarshal(data, &m) == nil && m.Tool == ToolName
 }

@@ -1,34 +1,179 @@
 package bundle
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
+
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// TestRemoveStale: a temporary folder a killed build left a day ago is removed;
-// one a running build may be using is not.
+// TestRemoveStale: a temporary folder no running build holds a lock on is
+// removed, however new; one a running build holds is kept, however old.
 func TestRemoveStale(t *testing.T) {
 	parent := t.TempDir()
-	old := filepath.Join(parent, tempPrefix+"old")
-	fresh := filepath.Join(parent, tempPrefix+"fresh")
+	dead := filepath.Join(parent, tempPrefix+"dead")
+	live := filepath.Join(parent, tempPrefix+"live")
 	other := filepath.Join(parent, "keep")
-	for _, d := range []string{old, fresh, other} {
+	for _, d := range []string{dead, live, other} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	past := time.Now().Add(-48 * time.Hour)
-	os.Chtimes(old, past, past)
-	os.Chtimes(other, past, past)
-	removeStale(parent)
-	if _, err := os.Stat(old); !os.IsNotExist(err) {
-		t.Error("a day-old temporary folder was kept")
+	unlock, err := lockLive(live)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, d := range []string{fresh, other} {
+	defer unlock()
+	removeStale(parent)
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Error("an unlocked temporary folder was kept")
+	}
+	for _, d := range []string{live, other} {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s was removed", d)
 		}
 	}
+}
+
+// fakeRenames fails the rename number failAt (1-based) and any later one in
+// fails, and records the calls.
+type fakeRenames struct {
+	fail  map[int]bool
+	calls []string
+}
+
+func (f *fakeRenames) rename(from, to string) error {
+	f.calls = append(f.calls, filepath.Base(from)+">"+filepath.Base(to))
+	if f.fail[len(f.calls)] {
+		return errors.New("sharing violation")
+	}
+	return nil
+}
+
+// TestSwapFallback covers the two-rename swap Windows and macOS use, with a
+// failure at each step: the result says truly where each bundle is.
+func TestSwapFallback(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		fail  map[int]bool
+		calls string
+		check func(error) bool
+	}{
+		{"ok", nil, "out>tmp.old tmp>out tmp.old>tmp", func(err error) bool { return err == nil }},
+		// A file open in out on Windows: nothing moved, out untouched.
+		{"out busy", map[int]bool{1: true}, "out>tmp.old", func(err error) bool {
+			var m *MovedError
+			var l *LeftoverError
+			return err != nil && !errors.As(err, &m) && !errors.As(err, &l)
+		}},
+		// The new bundle cannot move in: the old one moves back.
+		{"new busy", map[int]bool{2: true}, "out>tmp.old tmp>out tmp.old>out", func(err error) bool {
+			var m *MovedError
+			var l *LeftoverError
+			return err != nil && !errors.As(err, &m) && !errors.As(err, &l)
+		}},
+		// ... and cannot move back: the error names where it is.
+		{"stuck", map[int]bool{2: true, 3: true}, "out>tmp.old tmp>out tmp.old>out", func(err error) bool {
+			var m *MovedError
+			return errors.As(err, &m) && strings.HasSuffix(m.Dir, "tmp.old") && strings.Contains(err.Error(), "rename it back to")
+		}},
+		// The swap is done; only the old bundle's move to tmp failed.
+		{"leftover", map[int]bool{3: true}, "out>tmp.old tmp>out tmp.old>tmp", func(err error) bool {
+			var l *LeftoverError
+			return errors.As(err, &l) && strings.HasSuffix(l.Dir, "tmp.old")
+		}},
+	} {
+		f := &fakeRenames{fail: c.fail}
+		err := swapFallback("/x/tmp", "/x/out", f.rename)
+		if got := strings.Join(f.calls, " "); got != c.calls {
+			t.Errorf("%s: renames %s, want %s", c.name, got, c.calls)
+		}
+		if !c.check(err) {
+			t.Errorf("%s: wrong error %T %v", c.name, err, err)
+		}
+	}
+}
+
+// TestWriteLeftover: when the previous bundle cannot be removed after the
+// swap (a read-only folder in it), Write returns the manifest (the new bundle
+// is in place) and a LeftoverError naming the folder left.
+func TestWriteLeftover(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dist")
+	one := []*model.Profile{{Name: "one"}}
+	if _, err := Write(out, one, nil); err != nil {
+		t.Fatal(err)
+	}
+	removeAll = func(string) error { return errors.New("permission denied") }
+	defer func() { removeAll = os.RemoveAll }()
+	m, err := Write(out, []*model.Profile{{Name: "two"}}, nil)
+	var left *LeftoverError
+	if m == nil || !errors.As(err, &left) || !strings.HasPrefix(filepath.Base(left.Dir), tempPrefix) {
+		t.Fatalf("got %v, %v", m, err)
+	}
+	if _, err := os.Stat(filepath.Join(left.Dir, ManifestPath)); err != nil {
+		t.Errorf("the folder named is not the previous bundle: %v", err)
+	}
+	if !IsBundle(out) {
+		t.Error("the new bundle is not in place")
+	}
+}
+
+// TestResolveOut: an empty --out, the current folder and a folder holding it
+// are refused with a message naming the path and what to do; a symlink to a
+// folder is resolved.
+func TestResolveOut(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, c := range []struct{ out, want string }{
+		{"", "the output folder is empty"},
+		{".", ". is the current folder or holds it; build replaces --out as a whole: point it at a subfolder (-o dist)"},
+		{"..", ".. is the current folder or holds it"},
+		{"/", "/ is the root of a file system"},
+	} {
+		if _, err := resolveOut(c.out); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("resolveOut(%q) = %v, want %q", c.out, err, c.want)
+		}
+	}
+	os.Mkdir("real", 0o755)
+	os.Symlink("real", "link")
+	if got, err := resolveOut("link"); err != nil || got != "real" {
+		t.Errorf("a symlink to a folder: %q, %v", got, err)
+	}
+	os.WriteFile("file", nil, 0o644)
+	os.Symlink("file", "tofile")
+	if _, err := resolveOut("tofile"); err == nil || !strings.Contains(err.Error(), "which is not a folder") {
+		t.Errorf("a symlink to a file: %v", err)
+	}
+}
+
+// TestAbort: Abort removes a build's temporary folder and no build commits
+// after it.
+func TestAbort(t *testing.T) {
+	parent := t.TempDir()
+	tmp, err := newTemp(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		active.Lock()
+		active.aborted = false
+		active.Unlock()
+		aborting.Store(false)
+	}()
+	if a := Abort(); !a.Building || a.Replaced || len(a.Left) > 0 {
+		t.Errorf("Abort = %+v", a)
+	}
+	if _, err := os.Stat(tmp.path); !os.IsNotExist(err) {
+		t.Errorf("the temporary folder is still there: %v", err)
+	}
+	if _, err := tmp.commit(filepath.Join(parent, "dist")); err != errAborted {
+		t.Errorf("commit after Abort: %v", err)
+	}
+	if err := (&folder{root: parent}).Put(File{Path: "x"}); err != errAborted {
+		t.Errorf("Put after Abort: %v", err)
+	}
+	tmp.release()
 }

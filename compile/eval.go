@@ -264,8 +264,8 @@ func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfi
 	path := SettingPath(name, "")
 	rp := &rawProfile{name: name, labelPos: labelPos}
 	before := len(w.diags)
-	if !profileNameRE.MatchString(name) {
-		w.add(labelPos, path, fmt.Sprintf("invalid profile name %q; allowed: %s", name, profileNameAllowed))
+	if msg := checkProfileName(name); msg != "" {
+		w.add(labelPos, path, msg)
 	}
 	rp.set = w.settingsOf(v, path)
 	rp.failed = len(w.diags) > before

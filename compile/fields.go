@@ -125,7 +125,7 @@ func enumGrammar(values ...string) *grammar {
 
 var textGrammar = grammar{
 	check:   plain(checkText),
-	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters",
+	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters, no U+FFFE or U+FFFF",
 }
 
 func checkText(s string) string {
@@ -140,7 +140,7 @@ func checkText(s string) string {
 			return fmt.Sprintf("contains the control character %U", r)
 		}
 	}
-	return ""
+	return nonCharacter(s)
 }
 
 // isHiddenControl reports characters that end a line or reorder text somewhere
@@ -170,7 +170,7 @@ var linuxURLGrammar = grammar{
 
 var pacGrammar = grammar{
 	check:   checkPacURL,
-	allowed: `"http://" or "https://" URL: host, optional :port, optional path of letters, digits and . _ ~ / - (no query, no user:password@)`,
+	allowed: `"http://" or "https://" URL: host, optional :port, optional path of letters, digits and . _ ~ / - (no query, no user:password@), at most 2048 characters`,
 }
 
 var bypassGrammar = grammar{
@@ -183,9 +183,9 @@ var identifierGrammar = grammar{
 		if !identifierRE.MatchString(s) {
 			return "not a reverse-DNS identifier"
 		}
-		return ""
+		return tooLong(s, maxIdentifier)
 	}),
-	allowed: `a reverse-DNS identifier such as "com.contoso.mde.proxy": two or more dot-separated parts of letters, digits, '-' or '_'`,
+	allowed: `a reverse-DNS identifier such as "com.contoso.mde.proxy": two or more dot-separated parts of letters, digits, '-' or '_', at most 255 characters`,
 }
 
 var identifierRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$`)
@@ -345,6 +345,9 @@ func checkProxyURL(s string, schemes ...string) problem {
 }
 
 func checkPacURL(s string) problem {
+	if p := tooLong(s, maxPacURL); p != "" {
+		return problem{msg: p}
+	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		return ruled(diag.RuleScheme, "the scheme is missing (write http:// or https://)")

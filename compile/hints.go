@@ -123,15 +123,17 @@ func lineAt(src []byte, n int) (line, prev string) {
 // maxShown is how many characters of a value a message shows.
 const maxShown = 60
 
-// clipValues shortens every quoted value in msg longer than maxShown
-// characters, so that a 1 MB description gives a readable error line.
+// clipValues shortens every double-quoted value in msg longer than maxShown
+// characters, so that a 1 MB description gives a readable error line. Values
+// are written with %q; single quotes are prose ("bundle's", '.', '_') and are
+// left alone.
 func clipValues(msg string) string {
 	if len(msg) <= 2*maxShown {
 		return msg
 	}
 	var b strings.Builder
 	for {
-		i := strings.IndexAny(msg, "\"'")
+		i := strings.IndexByte(msg, '"')
 		if i < 0 {
 			b.WriteString(msg)
 			return b.String()

@@ -3,7 +3,6 @@ package compile
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
@@ -246,35 +245,9 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 		strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
 }
 
-// checkFleet reports what only the whole fleet can tell: two profiles sharing a
-// macOS PayloadIdentifier would replace each other on a Mac.
+// checkFleet reports what only the whole fleet can tell (compile/fleet.go):
+// two profiles sharing a macOS identifier, outer or inner, or an Intune
+// display name.
 func checkFleet(profiles []*model.Profile) diag.List {
-	var diags diag.List
-	byID := map[string][]*model.Profile{}
-	for _, p := range profiles {
-		if p.Targets(model.MacOS) {
-			byID[p.MacOS.Identifier] = append(byID[p.MacOS.Identifier], p)
-		}
-	}
-	ids := make([]string, 0, len(byID))
-	for id, ps := range byID {
-		if len(ps) > 1 {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		ps := byID[id]
-		names := make([]string, len(ps))
-		for i, p := range ps {
-			names[i] = p.Name
-		}
-		for _, p := range ps {
-			o := p.Origins[model.PathMacOSIdentifier]
-			others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == p.Name })
-			diags = append(diags, diag.Diagnostic{Pos: o.Pos, Path: SettingPath(p.Name, model.PathMacOSIdentifier), Severity: diag.Error, Rule: diag.RuleDuplicateIdentifier,
-				Msg: fmt.Sprintf("macOS identifier %q is also used by %s; allowed: an identifier unique to each profile (a Mac keeps one profile per identifier)", id, strings.Join(others, ", "))})
-		}
-	}
-	return diags
+	return append(checkMacOSIdentifiers(profiles), checkIntuneNames(profiles)...)
 }

@@ -13,13 +13,14 @@ import (
 // schema. A setting written with a definition that is not here stops the
 // program at start-up (and every test), so schema and grammars cannot drift.
 var grammarOf = map[string]*grammar{
-	"#Text":       &textGrammar,
-	"#HostPort":   &hostPortGrammar,
-	"#ProxyURL":   &proxyURLGrammar,
-	"#LinuxURL":   &linuxURLGrammar,
-	"#PacURL":     &pacGrammar,
-	"#Bypass":     &bypassGrammar,
-	"#Identifier": &identifierGrammar,
+	"#Text":        &textGrammar,
+	"#DisplayName": &displayNameGrammar,
+	"#HostPort":    &hostPortGrammar,
+	"#ProxyURL":    &proxyURLGrammar,
+	"#LinuxURL":    &linuxURLGrammar,
+	"#PacURL":      &pacGrammar,
+	"#Bypass":      &bypassGrammar,
+	"#Identifier":  &identifierGrammar,
 }
 
 // mustFieldsFromSchema reads the settings of #Settings from the schema's

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -59,11 +60,14 @@ type Diagnostic struct {
 	Msg      string
 }
 
-// String formats the diagnostic on one line, compiler style.
+// String formats the diagnostic on one line, compiler style. Control and
+// format characters in any part of it (a label holding a newline, say) are
+// written as Go escapes, so no diagnostic can end a line in a CI log (and
+// start a workflow command such as ::warning::) or drive a terminal.
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	if d.Pos.IsValid() {
-		b.WriteString(d.Pos.String())
+		b.WriteString(Escape(d.Pos.String()))
 		b.WriteString(": ")
 	}
 	b.WriteString(d.Severity.String())
@@ -73,12 +77,32 @@ func (d Diagnostic) String() string {
 		b.WriteString(": ")
 	}
 	if d.Path != "" {
-		b.WriteString(d.Path)
+		b.WriteString(Escape(d.Path))
 		b.WriteString(": ")
 	}
-	b.WriteString(d.Msg)
+	b.WriteString(Escape(d.Msg))
 	return b.String()
 }
+
+// Escape returns s with every character that is not printable (but the
+// space) written as its Go escape: "\n", "\x1b", "\u202e".
+func Escape(s string) string {
+	if !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !unprintable(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+func unprintable(r rune) bool { return !strconv.IsPrint(r) }
 
 // List is a set of diagnostics; it is an error when it holds at least one.
 type List []Diagnostic

@@ -134,12 +134,34 @@ func cell(s model.Setting) string {
 	return code(s.Text)
 }
 
-// md escapes free text for Markdown, so a description cannot open a table cell,
-// a link or raw HTML in the rendered README.
+// md escapes free text (one line) for Markdown, wherever it lands: at the
+// start of a line, in a table cell or after a label. Every character that can
+// open inline markup is backslash-escaped (a table cell, a link, raw HTML,
+// emphasis, code); so is what can start a block at the start of a line (a
+// heading, a list item "1. " or "- ", a thematic break); leading spaces,
+// which could start a code block, become &#32;; and bare URLs, "www." names
+// and e-mail addresses, which GitHub would turn into live links, are broken
+// up with escapes ("https\://", "www\.", "\@"). What renders reads the same.
 func md(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<>|~&", r) {
+	rest := strings.TrimLeft(s, " ")
+	for range len(s) - len(rest) {
+		b.WriteString("&#32;")
+	}
+	// A list marker: "-", "+" (and "*", escaped below), or up to nine digits
+	// then "." or ")".
+	if strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
+		b.WriteByte('\\')
+	} else if n := len(rest) - len(strings.TrimLeft(rest, "0123456789")); n > 0 && n <= 9 && n < len(rest) && (rest[n] == '.' || rest[n] == ')') {
+		b.WriteString(rest[:n])
+		b.WriteByte('\\')
+		rest = rest[n:]
+	}
+	for i, r := range rest {
+		switch {
+		case strings.ContainsRune("\\`*_[]<>|~&#@", r),
+			r == ':' && strings.HasPrefix(rest[i:], "://"),
+			r == '.' && i >= 3 && strings.EqualFold(rest[i-3:i], "www"):
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"io"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
+	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	explainpkg "github.com/mdeproxyc/mdeproxyc/explain"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/lint"
@@ -132,17 +132,30 @@ func (c *cli) build(args []string) int {
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
+	if *out == "" {
+		c.errorf("build: --out is empty; name the output folder (default dist)")
+		return exitUsage
+	}
 	list, ok := c.selectEmitters(*targets)
 	if !ok {
 		return exitUsage
 	}
-	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: *profiles})
+	// The whole fleet is compiled and vetted even when --profile selects a
+	// few: rules across profiles (MDE015: two Macs' profiles with one
+	// identifier) hold between a selected profile and every other.
+	ps, ok := c.compileFleet(dirArg(fs), compile.Options{})
 	if !ok {
 		return exitFail
 	}
+	findings := lint.Run(ps)
+	if len(*profiles) > 0 {
+		if ps, ok = c.selectProfiles(dirArg(fs), ps, *profiles); !ok {
+			return exitFail
+		}
+		findings = concerning(findings, ps)
+	}
 	// A bundle that would break devices is not written: error-level vet rules
 	// block the build; warnings are vet's business.
-	findings := lint.Run(ps)
 	if errs := lint.Errors(findings); len(errs) > 0 {
 		c.printDiags(errs)
 		c.errorf("%d vet error%s; nothing was written", len(errs), plural(len(errs)))
@@ -152,7 +165,7 @@ func (c *cli) build(args []string) int {
 		fmt.Fprintf(c.stderr, "%d vet warning%s and note%s: run 'mdeproxyc vet' to read them\n", n, plural(n), plural(n))
 	}
 	if *check {
-		d, err := bundle.Check(*out, ps, list)
+		d, err := bundle.Check(*out, ps, list, decoders...)
 		if err != nil {
 			c.errorf("check: %v", err)
 			return exitFail
@@ -165,13 +178,78 @@ func (c *cli) build(args []string) int {
 		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles)\n", *out, len(ps))
 		return exitOK
 	}
+	_, statErr := os.Lstat(*out)
 	m, err := bundle.Write(*out, ps, list)
-	if err != nil {
+	var left *bundle.LeftoverError
+	var moved *bundle.MovedError
+	switch {
+	case errors.As(err, &left) && m != nil:
+		// The swap succeeded: the build did its job, the user has a folder to
+		// remove.
+		fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(m.Files)+1)
+		c.errorf("warning: %v; remove it by hand", err)
+		return exitOK
+	case errors.As(err, &moved):
+		c.errorf("%v", err)
+		return exitFail
+	case err != nil && statErr != nil:
+		c.errorf("%v; nothing was written", err)
+		return exitFail
+	case err != nil:
 		c.errorf("%v; the previous bundle is untouched", err)
 		return exitFail
 	}
 	fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(m.Files)+1)
 	return exitOK
+}
+
+// decoders show the binary formats of a bundle as text in --check's diffs.
+var decoders = []bundle.Decoder{polDecoder{}}
+
+// polDecoder shows a Registry.pol one record a line.
+type polDecoder struct{}
+
+// Readable implements bundle.Decoder.
+func (polDecoder) Readable(path string, data []byte) (string, string, bool) {
+	if !strings.HasSuffix(path, ".pol") {
+		return "", "", false
+	}
+	t, err := pol.Text(data)
+	return t, "(Registry.pol shown decoded, one record a line)", err == nil
+}
+
+// selectProfiles keeps the profiles named; a name the fleet lacks is an error,
+// reported the way compile reports it (with a suggestion).
+func (c *cli) selectProfiles(dir string, ps []*model.Profile, names []string) ([]*model.Profile, bool) {
+	var kept []*model.Profile
+	for _, p := range ps {
+		if slices.Contains(names, p.Name) {
+			kept = append(kept, p)
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(kept, func(p *model.Profile) bool { return p.Name == n }) {
+			// Only compile knows how to suggest a name; this path is rare.
+			_, ok := c.compileFleet(dir, compile.Options{Profiles: names})
+			return nil, ok
+		}
+	}
+	return kept, true
+}
+
+// concerning keeps the findings about the selected profiles: an error in a
+// profile that is not built does not block the build of others.
+func concerning(findings diag.List, ps []*model.Profile) diag.List {
+	var out diag.List
+	for _, f := range findings {
+		for _, p := range ps {
+			if prefix := compile.SettingPath(p.Name, ""); f.Path == prefix || strings.HasPrefix(f.Path, prefix+".") {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
@@ -323,8 +401,6 @@ func (c *cli) targets(args []string) int {
 	for _, e := range all.Emitters() {
 		fmt.Fprintf(c.stdout, "%-12s %s\n", e.Name(), e.Summary())
 	}
-	fmt.Fprintf(c.stdout, "%-12s %s\n", readme.Target, "README.md per profile: the effective settings, each file, and how to deploy it (always written)")
-	fmt.Fprintf(c.stdout, "%-12s %s\n", "manifest", "manifest.json at the bundle root: every file with its profile, target, size and sha256 (always written)")
 	return exitOK
 }
 

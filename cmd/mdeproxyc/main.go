@@ -3,9 +3,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle"
 )
 
 func main() {
@@ -16,7 +21,37 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	handleSignals(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// handleSignals makes SIGINT and SIGTERM (Ctrl-C, a cancelled CI job) remove
+// the temporary folder of a build in progress before the process exits with
+// 128 plus the signal's number, the shells' convention; without it the folder,
+// tens to hundreds of MB, stays beside --out for `git add -A` to commit.
+func handleSignals(stderr io.Writer) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		a := bundle.Abort()
+		switch {
+		case a.Replaced:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the new bundle was already in place\n", s)
+		case a.Building:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the previous bundle is untouched\n", s)
+		default:
+			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v)\n", s)
+		}
+		for _, dir := range a.Left {
+			fmt.Fprintf(stderr, "mdeproxyc: could not remove the temporary folder %s; remove it by hand\n", dir)
+		}
+		code := 130
+		if s == syscall.SIGTERM {
+			code = 143
+		}
+		os.Exit(code)
+	}()
 }
 
 // defaultMemoryLimit is the soft memory limit of the mdeproxyc process.

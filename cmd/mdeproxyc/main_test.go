@@ -1,18 +1,27 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/mdeproxyc/mdeproxyc/internal/fleetgen"
 	"github.com/mdeproxyc/mdeproxyc/internal/golden"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"mdeproxyc": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"mdeproxyc": func() {
+			handleSignals(os.Stderr)
+			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -24,8 +33,117 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			return copyDir("../../examples/contoso", filepath.Join(env.WorkDir, "contoso"))
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fleetgen":    cmdFleetgen,
+			"waitfor":     cmdWaitfor,
+			"signal":      cmdSignal,
+			"exitcode":    cmdExitcode,
+			"unremovable": cmdUnremovable,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "protectable":
+				return canProtect(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		UpdateScripts: golden.Updating(),
 	})
+}
+
+// cmdFleetgen writes a synthetic fleet: fleetgen N FILE.
+func cmdFleetgen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fleetgen N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[1])), 0o755))
+	f, err := os.Create(ts.MkAbs(args[1]))
+	ts.Check(err)
+	defer f.Close()
+	ts.Check(fleetgen.Write(f, n))
+}
+
+// cmdWaitfor waits until a path matching a glob exists: waitfor GLOB SECONDS.
+func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor GLOB SECONDS")
+	}
+	secs, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	for time.Now().Before(deadline) {
+		if m, _ := filepath.Glob(ts.MkAbs(args[0])); len(m) > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ts.Fatalf("nothing matched %s within %ds", args[0], secs)
+}
+
+// cmdSignal sends a signal to every background command: signal TERM|INT.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	sig := map[string]os.Signal{"TERM": syscall.SIGTERM, "INT": os.Interrupt}[args[0]]
+	if neg || len(args) != 1 || sig == nil {
+		ts.Fatalf("usage: signal TERM|INT")
+	}
+	for _, c := range ts.BackgroundCmds() {
+		ts.Check(c.Process.Signal(sig))
+	}
+}
+
+// cmdExitcode checks the exit code of the background commands after wait:
+// exitcode N.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	for _, c := range ts.BackgroundCmds() {
+		if c.ProcessState == nil {
+			ts.Fatalf("a background command has not been waited for")
+		}
+		if got := c.ProcessState.ExitCode(); (got == want) == neg {
+			ts.Fatalf("exit code %d, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
+		}
+	}
+}
+
+// cmdUnremovable makes the entries of a folder impossible to remove for
+// mdeproxyc: mode 0555 for an ordinary user; for root, which ignores modes,
+// the immutable attribute (chattr +i). The test undoes it at the end.
+func cmdUnremovable(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: unremovable DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	if os.Geteuid() != 0 {
+		ts.Check(os.Chmod(dir, 0o555))
+		ts.Defer(func() { os.Chmod(dir, 0o755) })
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+		ts.Fatalf("chattr +i %s: %v: %s", dir, err, out)
+	}
+	ts.Defer(func() { exec.Command("chattr", "-i", dir).Run() })
+}
+
+// canProtect reports whether unremovable can work here: always for an
+// ordinary user; for root only where chattr +i does (ext4, xfs, btrfs, with
+// CAP_LINUX_IMMUTABLE).
+func canProtect() bool {
+	if os.Geteuid() != 0 {
+		return true
+	}
+	dir, err := os.MkdirTemp("", "protect")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	if exec.Command("chattr", "+i", dir).Run() != nil {
+		return false
+	}
+	exec.Command("chattr", "-i", dir).Run()
+	return true
 }
 
 func copyDir(from, to string) error {

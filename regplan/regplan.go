@@ -28,7 +28,7 @@ func (t Type) String() string {
 	return "REG_SZ"
 }
 
-// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (FORMATS.md §1, §2).
+// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (docs/formats.md §1, §2).
 const (
 	KeyDataCollection = `SOFTWARE\Policies\Microsoft\Windows\DataCollection`
 	KeyATP            = `SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection`
@@ -100,7 +100,7 @@ func (p Plan) Keys() []string {
 
 // BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
 // value. The separator is undocumented; ';' is what WinHTTP and WinINet use
-// (FORMATS.md §2, decision).
+// (docs/formats.md §2, decision).
 const BypassSeparator = ";"
 
 // For computes the plan of a profile. A profile that does not target Windows
@@ -124,7 +124,7 @@ func For(p *model.Profile) Plan {
 	}
 	static := p.Mode == model.ModeStatic
 
-	// EDR sensor (FORMATS.md §1).
+	// EDR sensor (docs/formats.md §1).
 	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
 	if edr {
 		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
@@ -139,7 +139,7 @@ func For(p *model.Profile) Plan {
 		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
 	}
 
-	// Defender Antivirus (FORMATS.md §2).
+	// Defender Antivirus (docs/formats.md §2).
 	av := p.Antivirus.Enabled && static
 	optional := func(name string, setting model.Path, value string) {
 		if av && value != "" {

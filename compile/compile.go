@@ -17,22 +17,43 @@ import (
 type Options struct {
 	// Profiles, when not empty, names the only profiles to compile.
 	Profiles []string
+
+	// whole forces the whole-package evaluation; tests use it to prove that the
+	// per-profile evaluation gives the same result.
+	whole bool
 }
 
 // Dir compiles the fleet in dir. It returns the resolved profiles sorted by
-// name, or the diagnostics that prevented it: every error it can find in one run.
+// name, or the errors that prevented it: every error it can find in one run.
+// Notes (a profile defined in several places) are dropped; Fleet returns them.
 func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
+	ps, errs, _ := Fleet(dir, opt)
+	return ps, errs
+}
+
+// Fleet compiles the fleet in dir like Dir, and also returns informational
+// notes, which never stop a build.
+func Fleet(dir string, opt Options) (profiles []*model.Profile, errs, notes diag.List) {
 	src, diags := loadDir(dir)
 	if len(diags) > 0 {
-		return nil, diags.Sort()
+		return nil, finish(diags, src, dir), nil
 	}
+	profiles, diags = compileSource(dir, src, opt)
+	notes = duplicateNotes(src)
+	if len(diags) > 0 {
+		return nil, finish(diags, src, dir), finish(notes, src, dir)
+	}
+	return profiles, nil, finish(notes, src, dir)
+}
+
+func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag.List) {
 	var keep func(string) bool
 	if len(opt.Profiles) > 0 {
 		keep = func(name string) bool { return slices.Contains(opt.Profiles, name) }
 	}
-	ev, diags := evaluate(src, keep)
+	ev, diags := evaluate(src, keep, opt.whole)
 	if ev == nil {
-		return nil, diags.Sort()
+		return nil, diags
 	}
 	if len(opt.Profiles) > 0 {
 		diags = append(diags, missingProfiles(ev, opt.Profiles)...)
@@ -55,13 +76,53 @@ func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
 	diags = append(diags, r.diags...)
 	diags = append(diags, checkFleet(profiles)...)
 	if len(diags) > 0 {
-		return nil, diags.Sort()
+		return nil, diags
 	}
 	if len(ev.profiles) == 0 {
 		return nil, diag.List{{Pos: model.Pos{File: dir}, Severity: diag.Error, Msg: "the fleet has no profiles; allowed: profiles: {name: {…}} with at least one profile"}}
 	}
 	slices.SortFunc(profiles, func(a, b *model.Profile) int { return strings.Compare(a.Name, b.Name) })
 	return profiles, nil
+}
+
+// finish gives every diagnostic a position, a hint where the line shows a
+// common mistake, and values cut to a readable length, then sorts them.
+func finish(diags diag.List, src *source, dir string) diag.List {
+	if len(diags) == 0 {
+		return nil
+	}
+	for i := range diags {
+		d := &diags[i]
+		if !d.Pos.IsValid() && d.Path != "--profile" {
+			d.Pos = src.posOfPath(d.Path, dir)
+		}
+		d.Msg = clipValues(d.Msg)
+	}
+	if src != nil {
+		addHints(diags, func(file string) []byte { return src.text[file] })
+	}
+	return diags.Sort()
+}
+
+// duplicateNotes reports each profile written in more than one place: CUE
+// unifies them into one profile, which a pasted block can change unnoticed.
+func duplicateNotes(src *source) diag.List {
+	names, at := definedAt(src.files)
+	var out diag.List
+	for _, name := range names {
+		ps := at[name]
+		if len(ps) < 2 {
+			continue
+		}
+		where := make([]string, len(ps))
+		for i, p := range ps {
+			where[i] = p.String()
+		}
+		out = append(out, diag.Diagnostic{Pos: ps[len(ps)-1], Path: SettingPath(name, ""), Severity: diag.Info, Rule: diag.RuleDuplicateDefinition,
+			Msg: fmt.Sprintf("profile %q is defined in %d places: %s; CUE merges them into one profile (a conflict between them is an error)",
+				name, len(ps), strings.Join(where, ", "))})
+	}
+	return out
 }
 
 func missingProfiles(ev *evaluated, want []string) diag.List {
@@ -92,6 +153,8 @@ func inheritedBy(profiles []*rawProfile, setting string) string {
 			names = append(names, p.name)
 		}
 	}
+	// Sorted: the two evaluations visit profiles in different orders.
+	slices.Sort(names)
 	const show = 5
 	switch {
 	case len(names) == 0:
@@ -103,4 +166,13 @@ func inheritedBy(profiles []*rawProfile, setting string) string {
 	default:
 		return fmt.Sprintf(" (inherited by %d profiles: %s)", len(names), strings.Join(names, ", "))
 	}
+}
+
+// DidYouMean returns ` (did you mean "x"?)` when one of allowed is a likely
+// typo of name, and "" otherwise; the CLI uses it for target names.
+func DidYouMean(name string, allowed []string) string {
+	if s := suggest(name, allowed); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
 }

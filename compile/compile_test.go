@@ -116,9 +116,14 @@ func TestExampleUsesEveryField(t *testing.T) {
 // evaluating the whole package gives.
 func TestSplitMatchesWhole(t *testing.T) {
 	split := compileOK(t, exampleFleet)
-	forceWhole = true
-	defer func() { forceWhole = false }()
-	whole := compileOK(t, exampleFleet)
+	ps, diags := Dir(exampleFleet, Options{whole: true})
+	if len(diags) > 0 {
+		t.Fatal(diags.Error())
+	}
+	whole := map[string]*model.Profile{}
+	for _, p := range ps {
+		whole[p.Name] = p
+	}
 	if d := cmp.Diff(whole, split); d != "" {
 		t.Errorf("split and whole evaluation differ (-whole +split):\n%s", d)
 	}
@@ -175,8 +180,8 @@ profiles: {
 }
 `})
 	src, diags := loadDir(dir)
-	if len(diags) > 0 || src.whole {
-		t.Fatalf("expected the split path: whole=%v diags=%v", src != nil && src.whole, diags)
+	if len(diags) > 0 || src.fast == nil {
+		t.Fatalf("expected the split path: diags=%v", diags)
 	}
 	_, diags = Dir(dir, Options{})
 	if len(diags) != 1 || diags[0].Path != "profiles.c.linux.proxy" || diags[0].Pos.Line != 8 {

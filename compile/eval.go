@@ -28,8 +28,11 @@ type leaf struct {
 	b       bool
 	list    []string
 	ignores []model.LintIgnore
-	pos     model.Pos
-	elemPos []model.Pos
+	// fromDefaults counts the leading ignores that a profile inherits from
+	// defaults (lint.ignore merges; see merge).
+	fromDefaults int
+	pos          model.Pos
+	elemPos      []model.Pos
 }
 
 // settings maps a setting path ("windows.antivirus.proxy") to its value.
@@ -65,9 +68,10 @@ func buildInstance(ctx *cue.Context, files []*ast.File) cue.Value {
 }
 
 // evaluate runs CUE over the fleet and validates every setting against the field
-// table. keep, when non-nil, restricts which profiles are evaluated.
-func evaluate(src *source, keep func(string) bool) (*evaluated, diag.List) {
-	if src.whole || forceWhole {
+// table. keep, when non-nil, restricts which profiles are evaluated. whole forces
+// the whole-package evaluation (tests use it to prove the fast path the same).
+func evaluate(src *source, keep func(string) bool, whole bool) (*evaluated, diag.List) {
+	if src.fast == nil || whole {
 		return evaluateWhole(src, keep)
 	}
 	return evaluateSplit(src, keep)
@@ -106,9 +110,14 @@ func (w *walker) start(root cue.Value) *evaluated {
 }
 
 func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) {
+	if src.fast != nil {
+		// The files evaluate as written: undo the fast path's cut.
+		src.fast.restore()
+		src.fast = nil
+	}
 	ctx := cuecontext.New()
 	root := buildInstance(ctx, src.files)
-	w := &walker{}
+	w := &walker{order: src.order}
 	ev := w.start(root)
 	if ev == nil {
 		return nil, w.diags
@@ -124,43 +133,47 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 			w.cueErr(err, "profiles")
 			return nil, w.diags
 		}
+		// A profile is where its name is first written plainly, as on the fast
+		// path; CUE's own position for a unified value is one of its conjuncts.
+		_, at := definedAt(src.files)
 		for it.Next() {
 			name := it.Selector().Unquoted()
 			ev.names = append(ev.names, name)
 			if keep != nil && !keep(name) {
 				continue
 			}
-			ev.profiles = append(ev.profiles, w.profile(name, labelPos(it.Value()), it.Value()))
+			pos := labelPos(it.Value())
+			if ps := at[name]; len(ps) > 0 {
+				pos = ps[0]
+			}
+			ev.profiles = append(ev.profiles, w.profile(name, pos, it.Value()))
 		}
 	}
 	return ev, w.diags
 }
-
-// forceWhole makes every evaluation take the whole-package path; tests use it to
-// prove that the split path yields the same profiles.
-var forceWhole = false
 
 // splitChunk is how many profiles one worker takes at a time; small enough to
 // balance two cores, large enough that the hand-off costs nothing.
 const splitChunk = 512
 
 func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) {
+	fast := src.fast
 	var todo []*profileSource
-	for _, p := range src.profiles {
+	for _, p := range fast.profiles {
 		if keep == nil || keep(p.name) {
 			todo = append(todo, p)
 		}
 	}
 	// The first worker also checks the package's top level and reads defaults.
 	ctx := cuecontext.New()
-	base := buildInstance(ctx, src.base)
-	w := &walker{}
+	base := buildInstance(ctx, fast.base)
+	w := &walker{order: src.order}
 	ev := w.start(base)
-	if ev == nil {
-		return nil, w.diags
+	if ev == nil || w.cueErrs > 0 {
+		return evaluateWhole(src, keep)
 	}
 	ev.profiles = make([]*rawProfile, len(todo))
-	for _, p := range src.profiles {
+	for _, p := range fast.profiles {
 		ev.names = append(ev.names, p.name)
 	}
 
@@ -192,36 +205,28 @@ func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) 
 		}
 	}
 	for i := 1; i < workers; i++ {
-		walkers[i] = &walker{}
+		walkers[i] = &walker{order: src.order}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// A cue.Context is not safe for concurrent use: each worker builds its own.
 			ctx := cuecontext.New()
-			work(i, ctx, buildInstance(ctx, src.base))
+			work(i, ctx, buildInstance(ctx, fast.base))
 		}()
 	}
 	work(0, ctx, base)
 	wg.Wait()
 	var diags diag.List
 	for _, w := range walkers {
+		if w.cueErrs > 0 {
+			// Any error CUE itself reports (a conflict between two files, a
+			// reference the cut hid, a cycle) is reported as CUE reports it for
+			// the whole package, with every position it names.
+			return evaluateWhole(src, keep)
+		}
 		diags = append(diags, w.diags...)
 	}
-	if needsWhole(diags) {
-		// A reference the split could not see (a let clause, another profile):
-		// evaluate the package as CUE would, to report exactly what CUE reports.
-		src.whole = true
-		return evaluateWhole(src, keep)
-	}
 	return ev, diags
-}
-
-// needsWhole reports whether split evaluation failed on a reference that the
-// split itself may have hidden.
-func needsWhole(diags diag.List) bool {
-	return slices.ContainsFunc(diags, func(d diag.Diagnostic) bool {
-		return strings.Contains(d.Msg, "reference \"") && strings.Contains(d.Msg, "not found")
-	})
 }
 
 func buildProfile(ctx *cue.Context, base cue.Value, p *profileSource) cue.Value {
@@ -240,6 +245,10 @@ func buildProfile(ctx *cue.Context, base cue.Value, p *profileSource) cue.Value 
 // walker turns CUE values into validated settings and collects diagnostics.
 type walker struct {
 	diags diag.List
+	// cueErrs counts the errors CUE itself reported (not the field table's).
+	cueErrs int
+	// order is the files' load order, for naming conflicts newest first.
+	order map[string]int
 }
 
 func (w *walker) add(pos model.Pos, path, msg string) {
@@ -247,7 +256,8 @@ func (w *walker) add(pos model.Pos, path, msg string) {
 }
 
 func (w *walker) cueErr(err error, path string) {
-	w.diags = append(w.diags, fromCUE(err, path)...)
+	w.cueErrs++
+	w.diags = append(w.diags, fromCUE(err, path, w.order)...)
 }
 
 func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfile {
@@ -396,7 +406,11 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 		return "", false
 	}
 	if problem := g.check(s); problem.bad() {
-		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s; allowed: %s", s, problem.msg, g.allowed))
+		hint := ""
+		if problem.msg == enumProblem {
+			hint = enumSuggestion(s, g.allowed)
+		}
+		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s%s; allowed: %s", s, problem.msg, hint, g.allowed))
 		w.diags[len(w.diags)-1].Rule = problem.rule
 		return "", false
 	}
@@ -483,8 +497,15 @@ func mustBe(what string, v cue.Value) string {
 	if !v.IsConcrete() && v.IncompleteKind() != cue.BottomKind {
 		return fmt.Sprintf("must be a concrete value (%s), not the type %s", what, kindName(v))
 	}
-	return fmt.Sprintf("must be %s, not %s", what, kindName(v))
+	msg := fmt.Sprintf("must be %s, not %s", what, kindName(v))
+	if v.IncompleteKind() == cue.BytesKind {
+		msg += ` ('…' is bytes in CUE; use "…" for a string)`
+	}
+	return msg
 }
+
+// enumProblem is what a fixed set's grammar says of a value outside the set.
+const enumProblem = "not one of the allowed values"
 
 func kindName(v cue.Value) string {
 	k := v.IncompleteKind()
@@ -501,6 +522,8 @@ func kindName(v cue.Value) string {
 		return "a number"
 	case k == cue.NullKind:
 		return "null"
+	case k == cue.BytesKind:
+		return "bytes"
 	default:
 		return k.String()
 	}
@@ -584,20 +607,39 @@ func posOf(p token.Pos) model.Pos {
 	return model.Pos{File: pp.Filename, Line: pp.Line, Col: pp.Column}
 }
 
-// fromCUE converts CUE's errors into diagnostics, one per error, each at the
-// first position CUE gives that lies in the user's files.
-func fromCUE(err error, path string) diag.List {
+// fromCUE converts CUE's errors into diagnostics, one per error, each at a
+// position CUE gives that lies in the user's files. When an error names several
+// places (a conflict), the diagnostic is at the one in the newest file — the
+// latest in load order, the file most likely just edited — and the message
+// names them all, newest first.
+func fromCUE(err error, path string, order map[string]int) diag.List {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
+		ps := positionsOf(e)
+		if len(ps) > 1 {
+			slices.SortStableFunc(ps, func(a, b model.Pos) int {
+				if oa, ob := orderOf(order, a.File), orderOf(order, b.File); oa != ob {
+					return ob - oa
+				}
+				if a.File != b.File {
+					return strings.Compare(b.File, a.File)
+				}
+				return 0
+			})
+		}
 		var pos model.Pos
-		for _, p := range cueerrors.Positions(e) {
-			if pp := posOf(p); pp.IsValid() {
-				pos = pp
-				break
-			}
+		if len(ps) > 0 {
+			pos = ps[0]
 		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
+		if len(ps) > 1 {
+			at := make([]string, len(ps))
+			for i, p := range ps {
+				at[i] = p.String()
+			}
+			msg += " (written at " + strings.Join(at, " and ") + ")"
+		}
 		p := path
 		if ep := e.Path(); len(ep) > 0 && p == "" {
 			p = strings.Join(ep, ".")
@@ -605,4 +647,11 @@ func fromCUE(err error, path string) diag.List {
 		out = append(out, diag.Diagnostic{Pos: pos, Path: p, Severity: diag.Error, Msg: msg})
 	}
 	return out
+}
+
+func orderOf(order map[string]int, file string) int {
+	if o, ok := order[file]; ok {
+		return o
+	}
+	return -1
 }

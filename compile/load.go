@@ -1,262 +1,384 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"testing/fstest"
 
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/parser"
-	"cuelang.org/go/cue/token"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// source is a fleet directory parsed and split for evaluation.
-//
-// Evaluating one CUE struct with N profile fields is super-linear in CUE v0.17
-// (100k profiles: ~30 s), while building each profile's expression on its own is
-// linear (~45 µs each). So when every profile is written as a plain field of a
-// `profiles` struct literal, the profiles are cut out of the syntax tree: the rest
-// of the package (defaults, hidden helpers, definitions) is built once as the
-// scope, and each profile's expressions are built in that scope. Anything this
-// cut cannot keep exact (comprehensions, let clauses, references to `profiles`)
-// falls back to evaluating the whole package.
+// maxFileSize caps one .cue file: a fleet of 100,000 profiles is about 30 MB,
+// and a symlink to /dev/zero must end in an error, not in exhausted memory.
+const maxFileSize = 64 << 20
+
+// source is a fleet folder, its files selected as CUE selects them and parsed.
 type source struct {
+	// files is every file of the fleet's package, in load order: sorted by the
+	// path relative to the fleet folder. "Later in load order" is what "newest"
+	// means in diagnostics (see README, "Files and folders").
 	files []*ast.File
-	// base is files without their `profiles` declarations (split mode only).
-	base []*ast.File
-	// profiles in first-appearance order (split mode only).
-	profiles []*profileSource
-	// whole is set when the profiles cannot be split out of the syntax.
-	whole bool
+	// order maps a file name (as in positions) to its index in files.
+	order map[string]int
+	// text is each file's content by name, for hints.
+	text map[string][]byte
+	// fast is set when the per-profile evaluation is provably the same as
+	// evaluating the whole package (see select.go).
+	fast *fastSource
 }
 
-// profileSource is every expression the user wrote for one profile.
-type profileSource struct {
-	name     string
-	labelPos model.Pos
-	exprs    []ast.Expr
-}
-
-// loadDir parses every .cue file of dir (one package, sorted by name).
+// loadDir reads the fleet folder dir and its subfolders. The file selection is
+// cue/load's own, run over an in-memory copy of the files this function read:
+// so CUE decides which files count (@if and @ignore attributes, `_`/`.`
+// prefixes, `_test`/`_tool` suffixes, the package clause), and only regular
+// files of bounded size are ever opened.
 func loadDir(dir string) (*source, diag.List) {
-	entries, err := os.ReadDir(dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, diag.List{{Severity: diag.Error, Msg: fmt.Sprintf("cannot read the fleet directory: %v", err)}}
+		return nil, diag.List{fileDiag(dir, fmt.Sprintf("cannot read the fleet folder: %v", err))}
 	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		msg := "not a folder"
+		if err != nil {
+			msg = unwrapPathErr(err)
 		}
+		return nil, diag.List{fileDiag(dir, "cannot read the fleet folder: "+msg)}
 	}
-	sort.Strings(names)
-	if len(names) == 0 {
-		return nil, diag.List{{Pos: model.Pos{File: dir}, Severity: diag.Error, Msg: "no .cue files in the fleet directory (run `mdeproxyc init` for a starter fleet)"}}
-	}
+	fsys := fstest.MapFS{}
 	var (
-		src   source
+		dirs  []string // slash paths inside the fleet folder, "." first
 		diags diag.List
-		pkg   string
-		pkgAt model.Pos
 	)
-	for _, name := range names {
-		path := filepath.Join(dir, name)
-		data, err := os.ReadFile(path)
+	var walk func(rel string)
+	walk = func(rel string) {
+		real := filepath.Join(dir, filepath.FromSlash(rel))
+		entries, err := os.ReadDir(real)
 		if err != nil {
-			diags = append(diags, diag.Diagnostic{Pos: model.Pos{File: path}, Severity: diag.Error, Msg: err.Error()})
-			continue
+			diags = append(diags, fileDiag(real, "cannot read the folder: "+unwrapPathErr(err)))
+			return
 		}
-		f, err := parser.ParseFile(path, data, parser.ParseComments)
-		if err != nil {
-			diags = append(diags, fromCUE(err, "")...)
-			continue
-		}
-		name := f.PackageName()
-		at := posOf(f.Pos())
-		if pc := packageClause(f); pc != nil {
-			at = posOf(pc.Pos())
-		}
-		switch {
-		case name == "":
-			diags = append(diags, diag.Diagnostic{Pos: model.Pos{File: path, Line: 1, Col: 1}, Severity: diag.Error,
-				Msg: "missing package clause; every file of a fleet starts with the same `package` line (e.g. package fleet)"})
-		case pkg == "":
-			pkg, pkgAt = name, at
-		case name != pkg:
-			diags = append(diags, diag.Diagnostic{Pos: at, Severity: diag.Error,
-				Msg: fmt.Sprintf("package %s differs from package %s at %s; a fleet is one package", name, pkg, pkgAt)})
-		}
-		for imp := range f.ImportSpecs() {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
-				diags = append(diags, diag.Diagnostic{Pos: posOf(imp.Pos()), Severity: diag.Error,
-					Msg: fmt.Sprintf("import %q: only CUE's standard library can be imported (strings, list, net, …)", p)})
+		hasCUE := false
+		for _, e := range entries {
+			name := e.Name()
+			relName := path.Join(rel, name)
+			if e.IsDir() {
+				if skipFolder(real, name) {
+					continue
+				}
+				walk(relName)
+				continue
 			}
+			// cue/load ignores these by name, before reading them.
+			if !strings.HasSuffix(name, ".cue") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				continue
+			}
+			data, problem := readFleetFile(filepath.Join(real, name))
+			if problem != "" {
+				diags = append(diags, fileDiag(filepath.Join(real, name), problem))
+				continue
+			}
+			if problem := encodingProblem(data); problem != "" {
+				diags = append(diags, fileDiag(filepath.Join(real, name), problem))
+				continue
+			}
+			fsys[relName] = &fstest.MapFile{Data: data, Mode: 0o644}
+			hasCUE = true
 		}
-		src.files = append(src.files, f)
+		if hasCUE {
+			dirs = append(dirs, rel)
+		}
+	}
+	walk(".")
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	if len(dirs) == 0 {
+		return nil, diag.List{fileDiag(dir, "no .cue files in the fleet directory or its subfolders (run `mdeproxyc init` for a starter fleet)")}
+	}
+	return selectFiles(dir, fsys, dirs)
+}
+
+// skipFolder reports whether CUE would leave a subfolder out of `./...`: cue.mod,
+// names starting with '.' or '_', testdata, and nested modules.
+func skipFolder(parent, name string) bool {
+	if name == "cue.mod" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(parent, name, "cue.mod"))
+	return err == nil
+}
+
+// readFleetFile reads one .cue file, or says why it cannot be part of a fleet.
+// The file is opened without blocking and checked on the open descriptor, so a
+// FIFO, a device or a file swapped for one after listing cannot hang the build
+// or fill memory.
+func readFleetFile(name string) ([]byte, string) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, "cannot read the file: " + unwrapPathErr(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, "cannot read the file: " + unwrapPathErr(err)
+	}
+	if kind := notRegular(st.Mode()); kind != "" {
+		return nil, fmt.Sprintf("is %s, not a regular file; allowed: regular .cue files (symbolic links to regular files are followed)", kind)
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Sprintf("is %d bytes; allowed: at most %d MiB per file", st.Size(), maxFileSize>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, "cannot read the file: " + unwrapPathErr(err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Sprintf("is more than %d MiB; allowed: at most %d MiB per file", maxFileSize>>20, maxFileSize>>20)
+	}
+	return data, ""
+}
+
+func notRegular(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return ""
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		return "a device"
+	default:
+		return "not a regular file"
+	}
+}
+
+func unwrapPathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// fileDiag is an error about a whole file or folder: it names the file and no line.
+func fileDiag(file, msg string) diag.Diagnostic {
+	return diag.Diagnostic{Pos: model.Pos{File: file}, Severity: diag.Error, Msg: msg}
+}
+
+// selectFiles lets cue/load pick the files of each folder, then keeps the fleet's
+// package: the package of the fleet folder's own files (or, when it has none,
+// of the first file in load order).
+//
+// File names in positions are dir joined with the path inside the fleet folder,
+// so that messages name files the way the user named the folder.
+func selectFiles(dir string, fsys fstest.MapFS, dirs []string) (*source, diag.List) {
+	args := make([]string, len(dirs))
+	for i, d := range dirs {
+		args[i] = "./" + d
+	}
+	cfg := &load.Config{
+		FS:          fsys,
+		Package:     "*",
+		SkipImports: true, // only the standard library may be imported; checked below
+		FromFSPath:  func(p string) string { return filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/"))) },
+		// Every syntax error, not only the first on each line: a YAML-style list
+		// gives two, and the user should see both with their hints.
+		ParseFile: func(name string, src any, c parser.Config) (*ast.File, error) {
+			return parser.ParseFile(name, src, c.Apply(parser.AllErrors, parser.ParseComments))
+		},
+	}
+	insts := load.Instances(args, cfg)
+	var diags diag.List
+	for _, inst := range insts {
+		if inst.Err != nil {
+			diags = append(diags, parseDiags(inst.Err, fsys, dir)...)
+		}
 	}
 	if len(diags) > 0 {
 		return nil, diags
 	}
-	src.split()
-	return &src, nil
+	type pkgFile struct {
+		rel  string
+		file *ast.File
+		pkg  string
+	}
+	var all []pkgFile
+	for _, inst := range insts {
+		for i, bf := range inst.BuildFiles {
+			rel, err := filepath.Rel(dir, bf.Filename)
+			if err != nil || i >= len(inst.Files) {
+				continue
+			}
+			all = append(all, pkgFile{filepath.ToSlash(rel), inst.Files[i], inst.Files[i].PackageName()})
+		}
+	}
+	slices.SortFunc(all, func(a, b pkgFile) int { return strings.Compare(a.rel, b.rel) })
+	// The in-memory copy holds no cue.mod, so no instance adds files of a parent
+	// folder; compacting keeps each file once all the same.
+	all = slices.CompactFunc(all, func(a, b pkgFile) bool { return a.rel == b.rel })
+	if len(all) == 0 {
+		return nil, diag.List{fileDiag(dir, "no .cue file of the fleet folder is selected for the build (files starting with _ or ., *_test.cue, *_tool.cue and files whose @if does not hold are left out, as cue does)")}
+	}
+	fleetPkg, fleetAt := "", model.Pos{}
+	for _, f := range all {
+		if !strings.Contains(f.rel, "/") && f.pkg != "" {
+			fleetPkg, fleetAt = f.pkg, packagePos(f.file)
+			break
+		}
+	}
+	if fleetPkg == "" {
+		for _, f := range all {
+			if f.pkg != "" {
+				fleetPkg, fleetAt = f.pkg, packagePos(f.file)
+				break
+			}
+		}
+	}
+	src := &source{order: map[string]int{}, text: map[string][]byte{}}
+	for _, f := range all {
+		switch {
+		case f.pkg == "":
+			diags = append(diags, diag.Diagnostic{Pos: model.Pos{File: f.file.Filename, Line: 1, Col: 1}, Severity: diag.Error,
+				Msg: "missing package clause; every file of a fleet starts with the same `package` line (e.g. package fleet)"})
+		case f.pkg != fleetPkg && strings.Contains(f.rel, "/"):
+			diags = append(diags, diag.Diagnostic{Pos: packagePos(f.file), Severity: diag.Error,
+				Msg: fmt.Sprintf("%s is package %s, but the fleet is package %s (%s); every .cue file in the fleet folder's subfolders belongs to the fleet: make it package %s, or move it out of the fleet folder",
+					f.rel, f.pkg, fleetPkg, fleetAt, fleetPkg)})
+		case f.pkg != fleetPkg:
+			diags = append(diags, diag.Diagnostic{Pos: packagePos(f.file), Severity: diag.Error,
+				Msg: fmt.Sprintf("package %s differs from package %s at %s; a fleet is one package", f.pkg, fleetPkg, fleetAt)})
+		default:
+			diags = append(diags, checkImports(f.file)...)
+			src.order[f.file.Filename] = len(src.files)
+			src.text[f.file.Filename] = fsys[f.rel].Data
+			src.files = append(src.files, f.file)
+		}
+	}
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	src.fast = splitFast(src.files)
+	return src, nil
 }
 
-func packageClause(f *ast.File) *ast.Package {
+func packagePos(f *ast.File) model.Pos {
 	for _, d := range f.Decls {
 		if p, ok := d.(*ast.Package); ok {
-			return p
+			return posOf(p.Pos())
 		}
 	}
-	return nil
+	return model.Pos{File: f.Filename, Line: 1, Col: 1}
 }
 
-// split cuts the profiles out of the syntax, or sets whole when it cannot.
-func (s *source) split() {
-	byName := map[string]*profileSource{}
-	for _, f := range s.files {
-		base := *f
-		base.Decls = nil
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.Field)
-			if !ok || labelName(fd.Label) != "profiles" {
-				if _, isLet := d.(*ast.LetClause); isLet {
-					// A file-level let is invisible to a profile built on its own.
-					s.whole = true
-				}
-				base.Decls = append(base.Decls, d)
-				continue
-			}
-			lit, ok := fd.Value.(*ast.StructLit)
-			if !ok || fd.Constraint != token.ILLEGAL {
-				s.whole = true
-				base.Decls = append(base.Decls, d)
-				continue
-			}
-			for _, e := range lit.Elts {
-				pf, ok := e.(*ast.Field)
-				name := ""
-				if ok && pf.Constraint == token.ILLEGAL {
-					name = labelName(pf.Label)
-				}
-				if name == "" || refersToProfiles(pf.Value) {
-					s.whole = true
-					continue
-				}
-				ps := byName[name]
-				if ps == nil {
-					ps = &profileSource{name: name, labelPos: posOf(pf.Label.Pos())}
-					byName[name] = ps
-					s.profiles = append(s.profiles, ps)
-				}
-				ps.exprs = append(ps.exprs, pf.Value)
-			}
-		}
-		s.base = append(s.base, &base)
+// checkImports allows the standard library only, and rejects an import no
+// identifier of the file uses, as cue vet does.
+func checkImports(f *ast.File) diag.List {
+	var out diag.List
+	hasImports := false
+	for range f.ImportSpecs() {
+		hasImports = true
 	}
-	if s.whole {
-		s.base, s.profiles = nil, nil
-		return
+	if !hasImports {
+		// Most fleet files import nothing: skip the walk over the whole file.
+		return nil
 	}
-	// References to file-level fields and imports were resolved by the parser to
-	// nodes of the whole file; a profile built on its own must look them up in the
-	// scope it is given instead.
-	for _, p := range s.profiles {
-		for _, e := range p.exprs {
-			unbindFileScope(e)
-		}
-	}
-	for _, b := range s.base {
-		dropUnusedImports(b)
-	}
-}
-
-// labelName returns a field label's name when it is a plain identifier or a
-// plain string, and "" for anything computed.
-func labelName(l ast.Label) string {
-	switch l := l.(type) {
-	case *ast.Ident:
-		if strings.HasPrefix(l.Name, "_") || strings.HasPrefix(l.Name, "#") {
-			return ""
-		}
-		return l.Name
-	case *ast.BasicLit:
-		s, err := strconv.Unquote(l.Value)
-		if err != nil {
-			return ""
-		}
-		return s
-	}
-	return ""
-}
-
-func refersToProfiles(e ast.Expr) bool {
-	found := false
-	ast.Walk(e, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && id.Name == "profiles" {
-			if _, isFile := id.Scope.(*ast.File); isFile || id.Scope == nil {
-				found = true
-			}
-		}
-		return !found
-	}, nil)
-	return found
-}
-
-func unbindFileScope(e ast.Expr) {
-	ast.Walk(e, func(n ast.Node) bool {
+	used := map[*ast.ImportSpec]bool{}
+	ast.Walk(f, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
-			_, fileScope := id.Scope.(*ast.File)
-			_, isImport := id.Node.(*ast.ImportSpec)
-			if fileScope || isImport {
-				id.Scope, id.Node = nil, nil
+			if spec, ok := id.Node.(*ast.ImportSpec); ok {
+				used[spec] = true
 			}
 		}
 		return true
 	}, nil)
+	for imp := range f.ImportSpecs() {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if strings.Contains(strings.SplitN(p, "/", 2)[0], ".") {
+			out = append(out, diag.Diagnostic{Pos: posOf(imp.Pos()), Severity: diag.Error,
+				Msg: fmt.Sprintf("import %q: only CUE's standard library can be imported (strings, list, net, …)", p)})
+			continue
+		}
+		if !used[imp] {
+			out = append(out, diag.Diagnostic{Pos: posOf(imp.Pos()), Severity: diag.Error,
+				Msg: fmt.Sprintf("%q imported and not used; remove the import", p)})
+		}
+	}
+	return out
 }
 
-// dropUnusedImports removes the imports only the cut-out profiles used, which
-// CUE would otherwise report as unused in the base.
-func dropUnusedImports(f *ast.File) {
-	used := map[*ast.ImportSpec]bool{}
-	for _, d := range f.Decls {
-		if _, ok := d.(*ast.ImportDecl); ok {
-			continue
-		}
-		ast.Walk(d, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok {
-				if spec, ok := id.Node.(*ast.ImportSpec); ok {
-					used[spec] = true
-				}
-			}
-			return true
-		}, nil)
+// posOfPath finds where a value path ("_a.b", "profiles.hq.proxy") is written,
+// for the few CUE errors that carry no position (a structural cycle): the
+// deepest label of the path written as a plain field. Failing that, the fleet
+// folder is named.
+func (s *source) posOfPath(p, dir string) model.Pos {
+	if s == nil || p == "" {
+		return model.Pos{File: dir}
 	}
-	var decls []ast.Decl
-	for _, d := range f.Decls {
-		id, ok := d.(*ast.ImportDecl)
-		if !ok {
-			decls = append(decls, d)
-			continue
-		}
-		var keep []*ast.ImportSpec
-		for _, spec := range id.Specs {
-			if used[spec] {
-				keep = append(keep, spec)
+	elems := splitValuePath(p)
+	best := model.Pos{File: dir}
+	var find func(decls []ast.Decl, depth int)
+	find = func(decls []ast.Decl, depth int) {
+		for _, d := range decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, _ := ast.LabelName(fd.Label)
+			if name != elems[depth] {
+				continue
+			}
+			if pos := posOf(fd.Label.Pos()); pos.IsValid() && (best.Line == 0 || depth+1 == len(elems)) {
+				best = pos
+			}
+			if lit, ok := fd.Value.(*ast.StructLit); ok && depth+1 < len(elems) {
+				find(lit.Elts, depth+1)
 			}
 		}
-		if len(keep) > 0 {
-			c := *id
-			c.Specs = keep
-			decls = append(decls, &c)
+	}
+	for _, f := range s.files {
+		find(f.Decls, 0)
+	}
+	return best
+}
+
+// splitValuePath splits a CUE path at dots outside quotes.
+func splitValuePath(p string) []string {
+	var out []string
+	var cur strings.Builder
+	inQuote := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '.' && !inQuote:
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		case c == '\\' && inQuote && i+1 < len(p):
+			i++
+			c = p[i]
+		}
+		if c != '"' {
+			cur.WriteByte(c)
 		}
 	}
-	f.Decls = decls
+	return append(out, cur.String())
 }

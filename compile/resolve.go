@@ -31,6 +31,19 @@ func merge(defaults settings, p *rawProfile) *merged {
 		m.set[k] = v
 		m.origins[model.Path(k)] = model.Origin{Pos: v.pos}
 	}
+	// lint.ignore is the one list that merges instead of replacing: an entry
+	// in defaults silences a rule fleet-wide, and a profile adds its own.
+	if d, own := defaults[string(model.PathLintIgnore)], p.set[string(model.PathLintIgnore)]; d != nil && own != nil {
+		both := *own
+		both.ignores = append(slices.Clone(d.ignores), own.ignores...)
+		both.elemPos = append(slices.Clone(d.elemPos), own.elemPos...)
+		both.fromDefaults = len(d.ignores)
+		m.set[string(model.PathLintIgnore)] = &both
+	} else if d != nil && own == nil {
+		inherited := *d
+		inherited.fromDefaults = len(d.ignores)
+		m.set[string(model.PathLintIgnore)] = &inherited
+	}
 	return m
 }
 
@@ -131,6 +144,7 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	p.WinHTTP.Enabled = m.boolOr(model.PathWinHTTPEnabled, false)
 	p.MMA.Enabled = m.boolOr(model.PathMMAEnabled, false)
 
+	p.Intune.Enabled = m.boolOr(model.PathIntuneEnabled, true)
 	p.Intune.DisplayName = intuneNamePrefix + p.Name
 	if m.has(model.PathIntuneDisplayName) {
 		p.Intune.DisplayName = m.str(model.PathIntuneDisplayName)
@@ -149,7 +163,10 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 		p.MacOS.Identifier = m.str(model.PathMacOSIdentifier)
 	}
 	if l := m.set[string(model.PathLintIgnore)]; l != nil {
-		p.LintIgnore = slices.Clone(l.ignores)
+		for i, ig := range l.ignores {
+			ig.Pos, ig.FromDefaults = l.elemPos[i], i < l.fromDefaults
+			p.LintIgnore = append(p.LintIgnore, ig)
+		}
 	}
 
 	if p.Mode == model.ModeAuto {

@@ -24,7 +24,9 @@ const (
 	Info
 )
 
-// String is the word printed for the severity.
+// String is the word printed for the severity, the same in every format of
+// ours (text, json, the summary line). SARIF's levels are error, warning and
+// note too; GitHub's workflow commands have no "note" and show it as notice.
 func (s Severity) String() string {
 	switch s {
 	case Error:
@@ -32,7 +34,7 @@ func (s Severity) String() string {
 	case Warning:
 		return "warning"
 	default:
-		return "info"
+		return "note"
 	}
 }
 
@@ -43,6 +45,9 @@ const (
 	RuleScheme              = "MDE002"
 	RuleAuthenticatedProxy  = "MDE005"
 	RuleDuplicateIdentifier = "MDE015"
+	// RuleDuplicateDefinition is compile's note on a profile written in
+	// several places (the 03x IDs are notes compile makes itself).
+	RuleDuplicateDefinition = "MDE030"
 )
 
 // Diagnostic is one finding about the user's intent.

@@ -4,6 +4,7 @@
 package explain
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -15,7 +16,11 @@ import (
 // Row is one setting of the explanation.
 type Row struct {
 	Setting string `json:"setting"`
-	Value   string `json:"value"`
+	// Value is the value as one line of text.
+	Value string `json:"-"`
+	// List is the value of a list setting (platforms, bypass lists); JSON
+	// gives it as an array, where Value joins it.
+	List []string `json:"-"`
 	// Source is "profile", "defaults" or "built-in default".
 	Source string `json:"source"`
 	// Origin is file:line:col of the value, when it was written somewhere.
@@ -23,6 +28,22 @@ type Row struct {
 	// Via names the setting the value was derived from ("proxy").
 	Via     string              `json:"via,omitempty"`
 	Carried []emitters.Location `json:"carriedBy"`
+}
+
+// MarshalJSON writes the value as a string, or as an array for a list.
+func (r Row) MarshalJSON() ([]byte, error) {
+	var value any = r.Value
+	if r.List != nil {
+		value = r.List
+	}
+	return json.Marshal(struct {
+		Setting string              `json:"setting"`
+		Value   any                 `json:"value"`
+		Source  string              `json:"source"`
+		Origin  string              `json:"origin,omitempty"`
+		Via     string              `json:"via,omitempty"`
+		Carried []emitters.Location `json:"carriedBy"`
+	}{r.Setting, value, r.Source, r.Origin, r.Via, r.Carried})
 }
 
 // listSep joins a list value for display: platforms read as words, bypass
@@ -45,6 +66,9 @@ func Profile(p *model.Profile, list []emitters.Emitter) []Row {
 			value = strings.Join(s.List, listSep[s.Kind])
 		}
 		r := Row{Setting: string(s.Path), Value: value, Source: "built-in default", Carried: []emitters.Location{}}
+		if s.IsList() {
+			r.List = append([]string{}, s.List...)
+		}
 		if s.Written {
 			o := s.Origin
 			r.Source, r.Origin, r.Via = "profile", o.Pos.String(), string(o.Via)

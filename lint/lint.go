@@ -47,24 +47,57 @@ func Run(profiles []*model.Profile) diag.List {
 			}
 		}
 	}
+	// An entry of defaults' lint.ignore is one entry, however many profiles
+	// inherit it: it is reported once, and "silences nothing" only when its
+	// rule fires in none of them.
+	type fleetEntry struct {
+		ig   model.LintIgnore
+		used bool
+	}
+	var fleetOrder []model.Pos
+	fleetEntries := map[model.Pos]*fleetEntry{}
 	for _, p := range profiles {
-		pos := p.Origins[model.PathLintIgnore].Pos
-		if !pos.IsValid() {
-			pos = p.Pos
-		}
 		for _, ig := range p.LintIgnore {
+			if ig.FromDefaults {
+				e := fleetEntries[ig.Pos]
+				if e == nil {
+					e = &fleetEntry{ig: ig}
+					fleetEntries[ig.Pos] = e
+					fleetOrder = append(fleetOrder, ig.Pos)
+				}
+				e.used = e.used || silenced[p][ig.Rule]
+				continue
+			}
 			path := model.SettingPath(p.Name, model.PathLintIgnore)
-			switch r := Lookup(ig.Rule); {
-			case r == nil:
-				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("no rule %s; `mdeproxyc vet --explain` lists the rules", ig.Rule)})
-			case r.Compile:
-				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("%s is part of the intent language's grammar and cannot be silenced", ig.Rule)})
-			case !silenced[p][ig.Rule]:
-				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the ignore of %s silences nothing in this profile: remove it", ig.Rule)})
+			if d, bad := checkIgnore(ig, path); bad {
+				out = append(out, d)
+			} else if !silenced[p][ig.Rule] {
+				out = append(out, diag.Diagnostic{Pos: ig.Pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the ignore of %s silences nothing in this profile: remove it", ig.Rule)})
 			}
 		}
 	}
+	for _, pos := range fleetOrder {
+		e := fleetEntries[pos]
+		const path = "defaults.lint.ignore"
+		if d, bad := checkIgnore(e.ig, path); bad {
+			out = append(out, d)
+		} else if !e.used {
+			out = append(out, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the fleet-wide ignore of %s silences nothing in any profile: remove it", e.ig.Rule)})
+		}
+	}
 	return out.Sort()
+}
+
+// checkIgnore reports an ignore that names no rule, or a rule that is part of
+// the grammar and cannot be silenced.
+func checkIgnore(ig model.LintIgnore, path string) (diag.Diagnostic, bool) {
+	switch r := Lookup(ig.Rule); {
+	case r == nil:
+		return diag.Diagnostic{Pos: ig.Pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("no rule %s; `mdeproxyc vet --explain all` lists the rules", ig.Rule)}, true
+	case r.Compile:
+		return diag.Diagnostic{Pos: ig.Pos, Path: path, Severity: diag.Error, Msg: fmt.Sprintf("%s is part of the intent language's grammar and cannot be silenced", ig.Rule)}, true
+	}
+	return diag.Diagnostic{}, false
 }
 
 func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {

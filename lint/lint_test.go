@@ -1,11 +1,15 @@
 package lint
 
 import (
+	"fmt"
+
 	"bytes"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/internal/golden"
@@ -52,7 +56,7 @@ profiles: {
 		"profiles.loud.windows.antivirus.disableRevocationChecks": "warning MDE006",
 		"profiles.unknown.lint.ignore":                            "error no rule MDE999",
 		"profiles.grammar.lint.ignore":                            "error MDE002 is part of the intent language's grammar",
-		"profiles.unused.lint.ignore":                             "info the ignore of MDE007 silences nothing",
+		"profiles.unused.lint.ignore":                             "note the ignore of MDE007 silences nothing",
 	}
 	for _, d := range got {
 		w, ok := want[d.Path]
@@ -70,6 +74,43 @@ profiles: {
 	}
 	for p, w := range want {
 		t.Errorf("missing %s: %s", p, w)
+	}
+}
+
+// TestFleetWideIgnores: an ignore in defaults silences its rule in every
+// profile, merges with a profile's own list instead of being replaced by it,
+// and is reported once — only when its rule fires in no profile.
+func TestFleetWideIgnores(t *testing.T) {
+	ps := testfleet.Source(t, `package fleet
+defaults: {
+	proxy: "p.contoso.com:8080"
+	lint: ignore: [
+		{rule: "MDE007", reason: "every site manages WinHTTP on purpose"},
+		{rule: "MDE016", reason: "no https proxy anywhere yet"},
+		{rule: "MDE999", reason: "typo"},
+	]
+}
+profiles: {
+	a: {description: "a", windows: winhttp: enabled: true}
+	b: {description: "b", windows: {winhttp: enabled: true, antivirus: disableRevocationChecks: true}, lint: ignore: [{rule: "MDE006", reason: "CRLs unreachable"}]}
+	c: {description: "c", windows: antivirus: disableRevocationChecks: true}
+}
+`)
+	var got []string
+	for _, d := range Run(ps) {
+		if d.Rule != "MDE014" {
+			got = append(got, fmt.Sprintf("%d:%d %s %s %s", d.Pos.Line, d.Pos.Col, d.Path, d.Severity, d.Rule+" "+d.Msg))
+		}
+	}
+	want := []string{
+		// MDE007 fires in a and b and is silenced there by defaults; b's own
+		// list did not replace defaults'.
+		"6:3 defaults.lint.ignore note  the fleet-wide ignore of MDE016 silences nothing in any profile: remove it",
+		"7:3 defaults.lint.ignore error  no rule MDE999; `mdeproxyc vet --explain all` lists the rules",
+		"13:69 profiles.c.windows.antivirus.disableRevocationChecks warning MDE006 certificate revocation checks are off (SSLOptions=2): this weakens TLS security",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
 	}
 }
 
@@ -151,5 +192,15 @@ func TestGitHubAndJSON(t *testing.T) {
 	var out []JSONFinding
 	if err := json.Unmarshal(b.Bytes(), &out); err != nil || len(out) != 1 || out[0].Rule != "MDE006" || out[0].Line != 3 || out[0].Severity != "warning" {
 		t.Errorf("json: %s (%v)", b.String(), err)
+	}
+}
+
+// TestExampleFleetPassesStrict: the shipped example passes the README's own
+// recommended `vet --strict`: its deliberate choices are silenced with reasons.
+func TestExampleFleetPassesStrict(t *testing.T) {
+	for _, d := range Run(testfleet.Profiles(t)) {
+		if d.Severity != diag.Info {
+			t.Errorf("%s", d)
+		}
 	}
 }

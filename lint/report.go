@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
@@ -19,6 +20,21 @@ var Formats = []string{"text", "json", "sarif", "github"}
 // json (an array), sarif (SARIF 2.1.0 for code scanning) or github (workflow
 // annotation commands).
 func Write(w io.Writer, format string, l diag.List) error {
+	return WriteRooted(w, format, l, "")
+}
+
+// WriteRooted is Write for diagnostics whose files are relative to root (the
+// repository's top, or the working directory outside Git): SARIF then names
+// files relative to %SRCROOT% and records root as its base, so code scanning
+// places findings wherever vet ran. Every error carries a rule in every
+// format: one that no vet rule names is MDE000.
+func WriteRooted(w io.Writer, format string, l diag.List, root string) error {
+	l = slices.Clone(l)
+	for i := range l {
+		if l[i].Rule == "" && l[i].Severity == diag.Error {
+			l[i].Rule = RuleIntent
+		}
+	}
 	switch format {
 	case "text":
 		l.Print(w)
@@ -26,7 +42,7 @@ func Write(w io.Writer, format string, l diag.List) error {
 	case "json":
 		return writeJSON(w, l)
 	case "sarif":
-		return writeSARIF(w, l)
+		return writeSARIF(w, l, root)
 	case "github":
 		for _, d := range l {
 			fmt.Fprintln(w, githubLine(d))
@@ -78,8 +94,9 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool               sarifTool                `json:"tool"`
+	OriginalURIBaseIDs map[string]sarifArtifact `json:"originalUriBaseIds,omitempty"`
+	Results            []sarifResult            `json:"results"`
 }
 
 type sarifTool struct {
@@ -128,7 +145,8 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
 }
 
 type sarifRegion struct {
@@ -137,11 +155,8 @@ type sarifRegion struct {
 }
 
 // intentErrorRule stands for compile errors that belong to no vet rule.
-var intentErrorRule = &Rule{ID: "MDE000", Severity: diag.Error, Title: "the intent does not compile",
-	Explain: "A value breaks the intent language's grammar or CUE cannot evaluate the fleet; the message says what is allowed."}
-
-func writeSARIF(w io.Writer, l diag.List) error {
-	rules := append([]*Rule{intentErrorRule}, Rules...)
+func writeSARIF(w io.Writer, l diag.List, root string) error {
+	rules := Rules
 	index := map[string]int{}
 	driver := sarifDriver{Name: "mdeproxyc", Version: version.Version, InformationURI: "https://github.com/mdeproxyc/mdeproxyc"}
 	for i, r := range rules {
@@ -152,11 +167,13 @@ func writeSARIF(w io.Writer, l diag.List) error {
 		})
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	if root != "" {
+		// A folder URI ends in "/", so relative references resolve inside it.
+		base := (&url.URL{Scheme: "file", Path: strings.TrimSuffix(filepath.ToSlash(root), "/") + "/"}).String()
+		run.OriginalURIBaseIDs = map[string]sarifArtifact{srcRoot: {URI: base}}
+	}
 	for _, d := range l {
 		id := d.Rule
-		if id == "" {
-			id = intentErrorRule.ID
-		}
 		msg := d.Msg
 		if d.Path != "" {
 			msg = d.Path + ": " + msg
@@ -164,7 +181,7 @@ func writeSARIF(w io.Writer, l diag.List) error {
 		res := sarifResult{RuleID: id, RuleIndex: index[id], Level: sarifLevel(d.Severity), Message: sarifText{msg}}
 		if d.Pos.IsValid() {
 			res.Locations = []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: sarifURI(d.Pos.File)},
+				ArtifactLocation: artifact(d.Pos.File, root),
 				Region:           sarifRegion{StartLine: d.Pos.Line, StartColumn: d.Pos.Col},
 			}}}
 		}
@@ -174,6 +191,18 @@ func writeSARIF(w io.Writer, l diag.List) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// srcRoot is the SARIF base ID of the repository root, the one GitHub code
+// scanning knows.
+const srcRoot = "%SRCROOT%"
+
+// artifact locates a file relative to root when there is one.
+func artifact(path, root string) sarifArtifact {
+	if root != "" && !filepath.IsAbs(path) {
+		return sarifArtifact{URI: sarifURI(path), URIBaseID: srcRoot}
+	}
+	return sarifArtifact{URI: sarifURI(path)}
 }
 
 // sarifURI writes a file as a SARIF artifact URI: a relative reference for a

@@ -44,8 +44,17 @@ func found(setting model.Path, format string, args ...any) []finding {
 	return []finding{{setting: setting, msg: fmt.Sprintf(format, args...)}}
 }
 
+// RuleIntent is the rule every error carries that no other rule names: a
+// value the grammar rejects, a fleet CUE cannot evaluate.
+const RuleIntent = "MDE000"
+
 // Rules lists every rule in ID order.
 var Rules = []*Rule{
+	{
+		ID: RuleIntent, Severity: diag.Error, Compile: true, Title: "the intent is invalid",
+		Explain: "A value breaks the intent language's grammar, or CUE cannot evaluate the fleet (a conflict, a cycle, a syntax error). " +
+			"The message names the file, line and column, the setting's path, what was wrong and what is allowed.",
+	},
 	{
 		ID: "MDE001", Severity: diag.Warning, Title: "proxy is an IPv6 address literal",
 		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
@@ -75,7 +84,7 @@ var Rules = []*Rule{
 			custom := p.Origins[model.PathIntuneDisplayName].Pos.IsValid()
 			o, desc := p.Origins[model.PathIntuneDescription]
 			desc = desc && o.Via == ""
-			if (custom || desc) && p.Targets(model.Windows) && p.EDR.Enabled && p.EDR.Proxy != "" {
+			if (custom || desc) && p.Targets(model.Windows) && p.Intune.Enabled && p.EDR.Enabled && p.EDR.Proxy != "" {
 				s := model.PathIntuneDisplayName
 				if !custom {
 					s = model.PathIntuneDescription
@@ -275,6 +284,42 @@ var Rules = []*Rule{
 			}
 			return nil
 		},
+	},
+	{
+		ID: "MDE020", Severity: diag.Info, Title: "offline without revocation checks turned off and without a WinHTTP proxy",
+		Explain: "On a fully offline device the static proxy is the only route, and Microsoft's proxy guidance calls SSLOptions=2 " +
+			"(windows.antivirus.disableRevocationChecks) required for such devices unless the certificate revocation lists are reachable " +
+			"another way, such as through a machine-wide WinHTTP proxy (windows.winhttp). Set one of the two, or silence the rule with the reason.",
+		profile: func(p *model.Profile) []finding {
+			if p.Offline && p.Mode == model.ModeStatic && p.Targets(model.Windows) && p.Antivirus.Enabled &&
+				!p.Antivirus.DisableRevocationChecks && !(p.WinHTTP.Enabled && p.WinHTTP.Proxy != "") {
+				return found(model.PathOffline, "offline is set without disableRevocationChecks and without a WinHTTP proxy: revocation lists may be unreachable")
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE021", Severity: diag.Info, Title: "Antivirus bypass entry in WinHTTP syntax",
+		Explain: "Defender documents plain host names for its ProxyBypass list (its policy text asks for addresses, and Microsoft's examples are host " +
+			"names). Wildcards (*.contoso.com, 10.*) and <local> are WinHTTP syntax; how Defender Antivirus treats them is undocumented. " +
+			"List the hosts, or keep the entry knowing its effect is not guaranteed.",
+		profile: func(p *model.Profile) []finding {
+			s := p.Get(model.PathAVBypass)
+			if !s.Applies || p.Mode != model.ModeStatic {
+				return nil
+			}
+			for _, e := range s.List {
+				if e == "<local>" || strings.Contains(e, "*") {
+					return found(model.PathAVBypass, "Antivirus bypass entry %q is WinHTTP syntax; Defender documents plain host names", e)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: diag.RuleDuplicateDefinition, Severity: diag.Info, Compile: true, Title: "a profile is written in several places",
+		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site. " +
+			"The note names every place, so a reviewer can tell a deliberate split (a policy file, a region file) from a copy. A conflict between the places is an error.",
 	},
 }
 

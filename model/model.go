@@ -17,6 +17,10 @@ func (p Pos) String() string {
 	if p.File == "" {
 		return "-"
 	}
+	if p.Line == 0 {
+		// A problem with a whole file or folder names it, without :0:0.
+		return p.File
+	}
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
@@ -123,8 +127,11 @@ type MacOSAgent struct {
 	Identifier string
 }
 
-// Intune holds the names given to the Intune objects.
+// Intune says whether the profile gets Intune artifacts, and holds the names
+// given to the Intune objects.
 type Intune struct {
+	// Enabled is false for devices Intune does not manage (servers).
+	Enabled     bool
 	DisplayName string
 	Description string
 }
@@ -133,6 +140,11 @@ type Intune struct {
 type LintIgnore struct {
 	Rule   string
 	Reason string
+	// Pos is where the entry is written.
+	Pos Pos
+	// FromDefaults is set for entries of defaults' lint.ignore: they apply to
+	// every profile, together with the profile's own entries.
+	FromDefaults bool
 }
 
 // Origin says where a setting's effective value was written.

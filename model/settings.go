@@ -34,6 +34,7 @@ const (
 	PathWinHTTPBypass       Path = "windows.winhttp.bypass"
 	PathMMAEnabled          Path = "windows.mma.enabled"
 	PathMMAProxy            Path = "windows.mma.proxy"
+	PathIntuneEnabled       Path = "intune.enabled"
 	PathIntuneDisplayName   Path = "intune.displayName"
 	PathIntuneDescription   Path = "intune.description"
 	PathLinuxProxy          Path = "linux.proxy"
@@ -81,6 +82,7 @@ var (
 	compAV      = &Component{Name: "Antivirus", Platform: Windows, Enabled: func(p *Profile) bool { return p.Antivirus.Enabled }}
 	compWinHTTP = &Component{Platform: Windows, Enabled: func(p *Profile) bool { return p.WinHTTP.Enabled }}
 	compMMA     = &Component{Platform: Windows, Enabled: func(p *Profile) bool { return p.MMA.Enabled }}
+	compIntune  = &Component{Platform: Windows, Enabled: func(p *Profile) bool { return p.Intune.Enabled }}
 )
 
 // Manages reports whether the profile targets the component's platform and
@@ -141,6 +143,7 @@ var Settings = []*Def{
 	{Path: PathWinHTTPBypass, Kind: KindBypassList, Component: compWinHTTP, Label: "WinHTTP bypass list", Device: true, list: func(p *Profile) []string { return p.WinHTTP.Bypass }},
 	{Path: PathMMAEnabled, Kind: KindBool, Component: compMMA, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.MMA.Enabled) }},
 	{Path: PathMMAProxy, Kind: KindHostPort, Component: compMMA, Label: "Log Analytics agent (MMA) proxy", Device: true, text: func(p *Profile) string { return p.MMA.Proxy }},
+	{Path: PathIntuneEnabled, Kind: KindBool, Component: compIntune, Switch: true, text: func(p *Profile) string { return strconv.FormatBool(p.Intune.Enabled) }},
 	{Path: PathIntuneDisplayName, Kind: KindText, Component: compWindows, Label: "Intune object name", text: func(p *Profile) string { return p.Intune.DisplayName }},
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
 	{Path: PathLinuxProxy, Kind: KindProxyURL, Component: compLinux, Label: "Linux mdatp proxy (cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.Linux.Proxy }},

@@ -28,3 +28,5 @@ func listIf(cond bool, l []string) []string {
 // setScript and testScript render one script the way the emitters get it.
 func setScript(p *model.Profile) []byte  { return Render(p, regplan.For(p)).Set }
 func testScript(p *model.Profile) []byte { return Render(p, regplan.For(p)).Test }
+
+func regplanFor(p *model.Profile) regplan.Plan { return regplan.For(p) }

@@ -3,17 +3,46 @@
 // Set-MdeProxy.ps1 applies the registry plan (and Antivirus preferences, the
 // WinHTTP proxy and the Log Analytics agent proxy where the profile manages
 // them), records prior values and can undo; Test-MdeProxy.ps1 is the detection
-// script. Every value from the intent is in one generated data block of
-// single-quoted literals; the rest of each script is fixed text.
+// script for Intune remediations and people; Detect-MdeProxy-ConfigMgr.ps1 is
+// the same check with ConfigMgr's detection contract built in. Every value from the intent is in one generated data block of
+// single-quoted literals; the rest of each script is fixed text, kept in this
+// folder as .ps1 files (embedded), where the data
+// block replaces the line that is exactly IntentMarker.
 package psscripts
 
 import (
-	"bytes"
+	_ "embed"
 	"fmt"
 	"strings"
 
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
+)
+
+// IntentMarker is the comment line of the script sources that the generated
+// data block replaces.
+const IntentMarker = "# @@MDEPROXYC_INTENT@@"
+
+// The script sources, LF in the repository. Their text is ASCII only, so
+// Windows PowerShell 5.1 reads it the same whatever the code page, and avoids
+// backticks (PowerShell's escape character); no value from the intent appears
+// in them.
+var (
+	//go:embed Set-MdeProxy.ps1
+	setSource string
+	//go:embed Test-MdeProxy.ps1
+	testSource string
+	//go:embed Detect-MdeProxy-ConfigMgr.ps1
+	detectSource string
+)
+
+// The fixed parts of the scripts, split at the marker and converted to CRLF
+// once: a 100,000-profile fleet renders them 300,000 times.
+var (
+	setParts    = textfile.MustSplit("Set-MdeProxy.ps1", setSource, IntentMarker, textfile.CRLF)
+	testParts   = textfile.MustSplit("Test-MdeProxy.ps1", testSource, IntentMarker, textfile.CRLF)
+	detectParts = textfile.MustSplit("Detect-MdeProxy-ConfigMgr.ps1", detectSource, IntentMarker, textfile.CRLF)
 )
 
 // BackupRoot is where Set-MdeProxy.ps1 records prior values, one subkey per profile.
@@ -21,18 +50,21 @@ const BackupRoot = `HKLM:\SOFTWARE\mdeproxyc\Backup`
 
 // Scripts are a profile's rendered scripts, CRLF line ends included.
 type Scripts struct {
-	Set  []byte // Set-MdeProxy.ps1
-	Test []byte // Test-MdeProxy.ps1
+	Set    []byte // Set-MdeProxy.ps1
+	Test   []byte // Test-MdeProxy.ps1
+	Detect []byte // Detect-MdeProxy-ConfigMgr.ps1
 }
 
-// Render renders both scripts of a profile from its registry plan. The intent
-// block is rendered once and shared by both.
+// DetectMaxBytes bounds Detect-MdeProxy-ConfigMgr.ps1. Microsoft documents no
+// size limit for a detection script; this is the smallest documented limit of a
+// ConfigMgr console script field (docs/windows.md), kept as a safe budget.
+const DetectMaxBytes = 16383
+
+// Render renders the scripts of a profile from its registry plan. The intent
+// block is rendered once and shared by all three.
 func Render(p *model.Profile, plan regplan.Plan) Scripts {
-	intent := crlf(Intent(p, plan))
-	return Scripts{
-		Set:  concat(setHeaderCRLF, intent, setTailCRLF),
-		Test: concat(testHeaderCRLF, intent, testTailCRLF),
-	}
+	intent := textfile.Convert(Intent(p, plan), textfile.CRLF)
+	return Scripts{Set: setParts.Render(intent), Test: testParts.Render(intent), Detect: detectParts.Render(intent)}
 }
 
 // Intent is the data block both scripts start with: every value from the
@@ -102,14 +134,3 @@ func ValuesOf(p *model.Profile) Values {
 	}
 	return st
 }
-
-// The fixed parts of the scripts with CRLF line ends, converted once: a
-// 100,000-profile fleet renders them 300,000 times.
-var (
-	setHeaderCRLF  = crlf(setHeader)
-	testHeaderCRLF = crlf(testHeader)
-	setTailCRLF    = crlf(common + setBody)
-	testTailCRLF   = crlf(common + testBody)
-)
-
-func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }

@@ -3,6 +3,7 @@ package psscripts
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -267,4 +268,82 @@ func FuzzPSQuote(f *testing.F) {
 			t.Fatalf("%q: got %q, err %v, syntax %q, %d commands", s, got, err, file.SyntaxErrors(), len(file.Commands))
 		}
 	})
+}
+
+// TestSourcesAreTheFiles: what the scripts are rendered from is the files in
+// this folder, each a PowerShell file that parses on its own (the marker is a
+// comment), with the marker exactly once.
+func TestSourcesAreTheFiles(t *testing.T) {
+	var srcs [][]byte
+	for name, embedded := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource, "Detect-MdeProxy-ConfigMgr.ps1": detectSource} {
+		disk, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(disk) != embedded {
+			t.Errorf("%s: the embedded source differs from the file", name)
+		}
+		if n := strings.Count(embedded, "\n"+IntentMarker+"\n"); n != 1 {
+			t.Errorf("%s: marker line %d times, want 1", name, n)
+		}
+		srcs = append(srcs, disk)
+	}
+	for i, f := range validators.ParsePowerShell(t, srcs...) {
+		if e := f.SyntaxErrors(); e != "" {
+			t.Errorf("source %d: syntax errors:\n%s", i, e)
+		}
+	}
+}
+
+// TestSharedFunctionsAgree: a helper both scripts define is the same text in
+// both files, so a fix to one cannot miss the other.
+func TestSharedFunctionsAgree(t *testing.T) {
+	set, test := functions(setSource), functions(testSource)
+	shared := 0
+	for name, body := range set {
+		if other, ok := test[name]; ok {
+			shared++
+			if other != body {
+				t.Errorf("function %s differs between Set-MdeProxy.ps1 and Test-MdeProxy.ps1", name)
+			}
+		}
+	}
+	if shared < 5 {
+		t.Errorf("%d shared functions: the function scan found too few", shared)
+	}
+	// The detection script prints nothing but its verdict: only its
+	// Write-Action differs.
+	shared = 0
+	for name, body := range functions(detectSource) {
+		if other, ok := set[name]; ok && name != "Write-Action" {
+			shared++
+			if other != body {
+				t.Errorf("function %s differs between Set-MdeProxy.ps1 and Detect-MdeProxy-ConfigMgr.ps1", name)
+			}
+		}
+	}
+	if shared < 5 {
+		t.Errorf("%d functions shared with the detection script: the scan found too few", shared)
+	}
+}
+
+// functions maps each top-level function of a script source to its text, from
+// its "function Name {" line to the next "}" line at column 0.
+func functions(src string) map[string]string {
+	out := map[string]string{}
+	lines := strings.Split(src, "\n")
+	for i := 0; i < len(lines); i++ {
+		name, ok := strings.CutPrefix(lines[i], "function ")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(name, " {")
+		j := i
+		for j < len(lines) && lines[j] != "}" {
+			j++
+		}
+		out[name] = strings.Join(lines[i:j+1], "\n")
+		i = j
+	}
+	return out
 }

@@ -31,8 +31,3 @@ func psArray(list []string) string {
 	}
 	return "@(" + strings.Join(parts, ", ") + ")"
 }
-
-// crlf turns the template's LF line ends into CRLF, as Windows scripts have them.
-func crlf(s string) []byte {
-	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
-}

@@ -100,7 +100,7 @@ func (p Plan) Keys() []string {
 
 // BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
 // value. The separator is undocumented; ';' is what WinHTTP and WinINet use
-// (docs/formats.md §2, decision).
+// (docs/formats.md §2, decision; docs/windows.md, Defender Antivirus).
 const BypassSeparator = ";"
 
 // For computes the plan of a profile. A profile that does not target Windows
@@ -124,13 +124,18 @@ func For(p *model.Profile) Plan {
 	}
 	static := p.Mode == model.ModeStatic
 
-	// EDR sensor (docs/formats.md §1).
+	// EDR sensor (docs/formats.md §1; docs/windows.md). Mode "auto" removes
+	// only the static-proxy values: DisableEnterpriseAuthProxy stays while the
+	// sensor is managed, since WPAD can hand out an authenticating proxy too.
 	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
 	if edr {
 		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
-		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
 	} else {
 		del(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, String)
+	}
+	if p.EDR.Enabled {
+		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
+	} else {
 		del(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, DWord)
 	}
 	if edr && p.EDR.PreferStaticProxy {
@@ -139,7 +144,7 @@ func For(p *model.Profile) Plan {
 		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
 	}
 
-	// Defender Antivirus (docs/formats.md §2).
+	// Defender Antivirus (docs/formats.md §2; docs/windows.md).
 	av := p.Antivirus.Enabled && static
 	optional := func(name string, setting model.Path, value string) {
 		if av && value != "" {
@@ -152,7 +157,12 @@ func For(p *model.Profile) Plan {
 	optional("ProxyPacUrl", model.PathAVPAC, p.Antivirus.PacURL)
 	optional("ProxyBypass", model.PathAVBypass, strings.Join(p.Antivirus.Bypass, BypassSeparator))
 	// Revocation checks are not a proxy setting: they follow the intent in
-	// either mode while Antivirus is managed here.
+	// either mode while Antivirus is managed here. In mode "auto" a profile
+	// that does not write disableRevocationChecks leaves SSLOptions alone.
+	_, written := p.Origins[model.PathAVDisableRevocation]
+	if !static && !written {
+		return plan
+	}
 	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
 		setDWord(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, 2)
 	} else {

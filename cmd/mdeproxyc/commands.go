@@ -7,6 +7,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,7 +87,8 @@ func dirArg(fs *pflag.FlagSet) string {
 // compileFleet compiles dir and prints its diagnostics once, positions relative
 // to the working directory.
 func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, bool) {
-	profiles, diags := compile.Dir(dir, opt)
+	profiles, diags, notes := compile.Fleet(dir, opt)
+	c.printDiags(notes)
 	if len(diags) > 0 {
 		// compile reports errors only.
 		c.printDiags(diags)
@@ -101,6 +103,17 @@ func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, b
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
 	l.Relative(cwd).Print(c.stderr)
+}
+
+// repoRoot is the top of the Git work tree holding dir, or dir itself outside
+// Git (or without git on PATH).
+func repoRoot(dir string) string {
+	cmd := exec.Command("git", "-C", dir, "rev-parse", "--show-toplevel")
+	out, err := cmd.Output()
+	if err != nil {
+		return dir
+	}
+	return filepath.Clean(strings.TrimSpace(string(out)))
 }
 
 func plural(n int) string {
@@ -173,7 +186,7 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
 	ok := true
 	for _, n := range names {
 		if !slices.Contains(known, n) {
-			c.errorf("unknown target %q; targets are: %s", n, strings.Join(known, ", "))
+			c.errorf("unknown target %q%s; targets are: %s", n, compile.DidYouMean(n, known), strings.Join(known, ", "))
 			ok = false
 		}
 	}
@@ -196,12 +209,25 @@ func (c *cli) vet(args []string) int {
 		return exitUsage
 	}
 	cwd, _ := os.Getwd()
-	ps, diags := compile.Dir(dirArg(fs), compile.Options{})
+	ps, diags, notes := compile.Fleet(dirArg(fs), compile.Options{})
 	if len(diags) == 0 {
 		diags = lint.Run(ps)
 	}
-	diags = diags.Relative(cwd)
-	if err := lint.Write(c.stdout, *format, diags); err != nil {
+	diags = append(diags, notes...).Sort()
+	// Code scanning and workflow annotations resolve files against the
+	// repository's root, whatever folder vet ran in; people read paths
+	// relative to where they are.
+	root := cwd
+	if *format == "sarif" || *format == "github" {
+		root = repoRoot(cwd)
+		for i, d := range diags {
+			if d.Pos.File != "" && !filepath.IsAbs(d.Pos.File) {
+				diags[i].Pos.File = filepath.Join(cwd, d.Pos.File)
+			}
+		}
+	}
+	diags = diags.Relative(root)
+	if err := lint.WriteRooted(c.stdout, *format, diags, root); err != nil {
 		c.errorf("vet: %v", err)
 		return exitFail
 	}

@@ -7,12 +7,14 @@ package intune
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
@@ -254,7 +256,7 @@ func encodeFlat(fields []field) ([]byte, error) {
 
 // Emit implements emitters.Emitter.
 func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
-	if !p.Targets(model.Windows) {
+	if !p.Targets(model.Windows) || !p.Intune.Enabled {
 		return nil, nil
 	}
 	// Each script is rendered and encoded once for both bodies that carry it.
@@ -278,27 +280,21 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	return files, nil
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### Intune (`windows/intune/`)\n\n" +
-		"All three need the Graph permission `DeviceManagementConfiguration.ReadWrite.All`; POST each body unchanged:\n\n" +
-		"| file | Graph request | portal equivalent |\n| --- | --- | --- |\n" +
-		"| `custom-configuration.json` | `POST https://graph.microsoft.com/v1.0/deviceManagement/deviceConfigurations` | Devices → Configuration → Create → Windows 10 and later → Templates → Custom |\n" +
-		"| `platform-script.json` | `POST https://graph.microsoft.com/beta/deviceManagement/deviceManagementScripts` | Devices → Scripts and remediations → Platform scripts → Add (Windows 10 and later) |\n" +
-		"| `remediation.json` | `POST https://graph.microsoft.com/beta/deviceManagement/deviceHealthScripts` | Devices → Scripts and remediations → Remediations → Create |\n\n" +
-		"- Then assign each object to the device group of this site (`…/{id}/assign`, or Assignments in the portal).\n" +
-		"- The custom profile carries the Antivirus proxy policies (`<enabled/>` with a value, or `<disabled/>` where this\n" +
-		"  profile sets none) and DisableEnterpriseAuthProxy. **TelemetryProxyServer is deliberately not sent through MDM**:\n" +
-		"  Microsoft's current guidance is that the sensor reads it from the Group Policy registry location, so the platform\n" +
-		"  script writes it, together with PreferStaticProxyForHttpRequest, SSLOptions and the WinHTTP proxy, which have no\n" +
-		"  MDM node.\n" +
-		"- Both scripts run as SYSTEM in 64-bit PowerShell (`runAs32Bit: false`: 32-bit writes to HKLM\\SOFTWARE can be\n" +
-		"  redirected). The remediation's detection exits 1 on drift and Intune then runs Set-MdeProxy.ps1.\n"
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.
 func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
-	if !p.Targets(model.Windows) {
+	if !p.Targets(model.Windows) || !p.Intune.Enabled {
 		return nil
 	}
 	c := BuildConfiguration(p)

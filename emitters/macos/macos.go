@@ -4,6 +4,7 @@
 package macos
 
 import (
+	_ "embed"
 	"encoding/xml"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -104,15 +106,16 @@ func (w *plist) boolean(k string, v bool) {
 func (w *plist) open(tag string)  { w.line("<" + tag + ">"); w.depth++ }
 func (w *plist) close(tag string) { w.depth--; w.line("</" + tag + ">") }
 
-// preferences writes the com.microsoft.wdav keys: cloudService.proxy, or an
-// empty cloudService when the profile sets no proxy (the agent then uses the
-// system proxy: PAC, WPAD or manual).
+// preferences writes the com.microsoft.wdav keys: cloudService.proxy, or
+// nothing when the profile sets no proxy (the agent then uses the system proxy:
+// PAC, WPAD or manual). An empty cloudService would replace the one of a
+// tenant's existing com.microsoft.wdav profile, since profiles setting the
+// same top-level key do not merge (docs/windows.md).
 func (w *plist) preferences(p *model.Profile) {
-	w.key("cloudService")
 	if p.MacOS.Proxy == "" {
-		w.line("<dict/>")
 		return
 	}
+	w.key("cloudService")
 	w.open("dict")
 	w.str("proxy", p.MacOS.Proxy)
 	w.close("dict")
@@ -165,22 +168,16 @@ func Mobileconfig(p *model.Profile) []byte {
 	return []byte(w.b.String())
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	var b strings.Builder
-	b.WriteString("### macOS (`macos/`)\n\n")
-	b.WriteString("- **Jamf Pro:** Configuration Profiles → New → Application & Custom Settings → Upload: preference domain\n")
-	b.WriteString("  `com.microsoft.wdav`, property list `com.microsoft.wdav.plist`. Any other domain is ignored by the agent.\n")
-	b.WriteString("- **Jamf, Intune or another MDM, whole profile:** upload `com.microsoft.wdav.mobileconfig` (Intune: Devices → macOS →\n")
-	b.WriteString("  Configuration → Templates → Custom). It is unsigned; sign it with your MDM or a Developer ID certificate if\n")
-	b.WriteString("  your process requires it. Its `PayloadIdentifier` `" + p.MacOS.Identifier + "` decides which installed profile\n")
-	b.WriteString("  it replaces; its PayloadUUIDs are derived from that identifier, so rebuilding never creates a second profile.\n")
-	if p.MacOS.Proxy == "" {
-		b.WriteString("- This profile sets no `cloudService.proxy`: the agent uses the system proxy (PAC, WPAD or manual).\n")
-	}
-	b.WriteString("- Limits: no authenticated proxy and no TLS inspection. Check with `mdatp connectivity test` and\n")
-	b.WriteString("  `mdatp health --field healthy`.\n")
-	return b.String()
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.

@@ -17,13 +17,13 @@ import (
 func macProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.MacOS, 3) }
 
 // wantPrefs is the com.microsoft.wdav preferences the intent asks for, as a
-// parser decodes them.
+// parser decodes them: no cloudService key at all without a proxy, so that an
+// existing profile's cloudService is not replaced by an empty one.
 func wantPrefs(p *model.Profile) map[string]any {
-	cs := map[string]any{}
-	if p.MacOS.Proxy != "" {
-		cs["proxy"] = p.MacOS.Proxy
+	if p.MacOS.Proxy == "" {
+		return map[string]any{}
 	}
-	return map[string]any{"cloudService": cs}
+	return map[string]any{"cloudService": map[string]any{"proxy": p.MacOS.Proxy}}
 }
 
 func wantProfile(p *model.Profile) map[string]any {

@@ -3,10 +3,12 @@
 package pol
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"unicode/utf16"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
@@ -88,19 +90,16 @@ func utf16z(s string) []byte {
 	return append(out, 0, 0)
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### Group Policy (`windows/Registry.pol`)\n\n" +
-		"- **Domain GPO:** copy the file to `\\\\<domain>\\SYSVOL\\<domain>\\Policies\\{<GPO GUID>}\\Machine\\Registry.pol`, then\n" +
-		"  1. raise the machine version in that GPO's `gpt.ini` (`Version=`: the machine counter is the low 16 bits, so add 1),\n" +
-		"     and the GPO's `versionNumber` in Active Directory to match — clients skip a GPO whose version did not change;\n" +
-		"  2. make sure the GPO's `gPCMachineExtensionNames` lists the registry client-side extension\n" +
-		"     `[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}{D02B1F72-3407-48AE-BA88-E8213C6761F1}]` — without it the policy\n" +
-		"     silently does not apply. Editing any Administrative Templates setting of the GPO once in GPMC registers it.\n" +
-		"- **Standalone devices:** `LGPO.exe /m Registry.pol` (Microsoft Security Compliance Toolkit) imports it into local\n" +
-		"  machine policy (`%SystemRoot%\\System32\\GroupPolicy\\Machine\\Registry.pol`); then `gpupdate /force`.\n" +
-		"- Records named `**del.<value>` delete the values this profile leaves unset, so devices converge to the intent.\n" +
-		"- Group Policy wins over the .reg file and over `Set-MpPreference` for these values: prefer it on domain-joined devices.\n"
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.

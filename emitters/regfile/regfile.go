@@ -4,11 +4,13 @@
 package regfile
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 	"unicode/utf16"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
@@ -111,21 +113,16 @@ func encodeUTF16LE(s string) []byte {
 	return out
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### Registry files (`windows/mde-proxy.reg`)\n\n" +
-		"- Apply from an elevated prompt: `reg import mde-proxy.reg /reg:64`. `/reg:64` makes the values land in the\n" +
-		"  64-bit registry view even when the importer is a 32-bit process (many deployment agents are).\n" +
-		"- ConfigMgr: a package or application whose program is `%windir%\\System32\\reg.exe import mde-proxy.reg /reg:64`,\n" +
-		"  run as SYSTEM, with `Test-MdeProxy.ps1 -ConfigMgr` as the detection method.\n" +
-		"- Undo: `reg import mde-proxy-undo.reg /reg:64` removes exactly the values `mde-proxy.reg` sets; it never deletes a key,\n" +
-		"  because other policies live under the same keys.\n" +
-		"- `mde-proxy.reg` also deletes (`\"Name\"=-`) the values this profile leaves unset, so a device converges to the\n" +
-		"  intent whatever an earlier configuration wrote.\n" +
-		"- **Domain-joined devices:** these values live under `SOFTWARE\\Policies`, which Group Policy owns. If a GPO sets\n" +
-		"  the same policies, the next Group Policy refresh (about every 90 minutes, or `gpupdate`) overwrites or removes\n" +
-		"  what the .reg wrote. Deploy `Registry.pol` through that GPO instead; keep the .reg for workgroup devices,\n" +
-		"  images and tests.\n"
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.

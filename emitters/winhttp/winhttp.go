@@ -3,11 +3,12 @@
 package winhttp
 
 import (
+	_ "embed"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -28,32 +29,32 @@ func (Emitter) Summary() string {
 	return "windows/winhttp-set.cmd and winhttp-reset.cmd: the machine-wide WinHTTP proxy via netsh (when windows.winhttp.enabled)"
 }
 
-// Args returns the netsh arguments that bring the WinHTTP proxy to the intent:
-// set proxy in static mode, reset in auto mode.
-func Args(p *model.Profile) []string {
-	if p.Mode == model.ModeAuto || p.WinHTTP.Proxy == "" {
-		return ResetArgs
-	}
-	args := []string{"winhttp", "set", "proxy", "proxy-server=" + p.WinHTTP.Proxy}
-	if len(p.WinHTTP.Bypass) > 0 {
-		args = append(args, "bypass-list="+strings.Join(p.WinHTTP.Bypass, ";"))
-	}
-	return args
-}
-
-// ResetArgs are the netsh arguments that restore direct access.
-var ResetArgs = []string{"winhttp", "reset", "proxy"}
-
 // Emit implements emitters.Emitter.
 func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled {
 		return nil, nil
 	}
-	set, err := Script("winhttp-set.cmd", p.Name, setPurpose(p.Profile), Args(p.Profile))
+	proxy, bypass := p.WinHTTP.Proxy, strings.Join(p.WinHTTP.Bypass, ";")
+	if p.Mode == model.ModeAuto {
+		proxy, bypass = "", ""
+	}
+	set, err := Script("winhttp-set.cmd", p.Name, setPurpose(p.Profile), proxy, bypass)
 	if err != nil {
 		return nil, err
 	}
-	reset, err := Script("winhttp-reset.cmd", p.Name, "resets the machine-wide WinHTTP proxy to direct access", ResetArgs)
+	if n := LongestLine(set); n > MaxLine {
+		setting := model.PathWinHTTPBypass
+		if len(p.WinHTTP.Bypass) == 0 {
+			setting = model.PathWinHTTPProxy
+		}
+		pos := p.Origins[setting].Pos
+		if !pos.IsValid() {
+			pos = p.Pos
+		}
+		return nil, fmt.Errorf("%s: %s: %s would hold a command line of %d characters after expansion, over cmd.exe's limit of %d (docs/windows.md): shorten the list (Set-MdeProxy.ps1 runs netsh without cmd.exe and is not limited)",
+			pos, model.SettingPath(p.Name, setting), SetPath, n, MaxLine)
+	}
+	reset, err := Script("winhttp-reset.cmd", p.Name, "resets the machine-wide WinHTTP proxy to direct access", "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -70,62 +71,92 @@ func setPurpose(p *model.Profile) string {
 	return "sets the machine-wide WinHTTP proxy (every program that uses WinHTTP's default proxy)"
 }
 
-// cmdArg quotes one argument for cmd.exe. Inside double quotes, cmd treats
-// < > | & ; as text; the validated intent holds none of the characters that
-// stay special there (" % ! ^) or control characters, and cmdArg refuses them
-// rather than emit a script that would misread them.
-func cmdArg(s string) (string, error) {
+// cmdValue checks a value for a quoted set line of cmd.exe: inside double
+// quotes, cmd treats < > | & ; as text; the validated intent holds none of the
+// characters that stay special there (" % ! ^) or control characters, and
+// cmdValue refuses them rather than emit a script that would misread them.
+func cmdValue(s string) error {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || strings.ContainsRune("\"%!^", r) {
-			return "", fmt.Errorf("internal error: %q cannot be quoted safely for cmd.exe", s)
+			return fmt.Errorf("internal error: %q cannot be quoted safely for cmd.exe", s)
 		}
 	}
-	if plainArg.MatchString(s) {
-		return s, nil
-	}
-	return `"` + s + `"`, nil
+	return nil
 }
 
-// plainArg is an argument that needs no quotes (netsh's verbs).
-var plainArg = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+// MaxLine is the longest command line cmd.exe reads, batch files included,
+// after variable expansion (docs/windows.md).
+const MaxLine = 8191
 
-// Script renders a batch file that checks for elevation and runs netsh with
-// args, each a whole quoted argument ("bypass-list=<local>;*.contoso.com": the
-// form that gives netsh the same argv and parses the same in PowerShell).
-func Script(file, profile, purpose string, args []string) ([]byte, error) {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		q, err := cmdArg(a)
-		if err != nil {
+// maxNetshPath is the longest path %MDE_NETSH% can expand to: a path below
+// MAX_PATH (260 with its terminating NUL), however long %SystemRoot% is.
+const maxNetshPath = 259
+
+// LongestLine returns the length of the longest line of a rendered script
+// after cmd.exe expands its variables, taking the data block's values and the
+// longest possible netsh path.
+func LongestLine(script []byte) int {
+	vars := map[string]string{"MDE_NETSH": strings.Repeat("x", maxNetshPath), "SystemRoot": strings.Repeat("x", maxNetshPath-len(`\Sysnative\netsh.exe`))}
+	lines := strings.Split(strings.ReplaceAll(string(script), "\r\n", "\n"), "\n")
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, `set "`); ok {
+			name, value, _ := strings.Cut(strings.TrimSuffix(v, `"`), "=")
+			// MDE_NETSH is set from %SystemRoot% by the fixed text: its worst
+			// case is preset above.
+			if _, preset := vars[name]; !preset {
+				vars[name] = value
+			}
+		}
+	}
+	longest := 0
+	for _, l := range lines {
+		for name, value := range vars {
+			l = strings.ReplaceAll(l, "%"+name+"%", value)
+		}
+		longest = max(longest, len(l))
+	}
+	return longest
+}
+
+// source is winhttp.cmd, the one source of both batch files, split at its
+// data marker and converted to CRLF once.
+var source = textfile.MustSplit("winhttp.cmd", cmdSource, DataMarker, textfile.CRLF)
+
+//go:embed winhttp.cmd
+var cmdSource string
+
+// DataMarker is the line of winhttp.cmd that the data block replaces.
+const DataMarker = "rem @@MDEPROXYC_DATA@@"
+
+// Script renders a batch file that checks for elevation and runs netsh: set
+// proxy with proxy and bypass, or reset proxy when proxy is empty. The values
+// are in the data block's quoted set lines; the fixed text passes each netsh
+// argument whole and quoted ("bypass-list=<local>;*.contoso.com").
+func Script(file, profile, purpose, proxy, bypass string) ([]byte, error) {
+	for _, v := range []string{proxy, bypass} {
+		if err := cmdValue(v); err != nil {
 			return nil, err
 		}
-		quoted[i] = q
 	}
 	var b strings.Builder
-	b.WriteString("@echo off\r\n")
-	fmt.Fprintf(&b, "rem %s: generated by mdeproxyc for profile %s; do not edit.\r\n", file, profile)
-	fmt.Fprintf(&b, "rem It %s.\r\n", purpose)
-	b.WriteString("setlocal\r\n")
-	b.WriteString("rem Elevation: 'net session' needs the Server service; 'fsutil dirty query' does not.\r\n")
-	b.WriteString("net session >nul 2>&1\r\n")
-	b.WriteString("if errorlevel 1 fsutil dirty query %SystemDrive% >nul 2>&1\r\n")
-	b.WriteString("if errorlevel 1 (\r\n")
-	fmt.Fprintf(&b, "  echo %s: run from an elevated prompt 1>&2\r\n", file)
-	b.WriteString("  exit /b 1\r\n")
-	b.WriteString(")\r\n")
-	fmt.Fprintf(&b, "\"%%SystemRoot%%\\System32\\netsh.exe\" %s\r\n", strings.Join(quoted, " "))
-	b.WriteString("exit /b %errorlevel%\r\n")
-	return []byte(b.String()), nil
+	fmt.Fprintf(&b, "rem %s: generated by mdeproxyc for profile %s; do not edit.\n", file, profile)
+	fmt.Fprintf(&b, "rem It %s.\n", purpose)
+	fmt.Fprintf(&b, "set \"MDE_FILE=%s\"\n", file)
+	fmt.Fprintf(&b, "set \"MDE_PROXY=%s\"\n", proxy)
+	fmt.Fprintf(&b, "set \"MDE_BYPASS=%s\"\n", bypass)
+	return source.RenderText(b.String()), nil
 }
+
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
 
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### WinHTTP machine proxy (`windows/winhttp-set.cmd`)\n\n" +
-		"- Run `winhttp-set.cmd` from an elevated prompt (or as SYSTEM from ConfigMgr); `winhttp-reset.cmd` restores\n" +
-		"  direct access. Both exit with netsh's error level.\n" +
-		"- This changes the default proxy of **every program on the machine** that uses WinHTTP, not only Defender: fit for\n" +
-		"  devices in a stable network, not for roaming laptops (use the EDR and Antivirus settings there).\n" +
-		"- `Set-MdeProxy.ps1` applies the same setting, records the previous WinHTTP proxy and can undo it.\n"
+	return textfile.Execute(deployText, p)
 }
 
 // Locate implements emitters.Locator.
@@ -133,9 +164,10 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) || !p.WinHTTP.Enabled || p.Mode == model.ModeAuto {
 		return nil
 	}
-	out := []emitters.Location{{Setting: model.PathWinHTTPProxy, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"proxy-server=` + p.WinHTTP.Proxy + `"`}}
-	if len(p.WinHTTP.Bypass) > 0 {
-		out = append(out, emitters.Location{Setting: model.PathWinHTTPBypass, File: SetPath, Kind: "text", Where: "netsh argument", Value: `"bypass-list=` + strings.Join(p.WinHTTP.Bypass, ";") + `"`})
+	bypass := strings.Join(p.WinHTTP.Bypass, ";")
+	out := []emitters.Location{{Setting: model.PathWinHTTPProxy, File: SetPath, Kind: "text", Where: "data block", Value: `set "MDE_PROXY=` + p.WinHTTP.Proxy + `"`}}
+	if bypass != "" {
+		out = append(out, emitters.Location{Setting: model.PathWinHTTPBypass, File: SetPath, Kind: "text", Where: "data block", Value: `set "MDE_BYPASS=` + bypass + `"`})
 	}
 	return out
 }

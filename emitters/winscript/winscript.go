@@ -1,21 +1,25 @@
 // Package winscript ships a profile's Windows PowerShell scripts as files:
-// Set-MdeProxy.ps1 and Test-MdeProxy.ps1, rendered once per profile by
-// package psscripts (the Intune emitter embeds the same bytes).
+// Set-MdeProxy.ps1, Test-MdeProxy.ps1 and Detect-MdeProxy-ConfigMgr.ps1,
+// rendered once per profile by package psscripts (the Intune emitter embeds the
+// same bytes).
 package winscript
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/psscripts"
 )
 
 // The files this emitter writes, relative to a profile's folder.
 const (
-	SetPath  = "windows/Set-MdeProxy.ps1"
-	TestPath = "windows/Test-MdeProxy.ps1"
+	SetPath    = "windows/Set-MdeProxy.ps1"
+	TestPath   = "windows/Test-MdeProxy.ps1"
+	DetectPath = "windows/Detect-MdeProxy-ConfigMgr.ps1"
 )
 
 // Emitter is the PowerShell emitter.
@@ -26,7 +30,7 @@ func (Emitter) Name() string { return "powershell" }
 
 // Summary implements emitters.Emitter.
 func (Emitter) Summary() string {
-	return "windows/Set-MdeProxy.ps1 (apply, -Undo, -WhatIf) and Test-MdeProxy.ps1 (detection, exit 0 compliant / 1 not)"
+	return "windows/Set-MdeProxy.ps1 (apply, -Undo, -WhatIf), Test-MdeProxy.ps1 (detection, exit 0 compliant / 1 not) and Detect-MdeProxy-ConfigMgr.ps1"
 }
 
 // Emit implements emitters.Emitter.
@@ -34,30 +38,31 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
+	s := p.Scripts()
+	if len(s.Detect) > psscripts.DetectMaxBytes {
+		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte budget of a ConfigMgr detection script (docs/windows.md): shorten the bypass lists of this profile",
+			DetectPath, len(s.Detect), psscripts.DetectMaxBytes)
+	}
 	return []emitters.File{
-		{Path: SetPath, Data: p.Scripts().Set, Summary: "PowerShell: applies every Windows setting as SYSTEM/administrator; records prior values; `-Undo` restores them; `-WhatIf`"},
-		{Path: TestPath, Data: p.Scripts().Test, Summary: "PowerShell detection: prints each mismatch; exit 0 compliant, 1 not (Intune remediation); `-ConfigMgr` for ConfigMgr detection"},
+		{Path: SetPath, Data: s.Set, Summary: "PowerShell: applies every Windows setting as SYSTEM/administrator; records prior values; `-Undo` restores them; `-WhatIf`"},
+		{Path: TestPath, Data: s.Test, Summary: "PowerShell detection: prints each mismatch; exit 0 compliant, 1 not (Intune remediation)"},
+		{Path: DetectPath, Data: s.Detect, Summary: "ConfigMgr detection script (no parameters): writes `compliant` and exits 0 when compliant, writes nothing and exits 0 when not"},
 	}, nil
 }
 
+// deployText is the profile README's section for this emitter: deploy.md
+// beside this file, a text/template.
+var deployText = textfile.MustTemplate("deploy.md", deploySource)
+
+//go:embed deploy.md
+var deploySource string
+
 // Deploy implements emitters.Deployer.
 func (Emitter) Deploy(p *emitters.Profile) string {
-	return "### PowerShell (`windows/Set-MdeProxy.ps1`, `windows/Test-MdeProxy.ps1`)\n\n" +
-		"- Run elevated, in 64-bit PowerShell (the script relaunches itself in 64-bit PowerShell when started 32-bit,\n" +
-		"  as Intune and many agents do): `powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\Set-MdeProxy.ps1`.\n" +
-		"  `-WhatIf` prints every change and makes none. A second run changes nothing and says `unchanged`.\n" +
-		"- Output is one line per action, `<verb> <target>: <detail>` (verbs: set, delete, remove-preference, unchanged,\n" +
-		"  would-set, would-delete, restore, error). Exit 0 on success, 1 on failure.\n" +
-		"- Before its first change it records every value it will touch, present or absent, as JSON in\n" +
-		"  `" + psscripts.BackupRoot + `\` + p.Name + "` (value `State`). A later run keeps that first record.\n" +
-		"  `Set-MdeProxy.ps1 -Undo` restores exactly that prior state and removes the record. The Log Analytics agent's\n" +
-		"  prior proxy cannot be read back (its COM object has no documented getter): undo clears it.\n" +
-		"- Policy values win over `Set-MpPreference` preferences; the script writes both, and removes stale preferences.\n" +
-		"- `Test-MdeProxy.ps1` prints each mismatch and exits 0 when compliant, 1 when not: the Intune remediation\n" +
-		"  contract. `-Connectivity` also runs `MpCmdRun.exe -ValidateMapsConnection`.\n" +
-		"- ConfigMgr: use `Test-MdeProxy.ps1 -ConfigMgr` as the application's script detection method (it writes\n" +
-		"  `compliant` and exits 0 when compliant, writes nothing and exits 0 when not, as ConfigMgr expects), and\n" +
-		"  `Set-MdeProxy.ps1` as the install program (`-Undo` as the uninstall program).\n"
+	return textfile.Execute(deployText, struct {
+		*emitters.Profile
+		BackupKey string
+	}{p, psscripts.BackupRoot + `\` + p.Name})
 }
 
 // Locate implements emitters.Locator.
@@ -67,7 +72,7 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	}
 	st := psscripts.ValuesOf(p.Profile)
 	var out []emitters.Location
-	for _, file := range []string{SetPath, TestPath} {
+	for _, file := range []string{SetPath, TestPath, DetectPath} {
 		at := func(setting model.Path, where, value string) {
 			out = append(out, emitters.Location{Setting: setting, File: file, Kind: "ps", Where: where, Value: value})
 		}

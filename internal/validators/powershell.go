@@ -64,11 +64,52 @@ type PSFile struct {
 		Line     int     `json:"line"`
 		Value    PSValue `json:"value"`
 	} `json:"assignments"`
-	Commands []struct {
-		Name string    `json:"name"`
-		Line int       `json:"line"`
-		Args []PSValue `json:"args"`
-	} `json:"commands"`
+	Commands []PSCommand `json:"commands"`
+	// Invocations are method calls (.Method(...) and [Type]::Method(...)).
+	Invocations []struct {
+		Target string   `json:"target"`
+		Member string   `json:"member"`
+		Line   int      `json:"line"`
+		Guard  *PSGuard `json:"guard"`
+	} `json:"invocations"`
+	// Exits are the exit statements with the text of their value.
+	Exits []struct {
+		Line  int    `json:"line"`
+		Value string `json:"value"`
+	} `json:"exits"`
+	Comments []struct {
+		Line int    `json:"line"`
+		Text string `json:"text"`
+	} `json:"comments"`
+	// ParamBlock is set when the script itself has a param block.
+	ParamBlock bool `json:"paramBlock"`
+	// TopStatements are the script's top-level statements with every
+	// grammar node type inside each.
+	TopStatements []struct {
+		Line    int      `json:"line"`
+		EndLine int      `json:"endLine"`
+		Types   []string `json:"types"`
+	} `json:"topStatements"`
+}
+
+// PSCommand is one command invocation and its arguments.
+type PSCommand struct {
+	Name string    `json:"name"`
+	Line int       `json:"line"`
+	Args []PSValue `json:"args"`
+	// Guard is the nearest try statement whose body holds the command; nil
+	// when there is none. Commands inside a guard's catch have no Guard.
+	Guard *PSGuard `json:"guard"`
+}
+
+// PSGuard is a try statement as seen from inside its body: what its catch
+// clauses run.
+type PSGuard struct {
+	Line          int         `json:"line"`
+	CatchCommands []PSCommand `json:"catchCommands"`
+	// CatchFlow lists the flow-control keywords in the catch clauses
+	// ("return", "exit", "throw", ...).
+	CatchFlow []string `json:"catchFlow"`
 }
 
 // Assigned returns the value of the first assignment to a variable.

@@ -26,6 +26,20 @@ type Wine struct {
 func NewWine(t testing.TB) *Wine {
 	t.Helper()
 	w := &Wine{t: t, wine: Tool(t, "wine"), prefix: filepath.Join(t.TempDir(), "prefix"), files: t.TempDir()}
+	// Wine's server outlives the programs it ran and writes the prefix for a
+	// few seconds more: stop it, and wait, before the temporary folder is
+	// removed (cleanups run last-registered first), or the removal fails on a
+	// busy machine.
+	t.Cleanup(func() {
+		if server, err := exec.LookPath("wineserver"); err == nil {
+			cmd := exec.Command(server, "-k")
+			cmd.Env = append(envWithout(os.Environ(), "WINEPREFIX"), "WINEPREFIX="+w.prefix)
+			cmd.Run()
+			cmd = exec.Command(server, "-w")
+			cmd.Env = append(envWithout(os.Environ(), "WINEPREFIX"), "WINEPREFIX="+w.prefix)
+			cmd.Run()
+		}
+	})
 	// The first call creates the prefix and prints about it; later calls must be silent.
 	if _, err := w.Run("", "reg", "query", `HKLM\SOFTWARE`); err != nil {
 		t.Fatalf("wine prefix: %v", err)

@@ -1,7 +1,10 @@
 // Parses PowerShell files with the tree-sitter PowerShell grammar and prints,
 // as JSON, what mdeproxyc's tests check: syntax errors (ERROR and MISSING
 // nodes, with line:col), variable assignments, hashtable literals and commands
-// with their arguments, string literals unquoted the way PowerShell does.
+// with their arguments, string literals unquoted the way PowerShell does; and,
+// for the device-behaviour checks, comments, whether the script has a param
+// block, the try/catch guarding each command and method invocation, and the
+// node types of each top-level statement.
 //
 // Usage: node --liftoff-only parse.mjs FILE...
 // (--liftoff-only: otherwise V8 spends ~10 s optimising the grammar's wasm at exit.)
@@ -69,7 +72,28 @@ function hashOf(n) {
   return out;
 }
 
-function commandOf(n) {
+// guardOf finds the nearest try statement whose body holds n and describes its
+// catch clauses: the commands they run and their flow-control keywords.
+function guardOf(n) {
+  for (let c = n; c.parent; c = c.parent) {
+    const p = c.parent;
+    if (c.type === 'statement_block' && p.type === 'try_statement') {
+      const catches = p.namedChildren.find((x) => x.type === 'catch_clauses');
+      const out = { line: p.startPosition.row + 1, catchCommands: [], catchFlow: [] };
+      if (!catches) return out;
+      const walkCatch = (x) => {
+        if (x.type === 'command') out.catchCommands.push(commandOf(x, false));
+        if (x.type === 'flow_control_statement') out.catchFlow.push(x.children[0].type);
+        for (const y of x.children) walkCatch(y);
+      };
+      walkCatch(catches);
+      return out;
+    }
+  }
+  return null;
+}
+
+function commandOf(n, withGuard = true) {
   const nameNode = n.namedChildren.find((c) => c.type === 'command_name' || c.type === 'command_name_expr');
   const elements = n.namedChildren.find((c) => c.type === 'command_elements');
   const args = [];
@@ -81,13 +105,21 @@ function commandOf(n) {
       else args.push(valueOf(c));
     }
   }
-  return { name: nameNode ? nameNode.text : '', line: n.startPosition.row + 1, args };
+  const c = { name: nameNode ? nameNode.text : '', line: n.startPosition.row + 1, args };
+  if (withGuard) c.guard = guardOf(n);
+  return c;
+}
+
+function typesUnder(n, set) {
+  set.add(n.type);
+  for (const c of n.children) typesUnder(c, set);
+  return set;
 }
 
 const results = [];
 for (const file of process.argv.slice(2)) {
   const tree = parser.parse(readFileSync(file, 'utf8'));
-  const r = { file, errors: [], assignments: [], hashtables: [], commands: [] };
+  const r = { file, errors: [], assignments: [], hashtables: [], commands: [], invocations: [], exits: [], comments: [], paramBlock: false, topStatements: [] };
   const walk = (n) => {
     if (n.isError || n.isMissing) {
       r.errors.push({ line: n.startPosition.row + 1, col: n.startPosition.column + 1, type: n.isMissing ? 'MISSING' : 'ERROR', text: n.text.slice(0, 80) });
@@ -99,9 +131,24 @@ for (const file of process.argv.slice(2)) {
     }
     if (n.type === 'hash_literal_expression') r.hashtables.push(hashOf(n));
     if (n.type === 'command') r.commands.push(commandOf(n));
+    if (n.type === 'invokation_expression') {
+      const member = n.namedChildren.find((c) => c.type === 'member_name');
+      r.invocations.push({ target: n.namedChildren[0].text, member: member ? member.text : '', line: n.startPosition.row + 1, guard: guardOf(n) });
+    }
+    if (n.type === 'flow_control_statement' && n.children[0].type === 'exit') {
+      r.exits.push({ line: n.startPosition.row + 1, value: n.namedChildren.length > 0 ? n.namedChildren[n.namedChildren.length - 1].text : '' });
+    }
+    if (n.type === 'comment') r.comments.push({ line: n.startPosition.row + 1, text: n.text });
     for (const c of n.children) walk(c);
   };
   walk(tree.rootNode);
+  for (const c of tree.rootNode.namedChildren) {
+    if (c.type === 'param_block') r.paramBlock = true;
+    if (c.type !== 'statement_list') continue;
+    for (const st of c.namedChildren) {
+      r.topStatements.push({ line: st.startPosition.row + 1, endLine: st.endPosition.row + 1, types: [...typesUnder(st, new Set())].sort() });
+    }
+  }
   if (tree.rootNode.text.trim() === '') r.errors.push({ line: 1, col: 1, type: 'ERROR', text: 'empty file' });
   results.push(r);
 }

@@ -11,7 +11,7 @@
 set -eu
 
 PROFILE='wpad-campus'
-
+PROXY=''
 dry_run=0
 verify=0
 for arg in "$@"; do
@@ -51,7 +51,16 @@ if [ "$dry_run" = 0 ]; then
 	fi
 fi
 
-say "profile $PROFILE sets no static proxy (mode auto): mdatp uses a transparent proxy or a direct connection; nothing to set"
+if [ -n "$PROXY" ]; then
+	run mdatp config proxy set --value "$PROXY"
+	[ "$dry_run" = 1 ] || say "profile $PROFILE: mdatp proxy set to $PROXY"
+else
+	say "profile $PROFILE sets no static proxy (mode auto): mdatp uses a transparent proxy or a direct connection; nothing to set"
+	# mdatp documents no command that clears a proxy set earlier with
+	# 'mdatp config proxy set' (docs/windows.md): say so, and how to look.
+	say "mdatp has no documented command to clear a proxy set earlier with 'mdatp config proxy set';"
+	say "check the agent's settings with 'mdatp health' and its connection with 'mdatp connectivity test'"
+fi
 
 if [ "$verify" = 1 ]; then
 	if [ "$dry_run" = 1 ]; then

@@ -28,7 +28,7 @@ func (t Type) String() string {
 	return "REG_SZ"
 }
 
-// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (docs/windows.md).
+// The keys the plan writes, relative to HKEY_LOCAL_MACHINE (docs/formats.md §1, §2).
 const (
 	KeyDataCollection = `SOFTWARE\Policies\Microsoft\Windows\DataCollection`
 	KeyATP            = `SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection`
@@ -100,7 +100,7 @@ func (p Plan) Keys() []string {
 
 // BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
 // value. The separator is undocumented; ';' is what WinHTTP and WinINet use
-// (docs/windows.md).
+// (docs/formats.md §2, decision; docs/windows.md, Defender Antivirus).
 const BypassSeparator = ";"
 
 // For computes the plan of a profile. A profile that does not target Windows
@@ -124,9 +124,9 @@ func For(p *model.Profile) Plan {
 	}
 	static := p.Mode == model.ModeStatic
 
-	// EDR sensor (docs/windows.md). Mode "auto" removes only the static-proxy
-	// values: DisableEnterpriseAuthProxy stays while the sensor is managed, since
-	// WPAD can hand out an authenticating proxy too.
+	// EDR sensor (docs/formats.md §1; docs/windows.md). Mode "auto" removes
+	// only the static-proxy values: DisableEnterpriseAuthProxy stays while the
+	// sensor is managed, since WPAD can hand out an authenticating proxy too.
 	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
 	if edr {
 		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
@@ -144,7 +144,7 @@ func For(p *model.Profile) Plan {
 		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
 	}
 
-	// Defender Antivirus (docs/windows.md).
+	// Defender Antivirus (docs/formats.md §2; docs/windows.md).
 	av := p.Antivirus.Enabled && static
 	optional := func(name string, setting model.Path, value string) {
 		if av && value != "" {

@@ -57,7 +57,7 @@ func handleSignals(stderr io.Writer) {
 // defaultMemoryLimit is the soft memory limit of the mdeproxyc process.
 const defaultMemoryLimit = 768 << 20
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, as docs/ARCHITECTURE.md ("Exit codes") and the README fix them.
 const (
 	exitOK    = 0
 	exitFail  = 1 // invalid input, drift found, lint errors

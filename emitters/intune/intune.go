@@ -26,7 +26,7 @@ const (
 	RemediationPath   = "windows/intune/remediation.json"
 )
 
-// OMA-URIs of the settings (FORMATS.md §4).
+// OMA-URIs of the settings (docs/formats.md §5).
 const (
 	admxAV                   = "./Device/Vendor/MSFT/Policy/Config/ADMX_MicrosoftDefenderAntivirus/"
 	URIDisableEnterpriseAuth = "./Device/Vendor/MSFT/Policy/Config/System/DisableEnterpriseAuthProxy"
@@ -87,7 +87,7 @@ type HealthScript struct {
 }
 
 // avPolicies are the ADMX-backed Antivirus policies, in plan order; each
-// policy's text element id equals its value name (FORMATS.md §2).
+// policy's text element id equals its value name (docs/formats.md §2, §5).
 var avPolicies = []struct{ name, title, what string }{
 	{"ProxyServer", "Defender Antivirus proxy server", "Define proxy server for connecting to the network (Microsoft Defender Antivirus ProxyServer)."},
 	{"ProxyPacUrl", "Defender Antivirus proxy auto-config (.pac)", "Define proxy auto-config (.pac) for connecting to the network (Microsoft Defender Antivirus ProxyPacUrl)."},

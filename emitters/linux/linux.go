@@ -19,7 +19,7 @@ const (
 	ScriptPath  = "linux/set-proxy.sh"
 )
 
-// ManagedFile is where mdatp reads managed settings on a device (FORMATS.md §5).
+// ManagedFile is where mdatp reads managed settings on a device (docs/formats.md §8).
 const ManagedFile = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
 
 // Emitter is the Linux emitter.
@@ -55,7 +55,7 @@ type managed struct {
 
 type cloudService struct {
 	// Proxy is omitted, never empty: "proxy": "" makes the agent fall back to a
-	// built-in address and break (FORMATS.md §5).
+	// built-in address and break (docs/formats.md §8).
 	Proxy string `json:"proxy,omitempty"`
 }
 

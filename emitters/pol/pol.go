@@ -16,7 +16,7 @@ import (
 // Path is where the file lands in a profile's folder.
 const Path = "windows/Registry.pol"
 
-// Signature and Version open every PReg file (FORMATS.md §8).
+// Signature and Version open every PReg file (docs/formats.md §4).
 const (
 	Signature = "PReg"
 	Version   = 1

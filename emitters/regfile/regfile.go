@@ -21,7 +21,7 @@ const (
 	UndoPath  = "windows/mde-proxy-undo.reg"
 )
 
-// Header is the first line regedit requires, exactly (FORMATS.md §7).
+// Header is the first line regedit requires, exactly (docs/formats.md §3).
 const Header = "Windows Registry Editor Version 5.00"
 
 // Emitter is the .reg emitter.
@@ -97,7 +97,7 @@ func render(comment string, ops []regplan.Op, deleteAll bool) []byte {
 }
 
 // quote writes a .reg string: backslash and double quote are escaped, nothing
-// else is (FORMATS.md §7).
+// else is (docs/formats.md §3).
 func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }

@@ -123,3 +123,14 @@ func TestModelAndDiagAreLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleImportsNoEmitter: the pipeline runs whatever emitters it is given;
+// decoding a format for a readable diff is the format's own code, wired in by
+// the command behind bundle.Decoder.
+func TestBundleImportsNoEmitter(t *testing.T) {
+	for d := range deps(t, "bundle") {
+		if strings.HasPrefix(d, module+"emitters/") {
+			t.Errorf("bundle depends on %s", d)
+		}
+	}
+}

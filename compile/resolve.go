@@ -103,13 +103,17 @@ const (
 
 func (r *resolver) resolve(m *merged) *model.Profile {
 	p := &model.Profile{
-		Name:         m.name,
-		Pos:          m.labelPos,
-		Description:  m.str(model.PathDescription),
-		Organization: m.str(model.PathOrganization),
-		Mode:         model.ModeStatic,
-		Offline:      m.boolOr(model.PathOffline, false),
-		Origins:      m.origins,
+		Name:    m.name,
+		Pos:     m.labelPos,
+		Mode:    model.ModeStatic,
+		Origins: m.origins,
+	}
+	// Plain settings (model.Def.Assign) are copied as written; the settings
+	// below them derive from them (offline, description).
+	for _, d := range model.Settings {
+		if l := m.set[string(d.Path)]; l != nil {
+			d.Assign(p, model.Value{Str: l.str, Bool: l.b, List: slices.Clone(l.list)})
+		}
 	}
 	if m.has(model.PathMode) {
 		p.Mode = model.Mode(m.str(model.PathMode))
@@ -139,7 +143,6 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	p.EDR.PreferStaticProxy = m.boolOr(model.PathEDRPreferStatic, p.Offline)
 	derive(model.PathEDRPreferStatic, m.first(model.PathEDRPreferStatic, model.PathOffline))
 	p.Antivirus.Enabled = m.boolOr(model.PathAVEnabled, true)
-	p.Antivirus.DisableRevocationChecks = m.boolOr(model.PathAVDisableRevocation, false)
 	p.WinHTTP.Enabled = m.boolOr(model.PathWinHTTPEnabled, false)
 	p.MMA.Enabled = m.boolOr(model.PathMMAEnabled, false)
 

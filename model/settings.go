@@ -113,14 +113,40 @@ type Def struct {
 	Device bool
 	text   func(p *Profile) string
 	list   func(p *Profile) []string
+	// set copies a written value into the profile, for plain settings: ones
+	// whose effective value is what the user wrote, with the zero value as
+	// built-in default. compile applies it to every written plain setting, so
+	// such a setting is added here and in the schema, and nowhere else in
+	// compile. Derived settings (proxies that default to proxy, switches on
+	// by default) are resolved by compile itself and have none.
+	set func(p *Profile, v Value)
+}
+
+// Value is a written value as compile read it: a string, a bool or a list.
+type Value struct {
+	Str  string
+	Bool bool
+	List []string
+}
+
+// Assign copies a written value into the profile when the setting is plain;
+// it reports whether it did.
+func (d *Def) Assign(p *Profile, v Value) bool {
+	if d.set == nil {
+		return false
+	}
+	d.set(p, v)
+	return true
 }
 
 // Settings lists every effective setting of a profile, in the order explain
 // and the README show them. It is the one table of what a profile means: the
 // explain command, the README rows and vet's rules read it.
 var Settings = []*Def{
-	{Path: PathDescription, Kind: KindText, text: func(p *Profile) string { return p.Description }},
-	{Path: PathOrganization, Kind: KindText, text: func(p *Profile) string { return p.Organization }},
+	{Path: PathDescription, Kind: KindText, text: func(p *Profile) string { return p.Description },
+		set: func(p *Profile, v Value) { p.Description = v.Str }},
+	{Path: PathOrganization, Kind: KindText, text: func(p *Profile) string { return p.Organization },
+		set: func(p *Profile, v Value) { p.Organization = v.Str }},
 	{Path: PathMode, Kind: KindEnum, Label: "mode", Device: true, text: func(p *Profile) string { return string(p.Mode) }},
 	{Path: PathPlatforms, Kind: KindEnumList, Label: "platforms", Device: true, list: func(p *Profile) []string {
 		s := make([]string, len(p.Platforms))
@@ -129,7 +155,8 @@ var Settings = []*Def{
 		}
 		return s
 	}},
-	{Path: PathOffline, Kind: KindBool, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Offline) }},
+	{Path: PathOffline, Kind: KindBool, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Offline) },
+		set: func(p *Profile, v Value) { p.Offline = v.Bool }},
 	{Path: PathEDREnabled, Kind: KindBool, Component: compEDR, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.EDR.Enabled) }},
 	{Path: PathEDRProxy, Kind: KindHostPort, Component: compEDR, Label: "EDR sensor proxy (TelemetryProxyServer)", Device: true, text: func(p *Profile) string { return p.EDR.Proxy }},
 	{Path: PathEDRPreferStatic, Kind: KindBool, Component: compEDR, Label: "EDR prefers the static proxy (PreferStaticProxyForHttpRequest)", Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.EDR.PreferStaticProxy) }},
@@ -137,7 +164,8 @@ var Settings = []*Def{
 	{Path: PathAVProxy, Kind: KindProxyURL, Component: compAV, Label: "Antivirus proxy (ProxyServer)", Device: true, text: func(p *Profile) string { return p.Antivirus.ProxyServer }},
 	{Path: PathAVPAC, Kind: KindURL, Component: compAV, Label: "Antivirus PAC (ProxyPacUrl)", Device: true, text: func(p *Profile) string { return p.Antivirus.PacURL }},
 	{Path: PathAVBypass, Kind: KindBypassList, Component: compAV, Label: "Antivirus bypass (ProxyBypass)", Device: true, list: func(p *Profile) []string { return p.Antivirus.Bypass }},
-	{Path: PathAVDisableRevocation, Kind: KindBool, Component: compAV, Label: "Antivirus revocation checks off (SSLOptions=2)", Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Antivirus.DisableRevocationChecks) }},
+	{Path: PathAVDisableRevocation, Kind: KindBool, Component: compAV, Label: "Antivirus revocation checks off (SSLOptions=2)", Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Antivirus.DisableRevocationChecks) },
+		set: func(p *Profile, v Value) { p.Antivirus.DisableRevocationChecks = v.Bool }},
 	{Path: PathWinHTTPEnabled, Kind: KindBool, Component: compWinHTTP, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.WinHTTP.Enabled) }},
 	{Path: PathWinHTTPProxy, Kind: KindHostPort, Component: compWinHTTP, Label: "WinHTTP machine proxy (netsh)", Device: true, text: func(p *Profile) string { return p.WinHTTP.Proxy }},
 	{Path: PathWinHTTPBypass, Kind: KindBypassList, Component: compWinHTTP, Label: "WinHTTP bypass list", Device: true, list: func(p *Profile) []string { return p.WinHTTP.Bypass }},

@@ -157,6 +157,10 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	default:
 		p.Intune.Description = fmt.Sprintf(defaultIntuneDescFmt, p.Name)
 	}
+	// Entra writes object IDs in lower case; so does Graph when it lists
+	// assignments, which publish compares with these.
+	p.Intune.Include = lowerAll(m.list(model.PathIntuneInclude))
+	p.Intune.Exclude = lowerAll(m.list(model.PathIntuneExclude))
 	p.MacOS.Identifier = macOSIdentifierStem + p.Name
 	if m.has(model.PathMacOSIdentifier) {
 		p.MacOS.Identifier = m.str(model.PathMacOSIdentifier)
@@ -276,4 +280,14 @@ func checkFleet(profiles []*model.Profile) diag.List {
 		}
 	}
 	return diags
+}
+
+// lowerAll lower-cases GUIDs; "allDevices" keeps its spelling.
+func lowerAll(l []string) []string {
+	for i, s := range l {
+		if s != model.AllDevices {
+			l[i] = strings.ToLower(s)
+		}
+	}
+	return l
 }

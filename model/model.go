@@ -131,7 +131,14 @@ type MacOSAgent struct {
 type Intune struct {
 	DisplayName string
 	Description string
+	// Include and Exclude are who `publish intune` assigns the objects to:
+	// Entra group object IDs in lower case, and AllDevices (include only).
+	Include []string
+	Exclude []string
 }
+
+// AllDevices is the assignment target for every device Intune manages.
+const AllDevices = "allDevices"
 
 // LintIgnore silences one vet rule for a profile.
 type LintIgnore struct {

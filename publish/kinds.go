@@ -47,7 +47,7 @@ var kinds = []*kind{
 		ODataType:  "#microsoft.graph.deviceHealthScript",
 		Content:    []string{"detectionScriptContent", "remediationScriptContent"},
 		AssignKey:  "deviceHealthScriptAssignments", AssignmentType: "#microsoft.graph.deviceHealthScriptAssignment",
-		Schedule:   true,
+		Schedule: true,
 	},
 }
 

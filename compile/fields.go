@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/schema"
 	"net/netip"
 	"regexp"
@@ -394,4 +395,32 @@ func checkBypass(s string) string {
 		}
 	}
 	return ""
+}
+
+// groupIDRE is a GUID as Entra writes a group's object ID.
+var groupIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
+const groupIDAllowed = `an Entra group object ID: a GUID such as "8d2f6c1e-4b7a-4f3e-9c55-2a1b3c4d5e6f" (8-4-4-4-12 hexadecimal digits); copy it from the group's Overview page`
+
+var groupIDGrammar = grammar{
+	check: plain(func(s string) string {
+		if !groupIDRE.MatchString(s) {
+			return "not a GUID"
+		}
+		return ""
+	}),
+	allowed: groupIDAllowed,
+}
+
+var assignmentTargetGrammar = grammar{
+	check: plain(func(s string) string {
+		if s == model.AllDevices || groupIDRE.MatchString(s) {
+			return ""
+		}
+		if strings.EqualFold(s, model.AllDevices) {
+			return fmt.Sprintf("%q is spelled %q", s, model.AllDevices)
+		}
+		return "neither a GUID nor \"allDevices\""
+	}),
+	allowed: `"allDevices", or ` + groupIDAllowed,
 }

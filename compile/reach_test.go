@@ -19,6 +19,9 @@ var examples = map[*grammar]string{
 	&pacGrammar:         "http://pac.example.com/reach.pac",
 	&bypassGrammar:      "reach.example.com",
 	&identifierGrammar:  "com.example.reach",
+	// A reserved-range GUID, as no tenant's group has.
+	&groupIDGrammar:          "00000000-0000-4000-8000-00000000beef",
+	&assignmentTargetGrammar: "allDevices",
 }
 
 // candidates are the values TestEverySettingReachesTheModel writes for a field,

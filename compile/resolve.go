@@ -160,6 +160,10 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	default:
 		p.Intune.Description = fmt.Sprintf(defaultIntuneDescFmt, p.Name)
 	}
+	// Entra writes object IDs in lower case; so does Graph when it lists
+	// assignments, which publish compares with these.
+	p.Intune.Include = lowerAll(m.list(model.PathIntuneInclude))
+	p.Intune.Exclude = lowerAll(m.list(model.PathIntuneExclude))
 	p.MacOS.Identifier = macOSIdentifierStem + p.Name
 	if m.has(model.PathMacOSIdentifier) {
 		p.MacOS.Identifier = m.str(model.PathMacOSIdentifier)
@@ -253,4 +257,14 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 // display name.
 func checkFleet(profiles []*model.Profile) diag.List {
 	return append(checkMacOSIdentifiers(profiles), checkIntuneNames(profiles)...)
+}
+
+// lowerAll lower-cases GUIDs; "allDevices" keeps its spelling.
+func lowerAll(l []string) []string {
+	for i, s := range l {
+		if s != model.AllDevices {
+			l[i] = strings.ToLower(s)
+		}
+	}
+	return l
 }

@@ -21,6 +21,9 @@ var grammarOf = map[string]*grammar{
 	"#PacURL":      &pacGrammar,
 	"#Bypass":      &bypassGrammar,
 	"#Identifier":  &identifierGrammar,
+	// Intune assignments (publish intune).
+	"#GroupID":          &groupIDGrammar,
+	"#AssignmentTarget": &assignmentTargetGrammar,
 }
 
 // mustFieldsFromSchema reads the settings of #Settings from the schema's

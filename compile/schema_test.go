@@ -116,6 +116,9 @@ var grammarCorpus = []string{
 	"a b:80", "a\"b:80", "a'b:80", "a;b:80", "a&b:80", "a|b:80", "a`b:80", "a$b:80", "a%b:80", "a^b:80", "a<b:80", "a>b:80",
 	"$(calc).com:1", "http://a\"b:80", "http://a b:80", "http://a;b:80", "<local>;x", "x'y", "x%PATH%", "x`y",
 	"é.com:80", "xn--bcher-kva.example:80",
+	// Intune assignment targets.
+	"8d2f6c1e-4b7a-4f3e-9c55-2a1b3c4d5e6f", "8D2F6C1E-4B7A-4F3E-9C55-2A1B3C4D5E6F", "allDevices", "alldevices",
+	"8d2f6c1e-4b7a-4f3e-9c55-2a1b3c4d5e6", "{8d2f6c1e-4b7a-4f3e-9c55-2a1b3c4d5e6f}", "8d2f6c1e4b7a4f3e9c552a1b3c4d5e6f",
 }
 
 // TestGrammarsAgree checks, for every string setting and corpus value, that Go

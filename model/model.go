@@ -134,7 +134,14 @@ type Intune struct {
 	Enabled     bool
 	DisplayName string
 	Description string
+	// Include and Exclude are who `publish intune` assigns the objects to:
+	// Entra group object IDs in lower case, and AllDevices (include only).
+	Include []string
+	Exclude []string
 }
+
+// AllDevices is the assignment target for every device Intune manages.
+const AllDevices = "allDevices"
 
 // LintIgnore silences one vet rule for a profile.
 type LintIgnore struct {

@@ -43,6 +43,12 @@ const (
 	PathLintIgnore          Path = "lint.ignore"
 )
 
+// The Intune assignments, which only `publish intune` reads.
+const (
+	PathIntuneInclude Path = "intune.assignments.include"
+	PathIntuneExclude Path = "intune.assignments.exclude"
+)
+
 // Kind is the shape of a setting's effective value; it says how the value is
 // read and shown.
 type Kind int
@@ -58,6 +64,7 @@ const (
 	KindURL                    // another URL (a PAC file)
 	KindBypassList             // a list of host patterns that skip the proxy
 	KindIdentifier             // a reverse-DNS identifier
+	KindTargetList             // Entra group object IDs (and "allDevices")
 )
 
 // Component is a part of Defender a profile can manage or leave alone; its
@@ -174,6 +181,8 @@ var Settings = []*Def{
 	{Path: PathIntuneEnabled, Kind: KindBool, Component: compIntune, Switch: true, text: func(p *Profile) string { return strconv.FormatBool(p.Intune.Enabled) }},
 	{Path: PathIntuneDisplayName, Kind: KindText, Component: compWindows, Label: "Intune object name", text: func(p *Profile) string { return p.Intune.DisplayName }},
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
+	{Path: PathIntuneInclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Include }},
+	{Path: PathIntuneExclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Exclude }},
 	{Path: PathLinuxProxy, Kind: KindProxyURL, Component: compLinux, Label: "Linux mdatp proxy (cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.Linux.Proxy }},
 	{Path: PathMacOSProxy, Kind: KindProxyURL, Component: compMacOS, Label: "macOS proxy (com.microsoft.wdav cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.MacOS.Proxy }},
 	{Path: PathMacOSIdentifier, Kind: KindIdentifier, Component: compMacOS, Label: "macOS configuration profile identifier", text: func(p *Profile) string { return p.MacOS.Identifier }},

@@ -82,6 +82,7 @@ func commands() []command {
 		{"build", "build [flags] [DIR]", "compile DIR (default .) into --out (default dist)", (*cli).build},
 		{"vet", "vet [flags] [DIR]", "validate and lint; warnings and errors with rule IDs and file:line:col", (*cli).vet},
 		{"diff", "diff OLD NEW | --base REV [DIR]", "what changes between two versions of the fleet, per profile and setting", (*cli).diff},
+		{"publish", "publish intune [DIR]", "make Intune match the fleet: create, update, assign (and with --prune delete) its objects", (*cli).publishCmd},
 		{"explain", "explain [DIR] -p NAME", "for one profile: each setting, where its value came from, which artifacts carry it", (*cli).explain},
 		{"targets", "targets", "list the emitters, one line each", (*cli).targets},
 		{"schema", "schema", "print the embedded CUE schema of the intent language", (*cli).schema},

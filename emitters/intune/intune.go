@@ -104,7 +104,7 @@ func BuildConfiguration(p *emitters.Profile) Configuration {
 	c := Configuration{
 		ODataType:   "#microsoft.graph.windows10CustomConfiguration",
 		DisplayName: p.Intune.DisplayName,
-		Description: description(p.Profile),
+		Description: description(p.Profile) + "\n" + Marker(p.Name),
 	}
 	ops := map[string]regplan.Op{}
 	for _, o := range p.Plan().Ops {
@@ -142,6 +142,28 @@ func description(p *model.Profile) string {
 	return p.Intune.Description
 }
 
+// MarkerPrefix starts the last line of every body's description: it names the
+// profile the object was built from, so that publish finds its objects again
+// after a display-name change and tells them from everything else in the
+// tenant (docs/intune-publish.md).
+const MarkerPrefix = "mdeproxyc-profile: "
+
+// Marker is the marker line for a profile.
+func Marker(profile string) string { return MarkerPrefix + profile }
+
+// ProfileOf returns the profile named by a description's marker line.
+func ProfileOf(description string) (string, bool) {
+	i := strings.LastIndex(description, "\n"+MarkerPrefix)
+	if i < 0 {
+		return "", false
+	}
+	name := description[i+1+len(MarkerPrefix):]
+	if name == "" || strings.ContainsAny(name, "\r\n ") {
+		return "", false
+	}
+	return name, true
+}
+
 // xmlAttr escapes a value for an XML attribute in double quotes.
 func xmlAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)
@@ -153,7 +175,7 @@ func buildScript(p *model.Profile, setB64 string) Script {
 	return Script{
 		ODataType:     "#microsoft.graph.deviceManagementScript",
 		DisplayName:   p.Intune.DisplayName,
-		Description:   description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.",
+		Description:   description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.\n" + Marker(p.Name),
 		ScriptContent: setB64,
 		RunAsAccount:  "system",
 		FileName:      "Set-MdeProxy.ps1",
@@ -171,7 +193,7 @@ func buildRemediation(p *model.Profile, testB64, setB64 string) HealthScript {
 		ODataType:                "#microsoft.graph.deviceHealthScript",
 		Publisher:                publisher,
 		DisplayName:              p.Intune.DisplayName,
-		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.",
+		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.\n" + Marker(p.Name),
 		DetectionScriptContent:   testB64,
 		RemediationScriptContent: setB64,
 		RunAsAccount:             "system",

@@ -37,6 +37,9 @@ const (
 	PathIntuneEnabled       Path = "intune.enabled"
 	PathIntuneDisplayName   Path = "intune.displayName"
 	PathIntuneDescription   Path = "intune.description"
+	PathConfigMgrAppName    Path = "windows.configmgr.applicationName"
+	PathGPOName             Path = "windows.gpo.name"
+	PathGPOLinks            Path = "windows.gpo.links"
 	PathLinuxProxy          Path = "linux.proxy"
 	PathMacOSProxy          Path = "macos.proxy"
 	PathMacOSIdentifier     Path = "macos.identifier"
@@ -58,6 +61,7 @@ const (
 	KindURL                    // another URL (a PAC file)
 	KindBypassList             // a list of host patterns that skip the proxy
 	KindIdentifier             // a reverse-DNS identifier
+	KindDNList                 // a list of LDAP distinguished names (GPO links)
 )
 
 // Component is a part of Defender a profile can manage or leave alone; its
@@ -146,6 +150,9 @@ var Settings = []*Def{
 	{Path: PathIntuneEnabled, Kind: KindBool, Component: compIntune, Switch: true, text: func(p *Profile) string { return strconv.FormatBool(p.Intune.Enabled) }},
 	{Path: PathIntuneDisplayName, Kind: KindText, Component: compWindows, Label: "Intune object name", text: func(p *Profile) string { return p.Intune.DisplayName }},
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
+	{Path: PathConfigMgrAppName, Kind: KindText, Component: compWindows, Label: "ConfigMgr application name", text: func(p *Profile) string { return p.ConfigMgr.ApplicationName }},
+	{Path: PathGPOName, Kind: KindText, Component: compWindows, Label: "Group Policy object name", text: func(p *Profile) string { return p.GPO.Name }},
+	{Path: PathGPOLinks, Kind: KindDNList, Component: compWindows, list: func(p *Profile) []string { return p.GPO.Links }},
 	{Path: PathLinuxProxy, Kind: KindProxyURL, Component: compLinux, Label: "Linux mdatp proxy (cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.Linux.Proxy }},
 	{Path: PathMacOSProxy, Kind: KindProxyURL, Component: compMacOS, Label: "macOS proxy (com.microsoft.wdav cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.MacOS.Proxy }},
 	{Path: PathMacOSIdentifier, Kind: KindIdentifier, Component: compMacOS, Label: "macOS configuration profile identifier", text: func(p *Profile) string { return p.MacOS.Identifier }},

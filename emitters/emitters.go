@@ -127,7 +127,7 @@ type Location struct {
 	File string `json:"file"`
 	// Kind says how Where is read: "reg" ([key] "name"), "pol" (key;name),
 	// "json" (a JSON pointer), "plist" (a dotted key path, numbers index
-	// arrays), "ps" ($Variable.Key or $Plan[i].Value) or "text" (a literal in the file).
+	// arrays), "ps" ($Variable, $Variable[i], $Variable.Key or $Plan[i].Value) or "text" (a literal in the file).
 	Kind  string `json:"kind"`
 	Where string `json:"where"`
 	// Value is the value as the file holds it ("" for a deletion).

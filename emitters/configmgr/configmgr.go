@@ -85,7 +85,7 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := p.Sign("New-MdeProxyApplication.ps1", parts.RenderText(Intent(p.Profile, s.Detect)))
+	data, err := p.Sign("New-MdeProxyApplication.ps1", append([]byte(textfile.UTF8BOM), parts.RenderText(Intent(p.Profile, s.Detect))...))
 	if err != nil {
 		return nil, err
 	}

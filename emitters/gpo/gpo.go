@@ -78,7 +78,7 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
-	data, err := p.Sign("Set-MdeProxyGpo.ps1", parts.RenderText(Intent(p.Profile, p.Plan())))
+	data, err := p.Sign("Set-MdeProxyGpo.ps1", append([]byte(textfile.UTF8BOM), parts.RenderText(Intent(p.Profile, p.Plan()))...))
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,9 @@ type Sink interface {
 // final step (its README), hands each file to sink, and as the build's final
 // step hands it the manifest. It returns the manifest. The bytes produced
 // do not depend on scheduling: each file is a pure function of its profile, and
-// the manifest is sorted.
-func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Manifest, error) {
+// the manifest is sorted. opts configure each profile's shared renders (a
+// script signer).
+func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts ...emitters.Option) (*Manifest, error) {
 	perProfile := make([][]ManifestEntry, len(profiles))
 	var (
 		wg    sync.WaitGroup
@@ -59,7 +60,7 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Mani
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				entries, err := buildProfile(profiles[i], list, sink)
+				entries, err := buildProfile(profiles[i], list, sink, opts)
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -103,9 +104,9 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (*Mani
 
 // buildProfile runs the emitters over one profile, then the profile's final
 // step, its README, which describes what the emitters produced.
-func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink, opts []emitters.Option) ([]ManifestEntry, error) {
 	var (
-		p       = emitters.NewProfile(mp)
+		p       = emitters.NewProfile(mp, opts...)
 		files   []emitters.File
 		targets []string
 		deploy  []string

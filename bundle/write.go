@@ -27,7 +27,7 @@ import (
 // and the previous bundle is untouched, unless the error is a *MovedError.
 // With a manifest and a *LeftoverError the new bundle is in place and only
 // the removal of the previous one failed.
-func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Manifest, error) {
+func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*Manifest, error) {
 	out, err := resolveOut(out)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter) (*Man
 	if err := os.Chmod(tmp.path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := Build(profiles, list, &folder{root: tmp.path})
+	m, err := Build(profiles, list, &folder{root: tmp.path}, opts...)
 	if err != nil {
 		return nil, err
 	}

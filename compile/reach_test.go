@@ -20,8 +20,9 @@ var examples = map[*grammar]string{
 	&bypassGrammar:      "reach.example.com",
 	&identifierGrammar:  "com.example.reach",
 	// A reserved-range GUID, as no tenant's group has.
-	&groupIDGrammar:          "00000000-0000-4000-8000-00000000beef",
-	&assignmentTargetGrammar: "allDevices",
+	&groupIDGrammar:           "00000000-0000-4000-8000-00000000beef",
+	&assignmentTargetGrammar:  "allDevices",
+	&distinguishedNameGrammar: "OU=Reach,DC=example,DC=com",
 }
 
 // candidates are the values TestEverySettingReachesTheModel writes for a field,

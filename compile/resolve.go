@@ -164,6 +164,15 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	// assignments, which publish compares with these.
 	p.Intune.Include = lowerAll(m.list(model.PathIntuneInclude))
 	p.Intune.Exclude = lowerAll(m.list(model.PathIntuneExclude))
+	p.ConfigMgr.ApplicationName = intuneNamePrefix + p.Name
+	if m.has(model.PathConfigMgrAppName) {
+		p.ConfigMgr.ApplicationName = m.str(model.PathConfigMgrAppName)
+	}
+	p.GPO.Name = intuneNamePrefix + p.Name
+	if m.has(model.PathGPOName) {
+		p.GPO.Name = m.str(model.PathGPOName)
+	}
+	p.GPO.Links = m.list(model.PathGPOLinks)
 	p.MacOS.Identifier = macOSIdentifierStem + p.Name
 	if m.has(model.PathMacOSIdentifier) {
 		p.MacOS.Identifier = m.str(model.PathMacOSIdentifier)

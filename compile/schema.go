@@ -13,14 +13,15 @@ import (
 // schema. A setting written with a definition that is not here stops the
 // program at start-up (and every test), so schema and grammars cannot drift.
 var grammarOf = map[string]*grammar{
-	"#Text":        &textGrammar,
-	"#DisplayName": &displayNameGrammar,
-	"#HostPort":    &hostPortGrammar,
-	"#ProxyURL":    &proxyURLGrammar,
-	"#LinuxURL":    &linuxURLGrammar,
-	"#PacURL":      &pacGrammar,
-	"#Bypass":      &bypassGrammar,
-	"#Identifier":  &identifierGrammar,
+	"#Text":              &textGrammar,
+	"#DisplayName":       &displayNameGrammar,
+	"#HostPort":          &hostPortGrammar,
+	"#ProxyURL":          &proxyURLGrammar,
+	"#LinuxURL":          &linuxURLGrammar,
+	"#PacURL":            &pacGrammar,
+	"#Bypass":            &bypassGrammar,
+	"#Identifier":        &identifierGrammar,
+	"#DistinguishedName": &distinguishedNameGrammar,
 	// Intune assignments (publish intune).
 	"#GroupID":          &groupIDGrammar,
 	"#AssignmentTarget": &assignmentTargetGrammar,

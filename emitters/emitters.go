@@ -4,6 +4,7 @@
 package emitters
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -17,16 +18,48 @@ import (
 // ship is rendered here.
 type Profile struct {
 	*model.Profile
+	signer  Signer
 	plan    func() regplan.Plan
-	scripts func() psscripts.Scripts
+	scripts func() (psscripts.Scripts, error)
 }
+
+// Signer Authenticode-signs a generated PowerShell script: it returns the
+// script with its signature block appended. It must be deterministic (the same
+// bytes in, the same bytes out) unless the user asked for a timestamp, and safe
+// for concurrent use: profiles are built in parallel.
+type Signer interface {
+	SignScript(name string, script []byte) ([]byte, error)
+}
+
+// Option configures NewProfile.
+type Option func(*Profile)
+
+// WithSigner makes every PowerShell script of the profile signed with s: the
+// shared scripts once, in Scripts, and the scripts emitters render themselves
+// through Sign. A nil s leaves scripts unsigned.
+func WithSigner(s Signer) Option { return func(p *Profile) { p.signer = s } }
 
 // NewProfile wraps a resolved profile for the emitters. It is cheap: nothing
 // is rendered until asked for.
-func NewProfile(p *model.Profile) *Profile {
+func NewProfile(p *model.Profile, opts ...Option) *Profile {
 	r := &Profile{Profile: p}
+	for _, o := range opts {
+		o(r)
+	}
 	r.plan = sync.OnceValue(func() regplan.Plan { return regplan.For(p) })
-	r.scripts = sync.OnceValue(func() psscripts.Scripts { return psscripts.Render(p, r.Plan()) })
+	r.scripts = sync.OnceValues(func() (psscripts.Scripts, error) {
+		s := psscripts.Render(p, r.Plan())
+		var err error
+		for _, f := range []struct {
+			name string
+			data *[]byte
+		}{{"Set-MdeProxy.ps1", &s.Set}, {"Test-MdeProxy.ps1", &s.Test}, {"Detect-MdeProxy-ConfigMgr.ps1", &s.Detect}} {
+			if *f.data, err = r.Sign(f.name, *f.data); err != nil {
+				return psscripts.Scripts{}, err
+			}
+		}
+		return s, nil
+	})
 	return r
 }
 
@@ -34,8 +67,26 @@ func NewProfile(p *model.Profile) *Profile {
 func (p *Profile) Plan() regplan.Plan { return p.plan() }
 
 // Scripts are the profile's PowerShell scripts, shipped as files and inside the
-// Intune bodies.
-func (p *Profile) Scripts() psscripts.Scripts { return p.scripts() }
+// Intune bodies and the ConfigMgr application: rendered, and signed when the
+// build signs, once per profile, so every copy carries the same bytes.
+func (p *Profile) Scripts() (psscripts.Scripts, error) { return p.scripts() }
+
+// Signed reports whether the profile's scripts are signed (the Intune bodies
+// then ask Intune to enforce the signature check).
+func (p *Profile) Signed() bool { return p.signer != nil }
+
+// Sign signs a script an emitter renders itself (name is its file name, for
+// errors); without a signer it returns script unchanged.
+func (p *Profile) Sign(name string, script []byte) ([]byte, error) {
+	if p.signer == nil {
+		return script, nil
+	}
+	signed, err := p.signer.SignScript(name, script)
+	if err != nil {
+		return nil, fmt.Errorf("signing %s: %w", name, err)
+	}
+	return signed, nil
+}
 
 // File is one artifact in a profile's folder of the bundle.
 type File struct {
@@ -76,7 +127,7 @@ type Location struct {
 	File string `json:"file"`
 	// Kind says how Where is read: "reg" ([key] "name"), "pol" (key;name),
 	// "json" (a JSON pointer), "plist" (a dotted key path, numbers index
-	// arrays), "ps" ($Variable.Key or $Plan[i].Value) or "text" (a literal in the file).
+	// arrays), "ps" ($Variable, $Variable[i], $Variable.Key or $Plan[i].Value) or "text" (a literal in the file).
 	Kind  string `json:"kind"`
 	Where string `json:"where"`
 	// Value is the value as the file holds it ("" for a deletion).

@@ -69,6 +69,8 @@ type Profile struct {
 	Linux     LinuxAgent
 	MacOS     MacOSAgent
 	Intune    Intune
+	ConfigMgr ConfigMgr
+	GPO       GPO
 
 	LintIgnore []LintIgnore
 
@@ -142,6 +144,19 @@ type Intune struct {
 
 // AllDevices is the assignment target for every device Intune manages.
 const AllDevices = "allDevices"
+
+// ConfigMgr names the application New-MdeProxyApplication.ps1 creates or updates.
+type ConfigMgr struct {
+	ApplicationName string
+}
+
+// GPO names the dedicated Group Policy object Set-MdeProxyGpo.ps1 creates or
+// reuses, and the containers it links it to.
+type GPO struct {
+	Name string
+	// Links are LDAP distinguished names of OUs or domains, in intent order.
+	Links []string
+}
 
 // LintIgnore silences one vet rule for a profile.
 type LintIgnore struct {

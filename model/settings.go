@@ -37,6 +37,9 @@ const (
 	PathIntuneEnabled       Path = "intune.enabled"
 	PathIntuneDisplayName   Path = "intune.displayName"
 	PathIntuneDescription   Path = "intune.description"
+	PathConfigMgrAppName    Path = "windows.configmgr.applicationName"
+	PathGPOName             Path = "windows.gpo.name"
+	PathGPOLinks            Path = "windows.gpo.links"
 	PathLinuxProxy          Path = "linux.proxy"
 	PathMacOSProxy          Path = "macos.proxy"
 	PathMacOSIdentifier     Path = "macos.identifier"
@@ -65,6 +68,7 @@ const (
 	KindBypassList             // a list of host patterns that skip the proxy
 	KindIdentifier             // a reverse-DNS identifier
 	KindTargetList             // Entra group object IDs (and "allDevices")
+	KindDNList                 // a list of LDAP distinguished names (GPO links)
 )
 
 // Component is a part of Defender a profile can manage or leave alone; its
@@ -183,6 +187,9 @@ var Settings = []*Def{
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
 	{Path: PathIntuneInclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Include }},
 	{Path: PathIntuneExclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Exclude }},
+	{Path: PathConfigMgrAppName, Kind: KindText, Component: compWindows, Label: "ConfigMgr application name", text: func(p *Profile) string { return p.ConfigMgr.ApplicationName }},
+	{Path: PathGPOName, Kind: KindText, Component: compWindows, Label: "Group Policy object name", text: func(p *Profile) string { return p.GPO.Name }},
+	{Path: PathGPOLinks, Kind: KindDNList, Component: compWindows, list: func(p *Profile) []string { return p.GPO.Links }},
 	{Path: PathLinuxProxy, Kind: KindProxyURL, Component: compLinux, Label: "Linux mdatp proxy (cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.Linux.Proxy }},
 	{Path: PathMacOSProxy, Kind: KindProxyURL, Component: compMacOS, Label: "macOS proxy (com.microsoft.wdav cloudService.proxy)", Device: true, text: func(p *Profile) string { return p.MacOS.Proxy }},
 	{Path: PathMacOSIdentifier, Kind: KindIdentifier, Component: compMacOS, Label: "macOS configuration profile identifier", text: func(p *Profile) string { return p.MacOS.Identifier }},

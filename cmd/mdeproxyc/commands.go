@@ -24,6 +24,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/lint"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/schema"
+	"github.com/mdeproxyc/mdeproxyc/signing"
 
 	_ "embed"
 )
@@ -129,12 +130,32 @@ func (c *cli) build(args []string) int {
 	profiles := fs.StringSliceP("profile", "p", nil, "only these profiles (repeatable, or comma-separated); the bundle then holds only them")
 	targets := fs.StringSliceP("target", "t", nil, "only these emitters (repeatable; see 'mdeproxyc targets')")
 	check := fs.Bool("check", false, "write nothing; exit 1 and print a unified diff when --out differs from what a build would write")
+	signCert := fs.String("sign-cert", "", "Authenticode-sign every .ps1 (and the Intune bodies' copies) with this PKCS#12 file, or PEM certificate + key")
+	signPasswordEnv := fs.String("sign-password-env", "", "the environment variable holding the PKCS#12 password")
+	timestampURL := fs.String("timestamp-url", "", "RFC 3161 timestamp server for the signatures (output then differs from run to run)")
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
 	if *out == "" {
 		c.errorf("build: --out is empty; name the output folder (default dist)")
 		return exitUsage
+	}
+	var opts []emitters.Option
+	if *signCert == "" && (*signPasswordEnv != "" || *timestampURL != "") {
+		c.errorf("build: --sign-password-env and --timestamp-url need --sign-cert")
+		return exitUsage
+	}
+	if *signCert != "" {
+		if *check {
+			c.errorf("build: --check does not sign yet; run it without --sign-cert")
+			return exitUsage
+		}
+		s, err := signing.Load(*signCert, *signPasswordEnv, *timestampURL)
+		if err != nil {
+			c.errorf("build: --sign-cert %v; nothing was written", err)
+			return exitFail
+		}
+		opts = append(opts, emitters.WithSigner(s))
 	}
 	list, ok := c.selectEmitters(*targets)
 	if !ok {
@@ -179,7 +200,7 @@ func (c *cli) build(args []string) int {
 		return exitOK
 	}
 	_, statErr := os.Lstat(*out)
-	m, err := bundle.Write(*out, ps, list)
+	m, err := bundle.Write(*out, ps, list, opts...)
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError
 	switch {

@@ -240,6 +240,22 @@ func resolvePS(f validators.PSFile, l emitters.Location) error {
 		}
 		h, _ := entries[i].Hash()
 		v = h["Value"]
+	} else if variable, rest, ok := strings.Cut(l.Where, "["); ok && !strings.Contains(l.Where, ".") {
+		// $Links[i]: an element of an array.
+		i, _ := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+		a, _ := f.Assigned(variable)
+		elems, err := a.Array()
+		if err != nil || i >= len(elems) {
+			return fmt.Errorf("no %s", l.Where)
+		}
+		v = elems[i]
+	} else if !strings.Contains(l.Where, ".") {
+		// $Name: a variable holding the value itself.
+		a, ok := f.Assigned(l.Where)
+		if !ok {
+			return fmt.Errorf("no %s", l.Where)
+		}
+		v = a
 	} else {
 		variable, key, _ := strings.Cut(l.Where, ".")
 		a, ok := f.Assigned(variable)

@@ -5,6 +5,8 @@ package all
 
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/configmgr"
+	"github.com/mdeproxyc/mdeproxyc/emitters/gpo"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
@@ -23,6 +25,8 @@ func Emitters() []emitters.Emitter {
 		winscript.Emitter{},
 		winhttp.Emitter{},
 		intune.Emitter{},
+		configmgr.Emitter{},
+		gpo.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
 	}

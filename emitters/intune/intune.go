@@ -200,6 +200,19 @@ func buildRemediation(p *model.Profile, testB64, setB64 string) HealthScript {
 	}
 }
 
+// signatureCheck sets enforceSignatureCheck on a script body when the build
+// signed the scripts it carries: Intune then runs them only with a valid
+// signature (docs/channels.md).
+func signatureCheck[T Script | HealthScript](body T, signed bool) T {
+	switch b := any(&body).(type) {
+	case *Script:
+		b.EnforceSignatureCheck = signed
+	case *HealthScript:
+		b.EnforceSignatureCheck = signed
+	}
+	return body
+}
+
 // encode renders JSON with two-space indent, fields in declaration order, no
 // HTML escaping, UTF-8 without BOM, and a trailing newline.
 func encode(v any) ([]byte, error) {
@@ -282,16 +295,20 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 		return nil, nil
 	}
 	// Each script is rendered and encoded once for both bodies that carry it.
-	setB64 := base64.StdEncoding.EncodeToString(p.Scripts().Set)
-	testB64 := base64.StdEncoding.EncodeToString(p.Scripts().Test)
+	scripts, err := p.Scripts()
+	if err != nil {
+		return nil, err
+	}
+	setB64 := base64.StdEncoding.EncodeToString(scripts.Set)
+	testB64 := base64.StdEncoding.EncodeToString(scripts.Test)
 	var files []emitters.File
 	for _, f := range []struct {
 		path, summary string
 		v             any
 	}{
 		{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", BuildConfiguration(p)},
-		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", buildScript(p.Profile, setB64)},
-		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", buildRemediation(p.Profile, testB64, setB64)},
+		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", signatureCheck(buildScript(p.Profile, setB64), p.Signed())},
+		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", signatureCheck(buildRemediation(p.Profile, testB64, setB64), p.Signed())},
 	} {
 		data, err := encode(f.v)
 		if err != nil {

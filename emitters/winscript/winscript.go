@@ -38,7 +38,10 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if !p.Targets(model.Windows) {
 		return nil, nil
 	}
-	s := p.Scripts()
+	s, err := p.Scripts()
+	if err != nil {
+		return nil, err
+	}
 	if len(s.Detect) > psscripts.DetectMaxBytes {
 		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte budget of a ConfigMgr detection script (docs/windows.md): shorten the bypass lists of this profile",
 			DetectPath, len(s.Detect), psscripts.DetectMaxBytes)

@@ -33,6 +33,11 @@ func Convert(s string, eol EOL) []byte {
 	return []byte(s)
 }
 
+// UTF8BOM starts scripts whose data may hold non-ASCII text (names and
+// descriptions from the intent): Windows PowerShell 5.1 reads a script without
+// a byte order mark in the ANSI code page (docs/channels.md).
+const UTF8BOM = "\xEF\xBB\xBF"
+
 // Spliced is a script source split at its marker line, both parts already in
 // the artifact's line ends.
 type Spliced struct {

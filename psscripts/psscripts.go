@@ -6,8 +6,8 @@
 // script for Intune remediations and people; Detect-MdeProxy-ConfigMgr.ps1 is
 // the same check with ConfigMgr's detection contract built in. Every value from the intent is in one generated data block of
 // single-quoted literals; the rest of each script is fixed text, kept in this
-// folder as .ps1 files (embedded), where the data
-// block replaces the line that is exactly IntentMarker.
+// folder as .ps1 files (embedded), where the data block replaces the line that
+// is exactly IntentMarker and the functions of Common.ps1 the line CommonMarker.
 package psscripts
 
 import (
@@ -24,6 +24,10 @@ import (
 // data block replaces.
 const IntentMarker = "# @@MDEPROXYC_INTENT@@"
 
+// CommonMarker is the line of Set-MdeProxy.ps1 and Test-MdeProxy.ps1 that
+// Common.ps1's functions replace, so the two scripts read values one way.
+const CommonMarker = "# @@MDEPROXYC_COMMON@@"
+
 // The script sources, LF in the repository. Their text is ASCII only, so
 // Windows PowerShell 5.1 reads it the same whatever the code page, and avoids
 // backticks (PowerShell's escape character); no value from the intent appears
@@ -35,13 +39,28 @@ var (
 	testSource string
 	//go:embed Detect-MdeProxy-ConfigMgr.ps1
 	detectSource string
+	//go:embed Common.ps1
+	commonSource string
 )
+
+// withCommon splices Common.ps1, less its own leading comment, in place of the
+// CommonMarker line of a script source.
+func withCommon(name, src string) string {
+	body := commonSource
+	for strings.HasPrefix(body, "#") {
+		_, body, _ = strings.Cut(body, "\n")
+	}
+	if strings.Count(src, CommonMarker+"\n") != 1 {
+		panic("psscripts: " + name + " must have the line " + CommonMarker + " exactly once")
+	}
+	return strings.Replace(src, CommonMarker+"\n", body, 1)
+}
 
 // The fixed parts of the scripts, split at the marker and converted to CRLF
 // once: a 100,000-profile fleet renders them 300,000 times.
 var (
-	setParts    = textfile.MustSplit("Set-MdeProxy.ps1", setSource, IntentMarker, textfile.CRLF)
-	testParts   = textfile.MustSplit("Test-MdeProxy.ps1", testSource, IntentMarker, textfile.CRLF)
+	setParts    = textfile.MustSplit("Set-MdeProxy.ps1", withCommon("Set-MdeProxy.ps1", setSource), IntentMarker, textfile.CRLF)
+	testParts   = textfile.MustSplit("Test-MdeProxy.ps1", withCommon("Test-MdeProxy.ps1", testSource), IntentMarker, textfile.CRLF)
 	detectParts = textfile.MustSplit("Detect-MdeProxy-ConfigMgr.ps1", detectSource, IntentMarker, textfile.CRLF)
 )
 

@@ -275,7 +275,7 @@ func FuzzPSQuote(f *testing.F) {
 // comment), with the marker exactly once.
 func TestSourcesAreTheFiles(t *testing.T) {
 	var srcs [][]byte
-	for name, embedded := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource, "Detect-MdeProxy-ConfigMgr.ps1": detectSource} {
+	for name, embedded := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource, "Detect-MdeProxy-ConfigMgr.ps1": detectSource, "Common.ps1": commonSource} {
 		disk, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -283,7 +283,7 @@ func TestSourcesAreTheFiles(t *testing.T) {
 		if string(disk) != embedded {
 			t.Errorf("%s: the embedded source differs from the file", name)
 		}
-		if n := strings.Count(embedded, "\n"+IntentMarker+"\n"); n != 1 {
+		if n := strings.Count(embedded, "\n"+IntentMarker+"\n"); n != 1 && name != "Common.ps1" {
 			t.Errorf("%s: marker line %d times, want 1", name, n)
 		}
 		srcs = append(srcs, disk)
@@ -295,30 +295,31 @@ func TestSourcesAreTheFiles(t *testing.T) {
 	}
 }
 
-// TestSharedFunctionsAgree: a helper both scripts define is the same text in
-// both files, so a fix to one cannot miss the other.
+// TestSharedFunctionsAgree: Set-MdeProxy.ps1 and Test-MdeProxy.ps1 take their
+// shared functions from Common.ps1 and define none of them again; the
+// detection script, which must stay small and self-contained for ConfigMgr's
+// console, keeps copies that are the same text as Common.ps1's, so a fix to
+// one cannot miss the other.
 func TestSharedFunctionsAgree(t *testing.T) {
-	set, test := functions(setSource), functions(testSource)
-	shared := 0
-	for name, body := range set {
-		if other, ok := test[name]; ok {
-			shared++
-			if other != body {
-				t.Errorf("function %s differs between Set-MdeProxy.ps1 and Test-MdeProxy.ps1", name)
+	common := functions(commonSource)
+	if len(common) < 5 {
+		t.Fatalf("%d functions in Common.ps1: the function scan found too few", len(common))
+	}
+	for name, src := range map[string]string{"Set-MdeProxy.ps1": setSource, "Test-MdeProxy.ps1": testSource} {
+		for fn := range functions(src) {
+			if _, dup := common[fn]; dup {
+				t.Errorf("%s defines %s again; it comes from Common.ps1", name, fn)
 			}
 		}
 	}
-	if shared < 5 {
-		t.Errorf("%d shared functions: the function scan found too few", shared)
-	}
 	// The detection script prints nothing but its verdict: only its
 	// Write-Action differs.
-	shared = 0
+	shared := 0
 	for name, body := range functions(detectSource) {
-		if other, ok := set[name]; ok && name != "Write-Action" {
+		if other, ok := common[name]; ok && name != "Write-Action" {
 			shared++
 			if other != body {
-				t.Errorf("function %s differs between Set-MdeProxy.ps1 and Detect-MdeProxy-ConfigMgr.ps1", name)
+				t.Errorf("function %s differs between Common.ps1 and Detect-MdeProxy-ConfigMgr.ps1", name)
 			}
 		}
 	}

@@ -96,6 +96,9 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	for _, es := range perProfile {
 		m.Files = append(m.Files, es...)
 	}
+	if err := pl.carryKept(sink); err != nil {
+		return nil, err
+	}
 	// The fleet-level steps, after every profile: the index of the profiles.
 	index, err := pl.index(profiles, sink)
 	if err != nil {

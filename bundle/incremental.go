@@ -182,6 +182,32 @@ func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink S
 	return entries, nil
 }
 
+// carryKept links the files of the profiles a partial build keeps.
+func (pl *plan) carryKept(sink Sink) error {
+	if len(pl.keptEntries) == 0 {
+		return nil
+	}
+	c, ok := sink.(carrier)
+	if !ok {
+		return errors.New("internal error: kept profiles need a folder sink")
+	}
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	parallel(len(pl.keptEntries), func(i int) {
+		e := pl.keptEntries[i]
+		if err := c.carry(pl.from, e); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
+			}
+			mu.Unlock()
+		}
+	})
+	return first
+}
+
 // index is the build's fleet-level step: the fleet index, a row per profile
 // built and per profile kept.
 func (pl *plan) index(profiles []*model.Profile, sink Sink) (ManifestEntry, error) {

@@ -233,8 +233,14 @@ func (c *cli) build(args []string) int {
 		return exitFail
 	}
 	if n := len(findings); n > 0 && !*quiet {
-		warns, notes := findings.Count(diag.Warning), findings.Count(diag.Info)
-		fmt.Fprintf(c.stderr, "%s, %s: %s to read them\n", count(warns, "vet warning"), count(notes, "note"), hint("mdeproxyc", "vet", dir))
+		var parts []string
+		if w := findings.Count(diag.Warning); w > 0 {
+			parts = append(parts, count(w, "warning"))
+		}
+		if n := findings.Count(diag.Info); n > 0 {
+			parts = append(parts, count(n, "note"))
+		}
+		fmt.Fprintf(c.stderr, "vet: %s: %s to read them\n", strings.Join(parts, ", "), hint("mdeproxyc", "vet", dir))
 	}
 	rebuild := []string{"mdeproxyc", "build", dir, "-o", *out}
 	if *check {

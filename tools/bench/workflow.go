@@ -76,4 +76,3 @@ func median(ds []time.Duration) float64 {
 	}
 	return m.Seconds()
 }
-

@@ -48,6 +48,12 @@ type Sink interface {
 // the manifest is sorted. opts configure each profile's shared renders (a
 // script signer).
 func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts ...emitters.Option) (*Manifest, error) {
+	return build(profiles, list, sink, newPlan(profiles, list, Options{Render: opts}))
+}
+
+// build is Build following a plan: profiles the plan carries over are linked
+// from the previous bundle instead of rendered (incremental.go).
+func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *plan) (*Manifest, error) {
 	perProfile := make([][]ManifestEntry, len(profiles))
 	var (
 		wg    sync.WaitGroup
@@ -60,7 +66,7 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts .
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				entries, err := buildProfile(profiles[i], list, sink, opts)
+				entries, err := pl.profile(i, profiles[i], list, sink)
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -91,7 +97,18 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts .
 	for _, es := range perProfile {
 		m.Files = append(m.Files, es...)
 	}
+	if err := pl.carryKept(sink); err != nil {
+		return nil, err
+	}
+	// The fleet-level steps, after every profile: the index of the profiles.
+	index, err := pl.index(profiles, sink)
+	if err != nil {
+		return nil, err
+	}
+	m.Files = append(m.Files, index)
+	m.Files = append(m.Files, pl.keptEntries...)
 	slices.SortFunc(m.Files, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+	m.Profiles = pl.profiles(profiles)
 	data, err := m.Encode()
 	if err != nil {
 		return nil, err
@@ -145,9 +162,19 @@ func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink, opts []
 
 // Manifest is the JSON shape of manifest.json.
 type Manifest struct {
-	Tool    string          `json:"tool"`
-	Version string          `json:"version"`
-	Files   []ManifestEntry `json:"files"`
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	// Profiles records each profile's render digest (Digest), by name; an
+	// incremental build re-renders only the profiles whose digest changed.
+	Profiles []ManifestProfile `json:"profiles"`
+	Files    []ManifestEntry   `json:"files"`
+}
+
+// ManifestProfile is one profile of the bundle and the digest of everything
+// its files were rendered from.
+type ManifestProfile struct {
+	Name   string `json:"name"`
+	Digest string `json:"digest"`
 }
 
 // ManifestEntry describes one file of the bundle.
@@ -173,7 +200,21 @@ func (m *Manifest) Encode() ([]byte, error) {
 	b = appendJSONString(b, m.Tool)
 	b = append(b, ",\n  \"version\": "...)
 	b = appendJSONString(b, m.Version)
-	b = append(b, ",\n  \"files\": ["...)
+	b = append(b, ",\n  \"profiles\": ["...)
+	for i, p := range m.Profiles {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n    {\n      \"name\": "...)
+		b = appendJSONString(b, p.Name)
+		b = append(b, ",\n      \"digest\": "...)
+		b = appendJSONString(b, p.Digest)
+		b = append(b, "\n    }"...)
+	}
+	if len(m.Profiles) > 0 {
+		b = append(b, "\n  "...)
+	}
+	b = append(b, "],\n  \"files\": ["...)
 	for i, f := range m.Files {
 		if i > 0 {
 			b = append(b, ',')

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -36,11 +37,22 @@ type Decoder interface {
 // anything but a regular file, and reads a capped number of bytes of each:
 // anything else is reported by its type (see docs/cli-safety.md).
 func Check(out string, profiles []*model.Profile, list []emitters.Emitter, decoders ...Decoder) ([]byte, error) {
+	r, err := CheckReport(out, profiles, list, decoders...)
+	if err != nil {
+		return nil, err
+	}
+	return r.Diff, nil
+}
+
+// CheckReport is Check with a per-profile summary of the changes
+// (checkreport.go); the manifest, compared like every file, is shown as one
+// line rather than its hash churn.
+func CheckReport(out string, profiles []*model.Profile, list []emitters.Emitter, decoders ...Decoder) (*Report, error) {
 	out = filepath.Clean(out)
 	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", Printable(out), kindOf(st.Mode()))
 	}
-	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders}
+	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
 	if _, err := Build(profiles, list, c); err != nil {
 		return nil, err
 	}
@@ -102,7 +114,7 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter, decod
 	for _, p := range paths {
 		report.Write(c.diffs[p])
 	}
-	return report.Bytes(), nil
+	return &Report{Diff: report.Bytes(), Profiles: c.summary(out, profiles, paths)}, nil
 }
 
 func removeNote(kind string) string {
@@ -116,6 +128,9 @@ type checker struct {
 	mu       sync.Mutex
 	diffs    map[string][]byte
 	want     map[string]bool
+	// readmes holds the old and new README of each profile whose README
+	// differs, for the summary's settings.
+	readmes map[string][2][]byte
 }
 
 // Put implements Sink.
@@ -141,8 +156,17 @@ func (c *checker) Put(f File) error {
 		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%d bytes or more, not read; a build writes %d bytes\n", f.Path, f.Path, tl.Size, len(f.Data))
 	case err != nil:
 		return err
+	case !bytes.Equal(have, f.Data) && f.Path == ManifestPath:
+		// Its lines are sizes and hashes of the files diffed above: checked,
+		// not printed.
+		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%s differs (the sizes, hashes and digests of the changes above; not shown)\n", f.Path, f.Path, f.Path)
 	case !bytes.Equal(have, f.Data):
 		d = c.textDiff("a/"+f.Path, have, "b/"+f.Path, f.Data)
+		if f.Target == readme.Target {
+			c.mu.Lock()
+			c.readmes[f.Profile] = [2][]byte{have, f.Data}
+			c.mu.Unlock()
+		}
 	default:
 		if execBitMatters && (st.Mode()&0o100 != 0) != f.Executable {
 			d = fmt.Appendf(nil, "mode %s: executable %v, want %v\n", f.Path, st.Mode()&0o100 != 0, f.Executable)

@@ -28,6 +28,19 @@ import (
 // With a manifest and a *LeftoverError the new bundle is in place and only
 // the removal of the previous one failed.
 func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*Manifest, error) {
+	r, err := Update(out, profiles, list, Options{Render: opts})
+	if r == nil {
+		return nil, err
+	}
+	return r.Manifest, err
+}
+
+// Update is Write as the build command runs it: incremental (profiles whose
+// digest is unchanged are carried over from the bundle in out), partial with
+// opt.Partial, and a no-op when out already holds exactly this build
+// (incremental.go). The result is byte for byte what a full build writes. On
+// error the Result is nil unless the error is a *LeftoverError.
+func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt Options) (*Result, error) {
 	out, err := resolveOut(out)
 	if err != nil {
 		return nil, err
@@ -40,6 +53,20 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts 
 		return nil, err
 	}
 	removeStale(parent)
+	var pv *previous
+	if opt.Partial || !opt.Full {
+		pv = readPrevious(out)
+	}
+	pl, err := planFrom(profiles, list, opt, pv)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Progress != nil {
+		opt.Progress.Total.Store(int64(len(profiles)))
+	}
+	if pl.unchanged(profiles, pv) {
+		return &Result{Manifest: pv.manifest, Carried: len(profiles), Unchanged: true}, nil
+	}
 	tmp, err := newTemp(parent)
 	if err != nil {
 		return nil, err
@@ -48,26 +75,27 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts 
 	if err := os.Chmod(tmp.path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := Build(profiles, list, &folder{root: tmp.path}, opts...)
+	m, err := build(profiles, list, &folder{root: tmp.path}, pl)
 	if err != nil {
 		return nil, err
 	}
+	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept)}
 	exchanged, err := tmp.commit(out)
 	var left *LeftoverError
 	if errors.As(err, &left) {
-		return m, err
+		return r, err
 	}
 	if err != nil {
 		return nil, outError(out, err)
 	}
 	if !exchanged {
-		return m, nil
+		return r, nil
 	}
 	// tmp now holds the previous bundle.
 	if err := removeAll(tmp.path); err != nil {
-		return m, &LeftoverError{Dir: tmp.path, Err: err}
+		return r, &LeftoverError{Dir: tmp.path, Err: err}
 	}
-	return m, nil
+	return r, nil
 }
 
 // LeftoverError reports a build whose new bundle is in place but whose

@@ -15,8 +15,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -36,6 +38,21 @@ import (
 // concurrent use.
 type Signer struct {
 	cert *certloader.Certificate
+}
+
+// Identity names what the signatures depend on — the certificate chain and the
+// timestamp server — so an incremental build re-renders every profile when it
+// changes instead of carrying over files signed differently.
+func (s *Signer) Identity() string {
+	h := sha256.New()
+	for _, c := range s.cert.Certificates {
+		h.Write(c.Raw)
+	}
+	ts := ""
+	if r, ok := s.cert.Timestamper.(rfc3161); ok {
+		ts = r.url
+	}
+	return "authenticode:" + hex.EncodeToString(h.Sum(nil)) + ":" + ts
 }
 
 // Load reads the signing certificate: a PKCS#12 file (.pfx/.p12) whose

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -40,7 +43,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func (c *cli) errorf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "mdeproxyc: "+format+"\n", args...)
+	fmt.Fprintf(c.stderr, c.paint(sgrRed, "mdeproxyc:")+" "+format+"\n", args...)
 }
 
 // flags makes a command's flag set; parse reports usage errors with exit 2.
@@ -48,26 +51,48 @@ func (c *cli) flags(name string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.SortFlags = false
+	// parse prints the usage itself: on stdout for --help, never after an
+	// error (the error and a pointer to --help are enough).
+	fs.Usage = func() {}
+	return fs
+}
+
+// commandUsage prints a command's usage and flags to w.
+func commandUsage(w io.Writer, fs *pflag.FlagSet) {
 	for _, cmd := range commands() {
-		if cmd.name == name {
-			fs.Usage = func() {
-				fmt.Fprintf(c.stderr, "Usage: mdeproxyc %s\n\n%s\n", cmd.usage, cmd.summary)
-				if fs.HasFlags() {
-					fmt.Fprintf(c.stderr, "\nFlags:\n%s", fs.FlagUsages())
-				}
-			}
+		if cmd.name == fs.Name() {
+			fmt.Fprintf(w, "Usage: mdeproxyc %s\n\n%s\n", cmd.usage, cmd.summary)
 		}
 	}
-	return fs
+	if fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
 }
 
 // parse parses args; ok is false when the command must stop with code.
 func (c *cli) parse(fs *pflag.FlagSet, args []string, maxArgs int) (code int, ok bool) {
+	if c.collect != nil {
+		c.collect[fs.Name()] = fs
+		return exitOK, false
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
+			commandUsage(c.stdout, fs)
 			return exitOK, false
 		}
 		c.errorf("%s: %v", fs.Name(), err)
+		fmt.Fprintf(c.stderr, "Run 'mdeproxyc %s --help' for usage.\n", fs.Name())
+		return exitUsage, false
+	}
+	// --out= or -p "" is a mistake, not a request for a default.
+	var empty []string
+	fs.Visit(func(f *pflag.Flag) {
+		if t := f.Value.Type(); (t == "string" || t == "stringSlice") && (f.Value.String() == "" || f.Value.String() == "[]") {
+			empty = append(empty, "--"+f.Name)
+		}
+	})
+	if len(empty) > 0 {
+		c.errorf("%s: %s needs a value; an empty one is not allowed", fs.Name(), strings.Join(empty, ", "))
 		fmt.Fprintf(c.stderr, "Run 'mdeproxyc %s --help' for usage.\n", fs.Name())
 		return exitUsage, false
 	}
@@ -93,7 +118,11 @@ func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, b
 	if len(diags) > 0 {
 		// compile reports errors only.
 		c.printDiags(diags)
-		c.errorf("%d error%s; nothing was written", len(diags), plural(len(diags)))
+		if c.writes {
+			c.errorf("%s; nothing was written", count(len(diags), "error"))
+		} else {
+			c.errorf("%s", count(len(diags), "error"))
+		}
 		return nil, false
 	}
 	return profiles, true
@@ -103,7 +132,9 @@ func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, b
 // directory.
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
-	l.Relative(cwd).Print(c.stderr)
+	for _, d := range l.Relative(cwd) {
+		fmt.Fprintln(c.stderr, c.diagLine(d))
+	}
 }
 
 // repoRoot is the top of the Git work tree holding dir, or dir itself outside
@@ -124,23 +155,64 @@ func plural(n int) string {
 	return "s"
 }
 
+// count says "1 profile", "2 profiles".
+func count(n int, noun string) string {
+	return fmt.Sprintf("%d %s%s", n, noun, plural(n))
+}
+
+// shellArgs joins a command line so that it can be pasted into a POSIX shell
+// or PowerShell: words of safe characters as they are, others single-quoted.
+func shellArgs(args ...string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		safe := a != ""
+		for _, r := range a {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r)) {
+				safe = false
+			}
+		}
+		if safe {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", "'\\''") + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// hint formats a command to run: quoted with '…' when that stays pasteable.
+func hint(args ...string) string {
+	cmd := shellArgs(args...)
+	if strings.Contains(cmd, "'") {
+		return "run: " + cmd
+	}
+	return "run '" + cmd + "'"
+}
+
 func (c *cli) build(args []string) int {
 	fs := c.flags("build")
-	out := fs.StringP("out", "o", "dist", "output folder (replaced as a whole)")
-	profiles := fs.StringSliceP("profile", "p", nil, "only these profiles (repeatable, or comma-separated); the bundle then holds only them")
+	out := fs.StringP("out", "o", "dist", "output folder (replaced as a whole, atomically)")
+	profiles := fs.StringSliceP("profile", "p", nil, "rebuild only these profiles (repeatable, or comma-separated); the bundle's other profiles stay as they are")
 	targets := fs.StringSliceP("target", "t", nil, "only these emitters (repeatable; see 'mdeproxyc targets')")
-	check := fs.Bool("check", false, "write nothing; exit 1 and print a unified diff when --out differs from what a build would write")
+	check := fs.Bool("check", false, "write nothing; exit 1 and print what changes (summary, then a diff) when --out differs from what a build would write")
+	full := fs.Bool("full", false, "render every profile, even those whose inputs are unchanged since the previous bundle")
+	progress := fs.Bool("progress", false, "report progress on stderr even when it is not a terminal")
+	quiet := fs.BoolP("quiet", "q", false, "no progress and no summary line; errors only")
 	signCert := fs.String("sign-cert", "", "Authenticode-sign every .ps1 (and the Intune bodies' copies) with this PKCS#12 file, or PEM certificate + key")
 	signPasswordEnv := fs.String("sign-password-env", "", "the environment variable holding the PKCS#12 password")
 	timestampURL := fs.String("timestamp-url", "", "RFC 3161 timestamp server for the signatures (output then differs from run to run)")
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
-	if *out == "" {
-		c.errorf("build: --out is empty; name the output folder (default dist)")
+	c.writes = !*check
+	if *progress && *quiet {
+		c.errorf("build: --progress and --quiet exclude each other")
 		return exitUsage
 	}
-	var opts []emitters.Option
+	var (
+		opts   []emitters.Option
+		inputs []string // what the render depends on beyond the model
+	)
 	if *signCert == "" && (*signPasswordEnv != "" || *timestampURL != "") {
 		c.errorf("build: --sign-password-env and --timestamp-url need --sign-cert")
 		return exitUsage
@@ -156,6 +228,7 @@ func (c *cli) build(args []string) int {
 			return exitFail
 		}
 		opts = append(opts, emitters.WithSigner(s))
+		inputs = append(inputs, s.Identity())
 	}
 	list, ok := c.selectEmitters(*targets)
 	if !ok {
@@ -164,13 +237,14 @@ func (c *cli) build(args []string) int {
 	// The whole fleet is compiled and vetted even when --profile selects a
 	// few: rules across profiles (MDE015: two Macs' profiles with one
 	// identifier) hold between a selected profile and every other.
-	ps, ok := c.compileFleet(dirArg(fs), compile.Options{})
+	dir := dirArg(fs)
+	ps, ok := c.compileFleet(dir, compile.Options{})
 	if !ok {
 		return exitFail
 	}
 	findings := lint.Run(ps)
 	if len(*profiles) > 0 {
-		if ps, ok = c.selectProfiles(dirArg(fs), ps, *profiles); !ok {
+		if ps, ok = c.selectProfiles(dir, ps, *profiles); !ok {
 			return exitFail
 		}
 		findings = concerning(findings, ps)
@@ -179,35 +253,42 @@ func (c *cli) build(args []string) int {
 	// block the build; warnings are vet's business.
 	if errs := lint.Errors(findings); len(errs) > 0 {
 		c.printDiags(errs)
-		c.errorf("%d vet error%s; nothing was written", len(errs), plural(len(errs)))
+		c.errorf("%s; nothing was written", count(len(errs), "vet error"))
 		return exitFail
 	}
-	if n := len(findings); n > 0 {
-		fmt.Fprintf(c.stderr, "%d vet warning%s and note%s: run 'mdeproxyc vet' to read them\n", n, plural(n), plural(n))
+	if n := len(findings); n > 0 && !*quiet {
+		var parts []string
+		if w := findings.Count(diag.Warning); w > 0 {
+			parts = append(parts, count(w, "warning"))
+		}
+		if n := findings.Count(diag.Info); n > 0 {
+			parts = append(parts, count(n, "note"))
+		}
+		fmt.Fprintf(c.stderr, "vet: %s: %s to read them\n", strings.Join(parts, ", "), hint("mdeproxyc", "vet", dir))
 	}
+	rebuild := []string{"mdeproxyc", "build", dir, "-o", *out}
 	if *check {
-		d, err := bundle.Check(*out, ps, list, decoders...)
-		if err != nil {
-			c.errorf("check: %v", err)
-			return exitFail
-		}
-		if len(d) > 0 {
-			c.stdout.Write(d)
-			c.errorf("%s differs from the intent: run 'mdeproxyc build' and commit the result", *out)
-			return exitFail
-		}
-		fmt.Fprintf(c.stderr, "%s is up to date (%d profiles)\n", *out, len(ps))
-		return exitOK
+		return c.check(*out, ps, list, hint(rebuild...))
 	}
+	mode := progressAuto
+	switch {
+	case *progress:
+		mode = progressOn
+	case *quiet:
+		mode = progressQuiet
+	}
+	var prog bundle.Progress
+	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	m, err := bundle.Write(*out, ps, list, opts...)
+	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
+	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError
 	switch {
-	case errors.As(err, &left) && m != nil:
+	case errors.As(err, &left) && r != nil:
 		// The swap succeeded: the build did its job, the user has a folder to
 		// remove.
-		fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(m.Files)+1)
+		c.wrote(*out, r, *quiet)
 		c.errorf("warning: %v; remove it by hand", err)
 		return exitOK
 	case errors.As(err, &moved):
@@ -220,12 +301,41 @@ func (c *cli) build(args []string) int {
 		c.errorf("%v; the previous bundle is untouched", err)
 		return exitFail
 	}
-	fmt.Fprintf(c.stderr, "wrote %s: %d profiles, %d files\n", *out, len(ps), len(m.Files)+1)
+	c.wrote(*out, r, *quiet)
 	return exitOK
 }
 
+// wrote prints a build's summary line: what is in the bundle, then how much
+// was rendered, carried over unchanged, or kept by a partial build.
+func (c *cli) wrote(out string, r *bundle.Result, quiet bool) {
+	if quiet {
+		return
+	}
+	n := r.Rendered + r.Carried + r.Kept
+	files := count(len(r.Manifest.Files)+1, "file")
+	if r.Unchanged {
+		fmt.Fprintf(c.stderr, "%s %s is up to date: %s, %s; nothing was rewritten\n", c.paint(sgrGreen, "ok:"), out, count(n, "profile"), files)
+		return
+	}
+	var how []string
+	if r.Rendered > 0 && (r.Carried > 0 || r.Kept > 0) {
+		how = append(how, fmt.Sprintf("%d rendered", r.Rendered))
+	}
+	if r.Carried > 0 {
+		how = append(how, fmt.Sprintf("%d unchanged, carried over", r.Carried))
+	}
+	if r.Kept > 0 {
+		how = append(how, fmt.Sprintf("%d kept as they were (not selected)", r.Kept))
+	}
+	line := fmt.Sprintf("wrote %s: %s, %s", out, count(n, "profile"), files)
+	if len(how) > 0 {
+		line += " (" + strings.Join(how, "; ") + ")"
+	}
+	fmt.Fprintln(c.stderr, line)
+}
+
 // decoders show the binary formats of a bundle as text in --check's diffs.
-var decoders = []bundle.Decoder{polDecoder{}}
+var decoders = []bundle.Decoder{polDecoder{}, intuneDecoder{}, configMgrDecoder{}}
 
 // polDecoder shows a Registry.pol one record a line.
 type polDecoder struct{}
@@ -296,7 +406,16 @@ func (c *cli) vet(args []string) int {
 	fs := c.flags("vet")
 	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
-	explain := fs.String("explain", "", "print the explanation of a rule (MDE004), or of every rule with 'all'")
+	explain := fs.String("explain", "", "print the explanation of a rule (MDE004), or of every rule with 'all'; alone, list the rules")
+	// --explain without a rule lists the rules: pflag cannot make a value
+	// optional without breaking "--explain MDE004", so an --explain that
+	// ends the line or precedes another flag is given the value "list".
+	for i, a := range args {
+		if a == "--explain" && (i+1 == len(args) || strings.HasPrefix(args[i+1], "-")) {
+			args = append(append(slices.Clone(args[:i]), "--explain=list"), args[i+1:]...)
+			break
+		}
+	}
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
@@ -331,7 +450,7 @@ func (c *cli) vet(args []string) int {
 		return exitFail
 	}
 	errs, warns := diags.Count(diag.Error), diags.Count(diag.Warning)
-	fmt.Fprintf(c.stderr, "%d profiles: %d errors, %d warnings, %d notes\n", len(ps), errs, warns, diags.Count(diag.Info))
+	fmt.Fprintf(c.stderr, "%s: %s, %s, %s\n", count(len(ps), "profile"), count(errs, "error"), count(warns, "warning"), count(diags.Count(diag.Info), "note"))
 	if errs > 0 || *strict && warns > 0 {
 		return exitFail
 	}
@@ -340,12 +459,19 @@ func (c *cli) vet(args []string) int {
 
 func (c *cli) explainRule(id string) int {
 	var rules []*lint.Rule
+	if strings.EqualFold(id, "list") {
+		for _, r := range lint.Rules {
+			fmt.Fprintf(c.stdout, "%s  %-7s  %s\n", r.ID, r.Severity, r.Title)
+		}
+		fmt.Fprintln(c.stdout, "\nRun 'mdeproxyc vet --explain MDE004' for one rule, 'mdeproxyc vet --explain all' for every one.")
+		return exitOK
+	}
 	if strings.EqualFold(id, "all") {
 		rules = lint.Rules
 	} else if r := lint.Lookup(strings.ToUpper(id)); r != nil {
 		rules = []*lint.Rule{r}
 	} else {
-		c.errorf("vet: no rule %q; rules are MDE001 to %s (vet --explain all)", id, lint.Rules[len(lint.Rules)-1].ID)
+		c.errorf("vet: no rule %q; rules are MDE001 to %s ('mdeproxyc vet --explain' lists them)", id, lint.Rules[len(lint.Rules)-1].ID)
 		return exitUsage
 	}
 	for i, r := range rules {
@@ -377,12 +503,12 @@ func wrap(text string, width int) string {
 
 func (c *cli) explain(args []string) int {
 	fs := c.flags("explain")
-	profile := fs.StringP("profile", "p", "", "the profile to explain (required)")
-	format := fs.String("format", "text", "output format: text or json")
+	profiles := fs.StringSliceP("profile", "p", nil, "a profile to explain (required; repeatable, or comma-separated)")
+	format := fs.String("format", "text", "output format: text or json (one JSON object per profile)")
 	if code, ok := c.parse(fs, args, 1); !ok {
 		return code
 	}
-	if *profile == "" {
+	if len(*profiles) == 0 {
 		c.errorf("explain: --profile NAME is required")
 		return exitUsage
 	}
@@ -390,27 +516,42 @@ func (c *cli) explain(args []string) int {
 		c.errorf("explain: unknown format %q; formats are: text, json", *format)
 		return exitUsage
 	}
-	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: []string{*profile}})
+	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: *profiles})
 	if !ok {
 		return exitFail
 	}
+	byName := map[string]*model.Profile{}
+	for _, p := range ps {
+		byName[p.Name] = p
+	}
 	cwd, _ := os.Getwd()
-	for k, o := range ps[0].Origins {
-		o.Pos.File = diag.RelPath(cwd, o.Pos.File)
-		ps[0].Origins[k] = o
+	seen := map[string]bool{}
+	for i, name := range *profiles {
+		p := byName[name]
+		if p == nil || seen[name] {
+			continue
+		}
+		seen[name] = true
+		for k, o := range p.Origins {
+			o.Pos.File = diag.RelPath(cwd, o.Pos.File)
+			p.Origins[k] = o
+		}
+		rows := explainpkg.Profile(p, all.Emitters())
+		if *format == "json" {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			enc.Encode(struct {
+				Profile  string           `json:"profile"`
+				Settings []explainpkg.Row `json:"settings"`
+			}{p.Name, rows})
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		explainpkg.WriteText(c.stdout, p.Name, rows)
 	}
-	rows := explainpkg.Profile(ps[0], all.Emitters())
-	if *format == "json" {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		enc.Encode(struct {
-			Profile  string           `json:"profile"`
-			Settings []explainpkg.Row `json:"settings"`
-		}{ps[0].Name, rows})
-		return exitOK
-	}
-	explainpkg.WriteText(c.stdout, ps[0].Name, rows)
 	return exitOK
 }
 
@@ -465,6 +606,37 @@ func (c *cli) version(args []string) int {
 	if code, ok := c.parse(fs, args, 0); !ok {
 		return code
 	}
-	fmt.Fprintf(c.stdout, "mdeproxyc %s\n", version.Version)
+	commit, goVersion := buildInfo()
+	fmt.Fprintf(c.stdout, "mdeproxyc %s\ncommit: %s\ngo: %s\n", version.Version, commit, goVersion)
 	return exitOK
+}
+
+// commit is the source commit, for builds made without Go's VCS stamping
+// (go build -buildvcs=false, a source archive): -ldflags "-X main.commit=…".
+var commit = ""
+
+// buildInfo returns the commit the binary was built from ("-dirty" when the
+// work tree had changes; "unknown" when the build recorded none) and the Go
+// version that built it.
+func buildInfo() (string, string) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return cmp.Or(commit, "unknown"), runtime.Version()
+	}
+	rev, dirty := commit, false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "unknown (built without version control information)", info.GoVersion
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev, info.GoVersion
 }

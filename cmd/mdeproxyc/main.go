@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/mdeproxyc/mdeproxyc/bundle"
 )
 
@@ -75,6 +77,14 @@ type command struct {
 // cli carries the output streams through a run.
 type cli struct {
 	stdout, stderr io.Writer
+	// color is set when stderr is a terminal that takes colour (term.go).
+	color bool
+	// writes is set by commands that write files: their failure messages
+	// say that nothing was written.
+	writes bool
+	// collect, when set, makes parse record each command's flags and stop:
+	// completion scripts are made from the commands' own flag sets.
+	collect map[string]*pflag.FlagSet
 }
 
 func commands() []command {
@@ -83,16 +93,17 @@ func commands() []command {
 		{"vet", "vet [flags] [DIR]", "validate and lint; warnings and errors with rule IDs and file:line:col", (*cli).vet},
 		{"diff", "diff OLD NEW | --base REV [DIR]", "what changes between two versions of the fleet, per profile and setting", (*cli).diff},
 		{"publish", "publish intune [DIR]", "make Intune match the fleet: create, update, assign (and with --prune delete) its objects", (*cli).publishCmd},
-		{"explain", "explain [DIR] -p NAME", "for one profile: each setting, where its value came from, which artifacts carry it", (*cli).explain},
+		{"explain", "explain [DIR] -p NAME...", "for each profile named: each setting, where its value came from, which artifacts carry it", (*cli).explain},
 		{"targets", "targets", "list the emitters, one line each", (*cli).targets},
 		{"schema", "schema", "print the embedded CUE schema of the intent language", (*cli).schema},
 		{"init", "init [DIR]", "write a starter fleet that builds as it is", (*cli).init},
-		{"version", "version", "print the version", (*cli).version},
+		{"version", "version", "print the version, the commit and the Go version", (*cli).version},
+		{"completion", "completion SHELL", "print a completion script for bash, zsh, fish or powershell", (*cli).completion},
 	}
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	c := &cli{stdout: stdout, stderr: stderr}
+	c := &cli{stdout: stdout, stderr: stderr, color: colorFor(stderr)}
 	if len(args) == 0 {
 		c.usage(stderr)
 		return exitUsage

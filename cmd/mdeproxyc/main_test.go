@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,18 +29,20 @@ func TestMain(m *testing.M) {
 // TestScripts runs the CLI scenarios in testdata/script. Each script starts with
 // a copy of the example fleet in $WORK/contoso.
 func TestScripts(t *testing.T) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"fleetgen":    cmdFleetgen,
+		"waitfor":     cmdWaitfor,
+		"signal":      cmdSignal,
+		"exitcode":    cmdExitcode,
+		"unremovable": cmdUnremovable,
+	}
+	maps.Copy(cmds, unixCmds)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			return copyDir("../../examples/contoso", filepath.Join(env.WorkDir, "contoso"))
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"fleetgen":    cmdFleetgen,
-			"waitfor":     cmdWaitfor,
-			"signal":      cmdSignal,
-			"exitcode":    cmdExitcode,
-			"unremovable": cmdUnremovable,
-		},
+		Cmds: cmds,
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "protectable":
@@ -50,6 +53,9 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: golden.Updating(),
 	})
 }
+
+// unixCmds are the script commands that read inodes (tree_test.go).
+var unixCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){}
 
 // cmdFleetgen writes a synthetic fleet: fleetgen N FILE.
 func cmdFleetgen(ts *testscript.TestScript, neg bool, args []string) {

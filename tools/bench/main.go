@@ -29,6 +29,7 @@ func main() {
 	mdeproxyc := flag.String("mdeproxyc", "", "path to the mdeproxyc binary (required)")
 	cue := flag.String("cue", "cue", "path to the cue v0.17.1 binary")
 	work := flag.String("work", "", "scratch folder (default: a temporary folder)")
+	rounds := flag.Int("workflow", 0, "instead of the cue comparison, measure the build workflow (full, no-change and one-profile rebuilds against vet and cp -a) in this many interleaved rounds")
 	flag.Parse()
 	if *mdeproxyc == "" {
 		log.Fatal("-mdeproxyc is required")
@@ -40,6 +41,16 @@ func main() {
 			log.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
+	}
+	if *rounds > 0 {
+		for _, s := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil {
+				log.Fatal(err)
+			}
+			workflow(dir, n, *rounds, *mdeproxyc)
+		}
+		return
 	}
 	cueVersion, _ := exec.Command(*cue, "version").Output()
 	fmt.Printf("cue: %s\n", firstLine(cueVersion))

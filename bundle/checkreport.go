@@ -1,0 +1,148 @@
+package bundle
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// Report is what --check found: a summary per profile, then the diff.
+type Report struct {
+	// Diff is the unified diff of every file that differs, by path.
+	Diff []byte
+	// Profiles lists, by name, every profile with a file that differs.
+	Profiles []ProfileChange
+}
+
+// ProfileChange is one profile whose files differ from the folder checked.
+type ProfileChange struct {
+	Name string
+	// Change is "added" (only the build has it), "removed" (only the folder
+	// has it) or "changed".
+	Change string
+	// Settings are the README's effective-settings rows that differ: the
+	// folder's README is the only record of what its bundle was built from.
+	Settings []RowChange
+	// Files are the profile's files that differ, with "added", "removed" or
+	// "changed".
+	Files []FileChange
+}
+
+// RowChange is one row of a profile README's settings table that differs; a
+// side without the row is empty.
+type RowChange struct {
+	Label, Old, New string
+}
+
+// FileChange is one file that differs.
+type FileChange struct {
+	Path, Change string
+}
+
+// summary groups the differing paths by profile. A path's profile is its
+// first folder when that names a profile of the build or of the folder's
+// manifest; other paths (the index, the manifest) are the fleet's.
+func (c *checker) summary(out string, profiles []*model.Profile, paths []string) []ProfileChange {
+	inBuild := map[string]bool{}
+	for _, p := range profiles {
+		inBuild[p.Name] = true
+	}
+	inOld := map[string]bool{}
+	if pv := readPrevious(out); pv != nil {
+		for name := range pv.byProfile {
+			inOld[name] = true
+		}
+	}
+	byName := map[string]*ProfileChange{}
+	var names []string
+	for _, p := range paths {
+		name, _, ok := strings.Cut(p, "/")
+		if !ok || !inBuild[name] && !inOld[name] {
+			continue
+		}
+		pc := byName[name]
+		if pc == nil {
+			pc = &ProfileChange{Name: name, Change: "changed"}
+			switch {
+			case !inOld[name]:
+				pc.Change = "added"
+			case !inBuild[name]:
+				pc.Change = "removed"
+			}
+			byName[name] = pc
+			names = append(names, name)
+		}
+		change := "changed"
+		switch d := c.diffs[p]; {
+		case strings.HasPrefix(string(d), "--- /dev/null"):
+			change = "added"
+		case strings.Contains(firstLines(d, 2), "+++ /dev/null"):
+			change = "removed"
+		}
+		pc.Files = append(pc.Files, FileChange{Path: p, Change: change})
+	}
+	slices.Sort(names)
+	out2 := make([]ProfileChange, 0, len(names))
+	for _, name := range names {
+		pc := byName[name]
+		if r, ok := c.readmes[name]; ok {
+			pc.Settings = rowChanges(settingsRows(r[0]), settingsRows(r[1]))
+		}
+		out2 = append(out2, *pc)
+	}
+	return out2
+}
+
+func firstLines(d []byte, n int) string {
+	s := string(d)
+	for i, k := 0, 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			if k++; k == n {
+				return s[:i]
+			}
+		}
+	}
+	return s
+}
+
+// settingsRows reads the rows of a profile README's "Effective settings"
+// table, in order.
+func settingsRows(md []byte) [][2]string {
+	var rows [][2]string
+	in := false
+	for _, line := range strings.Split(string(md), "\n") {
+		switch {
+		case strings.HasPrefix(line, "## "):
+			in = line == "## Effective settings"
+		case in && strings.HasPrefix(line, "| ") && line != "| setting | value |" && line != "| --- | --- |":
+			cells := strings.SplitN(strings.TrimSuffix(strings.TrimPrefix(line, "| "), " |"), " | ", 2)
+			if len(cells) == 2 {
+				rows = append(rows, [2]string{cells[0], cells[1]})
+			}
+		}
+	}
+	return rows
+}
+
+// rowChanges compares two README settings tables row by row, by label.
+func rowChanges(old, new [][2]string) []RowChange {
+	oldVal := map[string]string{}
+	for _, r := range old {
+		oldVal[r[0]] = r[1]
+	}
+	seen := map[string]bool{}
+	var out []RowChange
+	for _, r := range new {
+		seen[r[0]] = true
+		if o, ok := oldVal[r[0]]; !ok || o != r[1] {
+			out = append(out, RowChange{Label: r[0], Old: o, New: r[1]})
+		}
+	}
+	for _, r := range old {
+		if !seen[r[0]] {
+			out = append(out, RowChange{Label: r[0], Old: r[1]})
+		}
+	}
+	return out
+}

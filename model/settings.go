@@ -21,6 +21,8 @@ const (
 	PathPAC                 Path = "pac"
 	PathBypass              Path = "bypass"
 	PathOffline             Path = "offline"
+	PathConnectivity        Path = "connectivity"
+	PathRegion              Path = "region"
 	PathEDREnabled          Path = "windows.edr.enabled"
 	PathEDRProxy            Path = "windows.edr.proxy"
 	PathEDRPreferStatic     Path = "windows.edr.preferStaticProxy"
@@ -127,6 +129,8 @@ var Settings = []*Def{
 		}
 		return s
 	}},
+	{Path: PathConnectivity, Kind: KindEnum, Label: "connectivity", Device: true, text: func(p *Profile) string { return string(p.Connectivity) }},
+	{Path: PathRegion, Kind: KindEnum, Label: "Defender data location (region)", Device: true, text: func(p *Profile) string { return string(p.Region) }},
 	{Path: PathOffline, Kind: KindBool, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Offline) }},
 	{Path: PathEDREnabled, Kind: KindBool, Component: compEDR, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.EDR.Enabled) }},
 	{Path: PathEDRProxy, Kind: KindHostPort, Component: compEDR, Label: "EDR sensor proxy (TelemetryProxyServer)", Device: true, text: func(p *Profile) string { return p.EDR.Proxy }},

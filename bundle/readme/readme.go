@@ -116,6 +116,9 @@ func cell(s model.Setting) string {
 		}
 		return "off"
 	case model.KindEnum:
+		if s.Path == model.PathRegion && s.Text == "" {
+			return "not set: the destinations of every commercial region"
+		}
 		return s.Text
 	case model.KindEnumList:
 		return strings.Join(s.List, ", ")

@@ -266,6 +266,8 @@ func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfi
 	before := len(w.diags)
 	if !profileNameRE.MatchString(name) {
 		w.add(labelPos, path, fmt.Sprintf("invalid profile name %q; allowed: %s", name, profileNameAllowed))
+	} else if msg := reservedNameProblem(name); msg != "" {
+		w.add(labelPos, path, msg)
 	}
 	rp.set = w.settingsOf(v, path)
 	rp.failed = len(w.diags) > before

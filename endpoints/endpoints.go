@@ -290,3 +290,35 @@ func Probes(es []Entry) []Entry {
 	}
 	return out
 }
+
+// Proxies lists the static proxies a profile's devices use, as host:port,
+// sorted, each once: every proxy setting in force, scheme and trailing slash
+// removed. A profile in mode "auto" has none.
+func Proxies(p *model.Profile) []string {
+	var out []string
+	for _, s := range p.Table() {
+		if !s.IsProxy() || !s.InForce() {
+			continue
+		}
+		hp := s.Text
+		if _, rest, ok := strings.Cut(hp, "://"); ok {
+			hp = rest
+		}
+		hp = strings.TrimSuffix(hp, "/")
+		if !slices.Contains(out, hp) {
+			out = append(out, hp)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ProxyFolder is the folder of the bundle's proxy/ tree for one proxy: its
+// host:port made safe as a folder name on every system ("proxy.contoso.com_8080",
+// "2001-db8--1_8080" for [2001:db8::1]:8080).
+func ProxyFolder(hostPort string) string {
+	i := strings.LastIndexByte(hostPort, ':')
+	host, port := hostPort[:i], hostPort[i+1:]
+	host = strings.NewReplacer("[", "", "]", "", ":", "-").Replace(host)
+	return strings.ToLower(host) + "_" + port
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
+	"github.com/mdeproxyc/mdeproxyc/emitters/proxyside"
 	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winhttp"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
@@ -25,5 +26,7 @@ func Emitters() []emitters.Emitter {
 		intune.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
+		// The proxy side is rendered once for the whole fleet (a FleetEmitter).
+		proxyside.Emitter{},
 	}
 }

@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/connectivity"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
@@ -26,6 +27,7 @@ func Emitters() []emitters.Emitter {
 		intune.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
+		connectivity.Emitter{},
 		// The proxy side is rendered once for the whole fleet (a FleetEmitter).
 		proxyside.Emitter{},
 	}

@@ -67,11 +67,18 @@ func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
 			return nil, fmt.Errorf("proxies %s and %s share the folder %s", other, u.hostPort, dir)
 		}
 		folders[dir] = u.hostPort
+		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
+		// otherwise hold every profile's copy of the same few dozen entries.
 		var es []endpoints.Entry
+		seen := map[string]bool{}
 		for _, p := range u.profiles {
-			es = append(es, cat.For(p)...)
+			for _, e := range cat.For(p) {
+				if k := fmt.Sprintf("%s:%d", e.Host, e.Port); !seen[k] {
+					seen[k] = true
+					es = append(es, e)
+				}
+			}
 		}
-		es = unique(es)
 		domains := endpoints.Domains(es)
 		files = append(files,
 			emitters.File{Path: dir + "/allowlist.txt", Data: []byte(strings.Join(domains, "\n") + "\n"),
@@ -89,20 +96,6 @@ func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
 		}
 	}
 	return files, nil
-}
-
-// unique keeps the first entry of each host and port.
-func unique(es []endpoints.Entry) []endpoints.Entry {
-	var out []endpoints.Entry
-	seen := map[string]bool{}
-	for _, e := range es {
-		k := fmt.Sprintf("%s:%d", e.Host, e.Port)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // squidDomain writes a catalogue host as Squid's dstdomain and

@@ -100,7 +100,14 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	if err := pl.carryKept(sink); err != nil {
 		return nil, err
 	}
-	// The fleet-level steps, after every profile: the index of the profiles.
+	// The fleet-level steps, after every profile: the proxy team's folder
+	// (from the whole fleet, also when -p renders a few profiles), then the
+	// index of the profiles.
+	fleet, err := buildFleet(pl.fleet(profiles), list, sink)
+	if err != nil {
+		return nil, err
+	}
+	m.Files = append(m.Files, fleet...)
 	index, err := pl.index(profiles, sink)
 	if err != nil {
 		return nil, err
@@ -117,6 +124,36 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 		return nil, err
 	}
 	return m, nil
+}
+
+// buildFleet runs the selected emitters that also render the whole fleet
+// (emitters.FleetEmitter: the proxy/ folder), after every profile's files and
+// before the manifest. Their files belong to no profile.
+func buildFleet(profiles []*model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+	var entries []ManifestEntry
+	seen := map[string]bool{}
+	for _, e := range list {
+		fe, ok := e.(emitters.FleetEmitter)
+		if !ok {
+			continue
+		}
+		fs, err := fe.EmitFleet(profiles)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fe.Name(), err)
+		}
+		for _, f := range fs {
+			if seen[f.Path] {
+				return nil, fmt.Errorf("internal error: %s wrote %s twice", fe.Name(), f.Path)
+			}
+			seen[f.Path] = true
+			if err := sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable}); err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(f.Data)
+			entries = append(entries, ManifestEntry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: hex.EncodeToString(sum[:])})
+		}
+	}
+	return entries, nil
 }
 
 // buildProfile runs the emitters over one profile, then the profile's final

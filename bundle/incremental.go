@@ -49,6 +49,10 @@ type Options struct {
 	// Inputs are further inputs of every profile's render that the model does
 	// not hold (a signing certificate, say); they enter every digest.
 	Inputs []string
+	// Fleet is the whole compiled fleet when profiles is a selection
+	// (Partial): the fleet-level artifacts (the proxy/ folder) describe the
+	// profiles the previous bundle keeps as well as those rendered.
+	Fleet []*model.Profile
 	// Render configures every profile's shared renders (a script signer);
 	// whatever it changes must also be named in Inputs, or an unchanged
 	// profile is carried over as it was rendered before.
@@ -150,6 +154,30 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// fleet is what the fleet-level steps describe: every profile the bundle
+// will hold, rendered or kept. A partial build keeps profiles of the previous
+// bundle as they were; their models come from Options.Fleet, so the proxy/
+// folder still describes them.
+func (pl *plan) fleet(profiles []*model.Profile) []*model.Profile {
+	if len(pl.kept) == 0 || pl.opt.Fleet == nil {
+		return profiles
+	}
+	in := make(map[string]bool, len(profiles)+len(pl.kept))
+	for _, p := range profiles {
+		in[p.Name] = true
+	}
+	for _, k := range pl.kept {
+		in[k.Name] = true
+	}
+	out := make([]*model.Profile, 0, len(in))
+	for _, p := range pl.opt.Fleet {
+		if in[p.Name] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // profile renders profile i, or carries it over, and returns its entries.

@@ -118,6 +118,11 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	if m.has(model.PathMode) {
 		p.Mode = model.Mode(m.str(model.PathMode))
 	}
+	p.Connectivity = model.Streamlined
+	if m.has(model.PathConnectivity) {
+		p.Connectivity = model.Connectivity(m.str(model.PathConnectivity))
+	}
+	p.Region = model.Region(m.str(model.PathRegion))
 	if m.has(model.PathPlatforms) {
 		set := m.list(model.PathPlatforms)
 		for _, pl := range model.AllPlatforms {

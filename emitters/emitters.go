@@ -140,3 +140,14 @@ type Location struct {
 type Locator interface {
 	Locate(p *Profile) []Location
 }
+
+// FleetEmitter produces artifacts that belong to the whole fleet rather than
+// to one profile, such as the proxy/ folder keyed by proxy host, which many
+// profiles share. Like an Emitter it is a pure function of its input.
+type FleetEmitter interface {
+	// Name is the target the manifest records for the files.
+	Name() string
+	// EmitFleet returns the files for the resolved profiles in a stable
+	// order; paths are slash-separated and relative to the bundle's root.
+	EmitFleet(ps []*model.Profile) ([]File, error)
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -188,7 +189,8 @@ var Rules = []*Rule{
 	},
 	{
 		ID: "MDE012", Severity: diag.Warning, Title: "the bypass list sends Defender's traffic around the proxy",
-		Explain: "A bypass entry of \"*\", or one that matches Defender's cloud endpoints (*.microsoft.com, *.windows.com, *.windows.net…), makes " +
+		Explain: "A bypass entry of \"*\", or one that matches Defender's cloud endpoints (*.microsoft.com, *.windows.com, *.windows.net…, and every " +
+			"destination of the endpoint catalogue for the profile's connectivity mode and region: `mdeproxyc endpoints -p NAME`), makes " +
 			"Defender connect directly, bypassing the proxy it was given: on a network without a direct route it stops reporting. Remove the entry.",
 		profile: func(p *model.Profile) []finding {
 			for _, s := range p.Table() {
@@ -203,6 +205,9 @@ var Rules = []*Rule{
 						if wildcardMatch(e, h) {
 							return found(s.Path, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
 						}
+					}
+					if d, ok := bypassedDestination(p, e); ok {
+						return found(s.Path, "bypass entry %q matches %s, a destination this profile's devices need (docs/endpoints.md): its traffic skips the proxy", e, d)
 					}
 				}
 			}
@@ -317,6 +322,24 @@ var Rules = []*Rule{
 		},
 	},
 	{
+		ID: "MDE022", Severity: diag.Warning, Title: "a PAC profile's bypass list contradicts the endpoint catalogue",
+		Explain: "The profile gives Defender Antivirus a PAC file (pac or windows.antivirus.pac), and a bypass entry sends one of the destinations " +
+			"its devices need (the endpoint catalogue, docs/endpoints.md) DIRECT. The PAC file mdeproxyc writes (proxy/<profile>.pac) sends Defender's " +
+			"destinations to the proxy first, so the hosted PAC file and the bypass list disagree, and a site PAC file written from the bypass list " +
+			"would send Defender around the proxy. Remove the entry, or narrow it so that it matches no Defender destination.",
+		profile: func(p *model.Profile) []finding {
+			if !p.Targets(model.Windows) || !p.Antivirus.Enabled || p.Antivirus.PacURL == "" {
+				return nil
+			}
+			for _, e := range p.Antivirus.Bypass {
+				if d, ok := bypassedDestination(p, e); ok {
+					return found(model.PathAVBypass, "the PAC profile's bypass entry %q sends %s DIRECT, but the endpoint catalogue requires it through the proxy", e, d)
+				}
+			}
+			return nil
+		},
+	},
+	{
 		ID: diag.RuleDuplicateDefinition, Severity: diag.Info, Compile: true, Title: "a profile is written in several places",
 		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site. " +
 			"The note names every place, so a reviewer can tell a deliberate split (a policy file, a region file) from a copy. A conflict between the places is an error.",
@@ -366,6 +389,25 @@ var defenderHosts = []string{
 	"winatp-gw-cus.microsoft.com", "us.vortex-win.data.microsoft.com", "settings-win.data.microsoft.com",
 	"unitedstates.x.cp.wd.microsoft.com", "definitionupdates.microsoft.com", "go.microsoft.com",
 	"ctldl.windowsupdate.com", "automatedirstrprdcus.blob.core.windows.net", "login.microsoftonline.com",
+}
+
+// bypassedDestination returns the first destination of the profile's
+// endpoint catalogue that a bypass entry matches; a wildcard destination
+// (*.example.com) is matched as a name below its domain.
+func bypassedDestination(p *model.Profile, entry string) (string, bool) {
+	if entry == "<local>" {
+		return "", false
+	}
+	for _, d := range endpoints.Default().For(p) {
+		host := d.Host
+		if d.Wildcard() {
+			host = "host." + d.Domain()
+		}
+		if wildcardMatch(entry, host) {
+			return d.Host, true
+		}
+	}
+	return "", false
 }
 
 // wildcardMatch matches a WinHTTP-style bypass pattern ("*" matches any run

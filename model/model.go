@@ -36,6 +36,35 @@ const (
 	ModeAuto   Mode = "auto"
 )
 
+// Connectivity is the way devices are onboarded to Defender for Endpoint,
+// which decides the destinations they need (docs/endpoints.md).
+type Connectivity string
+
+// The two connectivity modes; streamlined is the default.
+const (
+	Streamlined Connectivity = "streamlined"
+	Standard    Connectivity = "standard"
+)
+
+// AllConnectivity lists the connectivity modes.
+var AllConnectivity = []Connectivity{Streamlined, Standard}
+
+// Region is the tenant's Defender data location, as Microsoft's URL lists name
+// it; empty means not set.
+type Region string
+
+// The data locations whose destinations the catalogue can source
+// (docs/endpoints.md).
+const (
+	RegionUS      Region = "US"
+	RegionEU      Region = "EU"
+	RegionUK      Region = "UK"
+	RegionAU      Region = "AU"
+	RegionGCC     Region = "GCC"
+	RegionGCCHigh Region = "GCC-High"
+	RegionDoD     Region = "DoD"
+)
+
 // Platform is an operating system family a profile targets.
 type Platform string
 
@@ -61,6 +90,11 @@ type Profile struct {
 	Offline      bool
 	// Platforms in canonical order, without duplicates.
 	Platforms []Platform
+	// Connectivity is how devices are onboarded; Region the tenant's data
+	// location ("" when not set). Together they pick the destinations the
+	// proxy must allow.
+	Connectivity Connectivity
+	Region       Region
 
 	EDR       EDR
 	Antivirus Antivirus

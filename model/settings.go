@@ -21,6 +21,8 @@ const (
 	PathPAC                 Path = "pac"
 	PathBypass              Path = "bypass"
 	PathOffline             Path = "offline"
+	PathConnectivity        Path = "connectivity"
+	PathRegion              Path = "region"
 	PathEDREnabled          Path = "windows.edr.enabled"
 	PathEDRProxy            Path = "windows.edr.proxy"
 	PathEDRPreferStatic     Path = "windows.edr.preferStaticProxy"
@@ -166,6 +168,8 @@ var Settings = []*Def{
 		}
 		return s
 	}},
+	{Path: PathConnectivity, Kind: KindEnum, Label: "connectivity", Device: true, text: func(p *Profile) string { return string(p.Connectivity) }},
+	{Path: PathRegion, Kind: KindEnum, Label: "Defender data location (region)", Device: true, text: func(p *Profile) string { return string(p.Region) }},
 	{Path: PathOffline, Kind: KindBool, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Offline) },
 		set: func(p *Profile, v Value) { p.Offline = v.Bool }},
 	{Path: PathEDREnabled, Kind: KindBool, Component: compEDR, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.EDR.Enabled) }},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -60,6 +61,13 @@ func Render(p *model.Profile, files []emitters.File, deploy []string) emitters.F
 	}
 
 	b.WriteString(requirements)
+	if proxies := endpoints.Proxies(p); len(proxies) > 0 {
+		b.WriteString("- What each proxy of this profile must allow, not inspect and not authenticate, with a Squid\n")
+		b.WriteString("  snippet (`mdeproxyc endpoints -p " + p.Name + "` prints the destinations):\n")
+		for _, hp := range proxies {
+			fmt.Fprintf(&b, "  - `../proxy/%s/` for `%s`\n", endpoints.ProxyFolder(hp), hp)
+		}
+	}
 	return emitters.File{Path: Path, Data: []byte(b.String()), Summary: "this file"}
 }
 
@@ -116,6 +124,9 @@ func cell(s model.Setting) string {
 		}
 		return "off"
 	case model.KindEnum:
+		if s.Path == model.PathRegion && s.Text == "" {
+			return "not set: the destinations of every commercial region"
+		}
 		return s.Text
 	case model.KindEnumList:
 		return strings.Join(s.List, ", ")

@@ -243,6 +243,7 @@ func (c *cli) build(args []string) int {
 		return exitFail
 	}
 	findings := lint.Run(ps)
+	fleet := ps
 	if len(*profiles) > 0 {
 		if ps, ok = c.selectProfiles(dir, ps, *profiles); !ok {
 			return exitFail
@@ -280,7 +281,7 @@ func (c *cli) build(args []string) int {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
+	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Fleet: fleet, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
 	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError

@@ -6,11 +6,13 @@ package all
 import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/configmgr"
+	"github.com/mdeproxyc/mdeproxyc/emitters/connectivity"
 	"github.com/mdeproxyc/mdeproxyc/emitters/gpo"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
+	"github.com/mdeproxyc/mdeproxyc/emitters/proxyside"
 	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winhttp"
 	"github.com/mdeproxyc/mdeproxyc/emitters/winscript"
@@ -29,5 +31,8 @@ func Emitters() []emitters.Emitter {
 		gpo.Emitter{},
 		linux.Emitter{},
 		macos.Emitter{},
+		connectivity.Emitter{},
+		// The proxy side is rendered once for the whole fleet (a FleetEmitter).
+		proxyside.Emitter{},
 	}
 }

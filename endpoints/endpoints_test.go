@@ -1,0 +1,120 @@
+package endpoints
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// TestCatalogueShape: every entry is a valid host with a port, a service, a
+// mode, a platform and a dated source; check rejects what a hand edit breaks.
+func TestCatalogueShape(t *testing.T) {
+	c := Default()
+	if len(c.Entries) < 20 {
+		t.Fatalf("catalogue has %d entries", len(c.Entries))
+	}
+	for _, e := range c.Entries {
+		if c.Sources[e.Source].Date == "" {
+			t.Errorf("%s: source %q has no date", e.Host, e.Source)
+		}
+	}
+	bad := []struct{ name, edit string }{
+		{"unknown source", `"source": "nowhere"`},
+		{"bad port", `"port": 8080`},
+		{"bad mode", `"modes": ["fast"]`},
+		{"unknown field", `"hots": "x.example.com"`},
+		{"bad host", `"host": "Not A Host"`},
+		{"gov region in commercial", `"regions": ["GCC"]`},
+	}
+	for _, b := range bad {
+		var raw map[string]any
+		if err := json.Unmarshal(catalogueJSON, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var edit map[string]any
+		if err := json.Unmarshal([]byte("{"+b.edit+"}"), &edit); err != nil {
+			t.Fatal(err)
+		}
+		first := raw["entries"].([]any)[0].(map[string]any)
+		for k, v := range edit {
+			first[k] = v
+		}
+		data, _ := json.Marshal(raw)
+		if _, err := parse(data); err == nil {
+			t.Errorf("%s: the catalogue check accepted it", b.name)
+		}
+	}
+}
+
+// TestDocsListEverySource: docs/endpoints.md names every source page and its
+// date, so a reader can check an entry without reading the JSON.
+func TestDocsListEverySource(t *testing.T) {
+	doc, err := os.ReadFile("../docs/endpoints.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, s := range Default().Sources {
+		if !strings.Contains(string(doc), s.URL) || !strings.Contains(string(doc), s.Date) {
+			t.Errorf("docs/endpoints.md does not name source %s (%s, %s)", k, s.URL, s.Date)
+		}
+	}
+}
+
+func TestFor(t *testing.T) {
+	c := Default()
+	hosts := func(es []Entry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Host)
+		}
+		return out
+	}
+	p := &model.Profile{Connectivity: model.Streamlined, Region: model.RegionEU, Platforms: []model.Platform{model.Linux}}
+	got := hosts(c.For(p))
+	for _, want := range []string{"*.endpoint.security.microsoft.com", "packages.microsoft.com", "config.edge.skype.com"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("streamlined EU Linux lacks %s: %v", want, got)
+		}
+	}
+	for _, not := range []string{"mdav.us.endpoint.security.microsoft.com", "ctldl.windowsupdate.com", "*.ods.opinsights.azure.com"} {
+		if slices.Contains(got, not) {
+			t.Errorf("streamlined EU Linux has %s", not)
+		}
+	}
+	p = &model.Profile{Connectivity: model.Standard, Region: model.RegionUK, Platforms: []model.Platform{model.Windows}, MMA: model.MMA{Enabled: true}}
+	got = hosts(c.For(p))
+	for _, want := range []string{"uk-v20.events.data.microsoft.com", "winatp-gw-uks.microsoft.com", "*.ods.opinsights.azure.com", "*.wdcp.microsoft.com"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("standard UK Windows+MMA lacks %s", want)
+		}
+	}
+	if slices.Contains(got, "eu-v20.events.data.microsoft.com") || slices.Contains(got, "*.endpoint.security.microsoft.us") {
+		t.Errorf("standard UK has another region's or cloud's destinations: %v", got)
+	}
+	// No region: every commercial region's destinations.
+	p.Region = ""
+	got = hosts(c.For(p))
+	for _, want := range []string{"uk-v20.events.data.microsoft.com", "us-v20.events.data.microsoft.com", "au-v20.events.data.microsoft.com"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no region lacks %s", want)
+		}
+	}
+	p = &model.Profile{Connectivity: model.Streamlined, Region: model.RegionDoD, Platforms: []model.Platform{model.Windows}}
+	got = hosts(c.For(p))
+	if !slices.Contains(got, "*.endpoint.security.microsoft.us") || slices.Contains(got, "*.endpoint.security.microsoft.com") || slices.Contains(got, "unitedstates4.ss.wd.microsoft.us") {
+		t.Errorf("DoD: %v", got)
+	}
+}
+
+func TestDomainsDropCoveredNames(t *testing.T) {
+	es := []Entry{{Host: "*.windowsupdate.com"}, {Host: "ctldl.windowsupdate.com"}, {Host: "*.download.windowsupdate.com"}, {Host: "go.microsoft.com"}, {Host: "go.microsoft.com"}}
+	got := Domains(es)
+	want := []string{"*.windowsupdate.com", "go.microsoft.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Domains = %v, want %v", got, want)
+	}
+}

@@ -62,31 +62,44 @@ func checkMacOSIdentifiers(profiles []*model.Profile) diag.List {
 	return diags
 }
 
-// checkIntuneNames reports two Windows profiles with one Intune display name:
-// their objects would be indistinguishable in the Intune admin center and a
-// script that uploads by name would replace one with the other.
+// uniqueNames are the Windows objects a profile creates by name: two profiles
+// with one name would update each other's object (Graph lists objects by
+// display name; Active Directory and ConfigMgr compare names without case).
+var uniqueNames = []struct {
+	path model.Path
+	what string
+}{
+	{model.PathIntuneDisplayName, "Intune display name"},
+	{model.PathGPOName, "Group Policy object name"},
+	{model.PathConfigMgrAppName, "ConfigMgr application name"},
+}
+
+// checkIntuneNames reports Windows object names (Intune objects, the dedicated
+// GPO, the ConfigMgr application) that two profiles share, ignoring case.
 func checkIntuneNames(profiles []*model.Profile) diag.List {
-	byName := map[string][]*model.Profile{}
-	for _, p := range profiles {
-		if p.Targets(model.Windows) {
-			k := strings.ToLower(strings.TrimSpace(p.Intune.DisplayName))
-			byName[k] = append(byName[k], p)
-		}
-	}
 	var diags diag.List
-	for _, ps := range byName {
-		if len(ps) < 2 {
-			continue
-		}
-		for _, p := range ps {
-			var others []string
-			for _, o := range ps {
-				if o != p {
-					others = append(others, o.Name)
-				}
+	for _, u := range uniqueNames {
+		byName := map[string][]*model.Profile{}
+		for _, p := range profiles {
+			if s := p.Get(u.path); s.Applies {
+				k := strings.ToLower(strings.TrimSpace(s.Text))
+				byName[k] = append(byName[k], p)
 			}
-			diags = append(diags, diag.Diagnostic{Pos: originPos(p, "intune.displayName"), Path: SettingPath(p.Name, "intune.displayName"), Severity: diag.Error,
-				Msg: fmt.Sprintf("Intune display name %q is also used by %s (ignoring case); allowed: a display name unique to each profile", p.Intune.DisplayName, strings.Join(others, ", "))})
+		}
+		for _, ps := range byName {
+			if len(ps) < 2 {
+				continue
+			}
+			for _, p := range ps {
+				var others []string
+				for _, o := range ps {
+					if o != p {
+						others = append(others, o.Name)
+					}
+				}
+				diags = append(diags, diag.Diagnostic{Pos: originPos(p, u.path), Path: SettingPath(p.Name, u.path), Severity: diag.Error,
+					Msg: fmt.Sprintf("%s %q is also used by %s (ignoring case); allowed: a name unique to each profile", u.what, p.Get(u.path).Text, strings.Join(others, ", "))})
+			}
 		}
 	}
 	return diags

@@ -65,6 +65,10 @@ profiles: {
 	one: intune: displayName: "Shared"
 	two: intune: displayName: "shared"
 	linuxonly: {platforms: ["linux"], intune: displayName: "Shared"}
+	g1: windows: gpo: name: "Branch GPO"
+	g2: windows: gpo: name: "branch gpo"
+	c1: windows: configmgr: applicationName: "MDE proxy"
+	c2: windows: configmgr: applicationName: "MDE Proxy"
 }
 `, long, long+"x", id, id+"c")})
 	_, diags := Dir(dir, Options{})
@@ -76,6 +80,8 @@ profiles: {
 		`profiles.blank.intune.displayName: invalid value "  ": a blank display name`,
 		`profiles.one.intune.displayName: Intune display name "Shared" is also used by two`,
 		`profiles.two.intune.displayName: Intune display name "shared" is also used by one`,
+		`profiles.g1.windows.gpo.name: Group Policy object name "Branch GPO" is also used by g2`,
+		`profiles.c2.windows.configmgr.applicationName: ConfigMgr application name "MDE Proxy" is also used by c1`,
 	}
 	all := diags.Error()
 	for _, w := range want {
@@ -88,8 +94,9 @@ profiles: {
 			t.Errorf("%s reported:\n%s", ok, all)
 		}
 	}
-	if len(diags) != 7 {
-		t.Errorf("want 7 errors, got %d:\n%s", len(diags), all)
+	// Each shared name is reported at every profile that has it.
+	if len(diags) != 11 {
+		t.Errorf("want 11 errors, got %d:\n%s", len(diags), all)
 	}
 }
 

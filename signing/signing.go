@@ -1,3 +1,5 @@
+//go:build !(windows && arm64)
+
 // Package signing Authenticode-signs generated PowerShell scripts the way
 // Windows' PowerShell SIP expects (docs/channels.md): the digest is SHA-256 over
 // the script as UTF-16LE, the PKCS#7 SignedData carries an

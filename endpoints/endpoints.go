@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -86,6 +87,10 @@ type Catalogue struct {
 	Retrieved string            `json:"retrieved"`
 	Sources   map[string]Source `json:"sources"`
 	Entries   []Entry           `json:"entries"`
+
+	// byNeed memoizes For: a fleet of 100,000 profiles has a handful of
+	// distinct (region, connectivity, platforms, MMA) combinations.
+	byNeed sync.Map
 }
 
 // Load parses the embedded catalogue. It panics on a malformed file: the file
@@ -219,7 +224,20 @@ func CloudOf(r model.Region) string {
 // mode, its region (every commercial region when none is set), its platforms,
 // and the Log Analytics agent's destinations where it is enabled. Each host
 // and port appears once, at its first entry, in catalogue order.
+//
+// The result is shared between profiles with the same needs: do not modify it.
 func (c *Catalogue) For(p *model.Profile) []Entry {
+	key := fmt.Sprint(p.Region, "|", p.Connectivity, "|", p.Platforms, "|", p.Targets(model.Windows) && p.MMA.Enabled)
+	if es, ok := c.byNeed.Load(key); ok {
+		return es.([]Entry)
+	}
+	es := c.entriesFor(p)
+	c.byNeed.Store(key, es)
+	return es
+}
+
+// entriesFor is For without the memo.
+func (c *Catalogue) entriesFor(p *model.Profile) []Entry {
 	cloud := CloudOf(p.Region)
 	var out []Entry
 	seen := map[string]bool{}

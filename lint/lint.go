@@ -2,17 +2,69 @@ package lint
 
 import (
 	"fmt"
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
+// profile is a resolved profile as the rules see it, with its settings table
+// worked out once per vet run rather than once per rule (most rules read it).
+type profile struct {
+	*model.Profile
+	table []model.Setting
+	// proxies caches proxySettings.
+	proxies *[]model.Setting
+	run     *runCache
+}
+
+// runCache holds what one vet run works out once for every profile: the
+// verdicts on bypass entries, which most profiles of a fleet share.
+type runCache struct {
+	defender map[string]verdict
+	bypassed map[bypassKey]verdict
+}
+
+// verdict is whether a bypass entry matches a destination, and which.
+type verdict struct {
+	host string
+	ok   bool
+}
+
+// bypassKey is a bypass entry against one memoized destination list.
+type bypassKey struct {
+	dests *endpoints.Entry
+	entry string
+}
+
+// defenderHostOf returns the well-known Defender endpoint a bypass entry
+// matches, if any.
+func (c *runCache) defenderHostOf(entry string) (string, bool) {
+	if v, ok := c.defender[entry]; ok {
+		return v.host, v.ok
+	}
+	var v verdict
+	for _, h := range defenderHosts {
+		if wildcardMatch(entry, h) {
+			v = verdict{h, true}
+			break
+		}
+	}
+	c.defender[entry] = v
+	return v.host, v.ok
+}
+
 // Run applies every rule to the profiles and returns the findings, sorted,
 // minus those a profile silences with lint.ignore. It also reports ignores
 // that name no rule, a rule that cannot be silenced, or silence nothing.
-func Run(profiles []*model.Profile) diag.List {
+func Run(models []*model.Profile) diag.List {
+	cache := &runCache{defender: map[string]verdict{}, bypassed: map[bypassKey]verdict{}}
+	profiles := make([]*profile, len(models))
+	for i, m := range models {
+		profiles[i] = &profile{Profile: m, table: m.Table(), run: cache}
+	}
 	var out diag.List
 	silenced := map[*model.Profile]map[string]bool{}
 	ignoredBy := func(p *model.Profile, rule string) bool {
@@ -38,7 +90,7 @@ func Run(profiles []*model.Profile) diag.List {
 		case r.profile != nil:
 			for _, p := range profiles {
 				for _, f := range r.profile(p) {
-					emit(r, p, f)
+					emit(r, p.Profile, f)
 				}
 			}
 		case r.fleet != nil:
@@ -65,13 +117,13 @@ func Run(profiles []*model.Profile) diag.List {
 					fleetEntries[ig.Pos] = e
 					fleetOrder = append(fleetOrder, ig.Pos)
 				}
-				e.used = e.used || silenced[p][ig.Rule]
+				e.used = e.used || silenced[p.Profile][ig.Rule]
 				continue
 			}
 			path := model.SettingPath(p.Name, model.PathLintIgnore)
 			if d, bad := checkIgnore(ig, path); bad {
 				out = append(out, d)
-			} else if !silenced[p][ig.Rule] {
+			} else if !silenced[p.Profile][ig.Rule] {
 				out = append(out, diag.Diagnostic{Pos: ig.Pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the ignore of %s silences nothing in this profile: remove it", ig.Rule)})
 			}
 		}
@@ -110,30 +162,33 @@ func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {
 
 // duplicateProfiles finds profiles whose settings, on every device, are the
 // same as an earlier profile's.
-func duplicateProfiles(ps []*model.Profile) []fleetFinding {
+func duplicateProfiles(ps []*profile) []fleetFinding {
 	first := map[string]*model.Profile{}
 	var out []fleetFinding
 	for _, p := range ps {
 		key := deviceKey(p)
 		if q, dup := first[key]; dup {
-			out = append(out, fleetFinding{profile: p, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
+			out = append(out, fleetFinding{profile: p.Profile, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
 			continue
 		}
-		first[key] = p
+		first[key] = p.Profile
 	}
 	return out
 }
 
 // deviceKey is everything of a profile that changes what its devices do, read
 // off the settings table: names and descriptions do not count.
-func deviceKey(p *model.Profile) string {
-	var b strings.Builder
-	for _, s := range p.Table() {
+func deviceKey(p *profile) string {
+	b := make([]byte, 0, 512)
+	for _, s := range p.table {
 		if s.Device && (s.Applies || s.Component == nil) {
-			fmt.Fprintf(&b, "%s=%q\n", s.Path, s.Text)
+			b = append(b, s.Path...)
+			b = append(b, '=')
+			b = strconv.AppendQuote(b, s.Text)
+			b = append(b, '\n')
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // Errors keeps the error-level findings, the ones that block a build.

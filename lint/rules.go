@@ -25,8 +25,8 @@ type Rule struct {
 	// Compile is set for checks compile makes itself (they are part of the
 	// grammar: lint.ignore cannot silence them).
 	Compile bool
-	profile func(p *model.Profile) []finding
-	fleet   func(ps []*model.Profile) []fleetFinding
+	profile func(p *profile) []finding
+	fleet   func(ps []*profile) []fleetFinding
 }
 
 // finding is a rule's verdict on one profile: the setting whose value
@@ -60,7 +60,7 @@ var Rules = []*Rule{
 		ID: "MDE001", Severity: diag.Warning, Title: "proxy is an IPv6 address literal",
 		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
 			"Keep an IPv4 or DNS-name proxy available, or silence the rule for dual-stack sites with a reason.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			for _, s := range proxySettings(p) {
 				if a, ok := proxyAddr(s.Text); ok && a.Is6() {
 					return found(s.Path, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.Text)
@@ -80,7 +80,7 @@ var Rules = []*Rule{
 		Explain: "Microsoft's current guidance: do not deploy TelemetryProxyServer through MDM; the sensor reads it from the Group Policy registry location. " +
 			"mdeproxyc's custom configuration profile therefore carries only the Antivirus policies and DisableEnterpriseAuthProxy. " +
 			"Deploy windows/intune/platform-script.json (or remediation.json, or a GPO) as well, or the sensor gets no proxy.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			// Only names the user wrote count, not a description copied from the profile's.
 			custom := p.Origins[model.PathIntuneDisplayName].Pos.IsValid()
 			o, desc := p.Origins[model.PathIntuneDescription]
@@ -100,7 +100,7 @@ var Rules = []*Rule{
 		Explain: "Only Defender Antivirus on Windows reads a PAC file. mdatp on Linux supports a static or transparent proxy only (no PAC, no WPAD), " +
 			"and macOS takes a static proxy or the system's settings. A profile that targets no Windows devices but sets pac relies on something " +
 			"its devices will ignore. Set linux.proxy / macos.proxy (or proxy) instead.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) {
 				return nil
 			}
@@ -119,7 +119,7 @@ var Rules = []*Rule{
 		ID: "MDE006", Severity: diag.Warning, Title: "certificate revocation checks are turned off",
 		Explain: "windows.antivirus.disableRevocationChecks sets SSLOptions=2: Defender Antivirus stops checking whether the certificates of its cloud " +
 			"endpoints were revoked. Use it only where CRL/OCSP endpoints are truly unreachable, and silence the rule with the reason.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) && p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
 				return found(model.PathAVDisableRevocation, "certificate revocation checks are off (SSLOptions=2): this weakens TLS security")
 			}
@@ -130,7 +130,7 @@ var Rules = []*Rule{
 		ID: "MDE007", Severity: diag.Info, Title: "the machine-wide WinHTTP proxy is managed",
 		Explain: "netsh winhttp set proxy changes the default proxy of every program on the device that uses WinHTTP, not only Defender. " +
 			"It suits devices in a stable network; roaming laptops then fail off-site. Prefer the EDR and Antivirus settings for laptops.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) && p.WinHTTP.Enabled {
 				return found(model.PathWinHTTPEnabled, "the WinHTTP proxy applies to every program on the device that uses WinHTTP; unsuitable for roaming laptops")
 			}
@@ -141,7 +141,7 @@ var Rules = []*Rule{
 		ID: "MDE008", Severity: diag.Warning, Title: "only one of the EDR sensor and Antivirus is configured",
 		Explain: "The EDR sensor (TelemetryProxyServer) and Defender Antivirus (ProxyServer) are configured separately; setting only one leaves the other " +
 			"without a proxy, and it silently stops reporting or updating. Enable both unless the other is configured by another channel.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if !p.Targets(model.Windows) || p.Mode != model.ModeStatic || p.EDR.Enabled == p.Antivirus.Enabled {
 				return nil
 			}
@@ -155,7 +155,7 @@ var Rules = []*Rule{
 		ID: "MDE009", Severity: diag.Info, Title: "PreferStaticProxyForHttpRequest needs a recent sensor",
 		Explain: "PreferStaticProxyForHttpRequest (offline, or windows.edr.preferStaticProxy) is honoured by MsSense 10.8210.* or 10.8049.* and later. " +
 			"Older sensors ignore it and keep trying direct routes to CRLs and Windows Update.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) && p.EDR.Enabled && p.Mode == model.ModeStatic && p.EDR.PreferStaticProxy {
 				return found(model.PathEDRPreferStatic, "PreferStaticProxyForHttpRequest is honoured by MsSense 10.8210.*/10.8049.* and later only")
 			}
@@ -165,7 +165,7 @@ var Rules = []*Rule{
 	{
 		ID: "MDE010", Severity: diag.Error, Title: "proxy is a link-local address",
 		Explain: "A link-local address (169.254.0.0/16, fe80::/10) is not routable: it is usually an APIPA fallback, never a proxy. Use the proxy's real address.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			for _, s := range proxySettings(p) {
 				if a, ok := proxyAddr(s.Text); ok && a.IsLinkLocalUnicast() {
 					return found(s.Path, "proxy %s is a link-local address", s.Text)
@@ -178,7 +178,7 @@ var Rules = []*Rule{
 		ID: "MDE011", Severity: diag.Warning, Title: "proxy is a loopback address",
 		Explain: "A loopback proxy (127.0.0.0/8, ::1) works only when a local forwarder listens on the device, such as the Azure Arc gateway's " +
 			"http://127.0.0.1:40343. Otherwise it is a typo or a test value. Silence the rule with the reason when it is intended.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			for _, s := range proxySettings(p) {
 				if a, ok := proxyAddr(s.Text); ok && a.IsLoopback() {
 					return found(s.Path, "proxy %s is a loopback address: only a local forwarder (such as the Azure Arc gateway) can serve it", s.Text)
@@ -192,8 +192,8 @@ var Rules = []*Rule{
 		Explain: "A bypass entry of \"*\", or one that matches Defender's cloud endpoints (*.microsoft.com, *.windows.com, *.windows.net…, and every " +
 			"destination of the endpoint catalogue for the profile's connectivity mode and region: `mdeproxyc endpoints -p NAME`), makes " +
 			"Defender connect directly, bypassing the proxy it was given: on a network without a direct route it stops reporting. Remove the entry.",
-		profile: func(p *model.Profile) []finding {
-			for _, s := range p.Table() {
+		profile: func(p *profile) []finding {
+			for _, s := range p.table {
 				if s.Kind != model.KindBypassList || !s.Applies {
 					continue
 				}
@@ -201,10 +201,8 @@ var Rules = []*Rule{
 					if e == "*" {
 						return found(s.Path, "bypass entry \"*\" matches every host: the proxy is never used")
 					}
-					for _, h := range defenderHosts {
-						if wildcardMatch(e, h) {
-							return found(s.Path, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
-						}
+					if h, ok := p.run.defenderHostOf(e); ok {
+						return found(s.Path, "bypass entry %q matches Defender's endpoint %s: its traffic skips the proxy", e, h)
 					}
 					if d, ok := bypassedDestination(p, e); ok {
 						return found(s.Path, "bypass entry %q matches %s, a destination this profile's devices need (docs/endpoints.md): its traffic skips the proxy", e, d)
@@ -218,7 +216,7 @@ var Rules = []*Rule{
 		ID: "MDE013", Severity: diag.Warning, Title: "one proxy written with http:// and https://",
 		Explain: "The same proxy host and port appear with http:// for one component and https:// for another. A proxy port speaks one of them; " +
 			"the other component fails to connect. Use the same scheme (http:// unless the proxy really terminates TLS).",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			schemes := map[string]string{}
 			for _, s := range proxySettings(p) {
 				scheme, hostPort, ok := strings.Cut(strings.TrimSuffix(s.Text, "/"), "://")
@@ -248,7 +246,7 @@ var Rules = []*Rule{
 		ID: "MDE016", Severity: diag.Warning, Title: "Antivirus proxy uses https://",
 		Explain: "An https:// ProxyServer for Defender Antivirus needs a recent Defender platform; older platforms accept only http:// proxies " +
 			"and fall back to other routes. Use http:// unless every device runs a current platform.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) && p.Antivirus.Enabled && strings.HasPrefix(p.Antivirus.ProxyServer, "https://") {
 				return found(model.PathAVProxy, "Antivirus proxy %s uses https://, which needs a recent Defender platform", p.Antivirus.ProxyServer)
 			}
@@ -259,7 +257,7 @@ var Rules = []*Rule{
 		ID: "MDE017", Severity: diag.Warning, Title: "offline without a static proxy",
 		Explain: "offline (PreferStaticProxyForHttpRequest) tells the sensor to send CRL and Windows Update requests through its static proxy; in mode " +
 			"\"auto\" there is none, so the setting does nothing. Set mode \"static\" with a proxy, or drop offline.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Offline && p.Mode == model.ModeAuto {
 				return found(model.PathOffline, "offline is set but mode is \"auto\": there is no static proxy to prefer")
 			}
@@ -271,7 +269,7 @@ var Rules = []*Rule{
 		Explain: "Devices onboarded through the Log Analytics agent (Windows 7 SP1, 8.1, Server 2008 R2) do not run MsSense: " +
 			"PreferStaticProxyForHttpRequest has no effect there, and a Log Analytics gateway cannot be the sensor's TelemetryProxyServer. " +
 			"Split legacy and modern devices into separate profiles.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Targets(model.Windows) && p.MMA.Enabled && p.EDR.PreferStaticProxy && p.Mode == model.ModeStatic {
 				return found(model.PathMMAEnabled, "MMA is enabled together with PreferStaticProxyForHttpRequest, which only the modern sensor reads")
 			}
@@ -282,7 +280,7 @@ var Rules = []*Rule{
 		ID: "MDE019", Severity: diag.Warning, Title: "mode \"auto\" on Linux",
 		Explain: "mdatp has no WPAD or PAC support: with mode \"auto\" a Linux device reaches Defender only through a transparent proxy or a direct route. " +
 			"If the site has neither, give Linux devices a static proxy (linux.proxy) in a separate profile; otherwise silence the rule with the reason.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			// mode "auto" is always written somewhere: the built-in default is static.
 			if p.Mode == model.ModeAuto && p.Targets(model.Linux) {
 				return found(model.PathMode, "mode \"auto\" on Linux: mdatp cannot use WPAD or PAC, only a transparent proxy or a direct route")
@@ -295,7 +293,7 @@ var Rules = []*Rule{
 		Explain: "On a fully offline device the static proxy is the only route, and Microsoft's proxy guidance calls SSLOptions=2 " +
 			"(windows.antivirus.disableRevocationChecks) required for such devices unless the certificate revocation lists are reachable " +
 			"another way, such as through a machine-wide WinHTTP proxy (windows.winhttp). Set one of the two, or silence the rule with the reason.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if p.Offline && p.Mode == model.ModeStatic && p.Targets(model.Windows) && p.Antivirus.Enabled &&
 				!p.Antivirus.DisableRevocationChecks && !(p.WinHTTP.Enabled && p.WinHTTP.Proxy != "") {
 				return found(model.PathOffline, "offline is set without disableRevocationChecks and without a WinHTTP proxy: revocation lists may be unreachable")
@@ -308,7 +306,7 @@ var Rules = []*Rule{
 		Explain: "Defender documents plain host names for its ProxyBypass list (its policy text asks for addresses, and Microsoft's examples are host " +
 			"names). Wildcards (*.contoso.com, 10.*) and <local> are WinHTTP syntax; how Defender Antivirus treats them is undocumented. " +
 			"List the hosts, or keep the entry knowing its effect is not guaranteed.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			s := p.Get(model.PathAVBypass)
 			if !s.Applies || p.Mode != model.ModeStatic {
 				return nil
@@ -327,7 +325,7 @@ var Rules = []*Rule{
 			"its devices need (the endpoint catalogue, docs/endpoints.md) DIRECT. The PAC file mdeproxyc writes (proxy/<profile>.pac) sends Defender's " +
 			"destinations to the proxy first, so the hosted PAC file and the bypass list disagree, and a site PAC file written from the bypass list " +
 			"would send Defender around the proxy. Remove the entry, or narrow it so that it matches no Defender destination.",
-		profile: func(p *model.Profile) []finding {
+		profile: func(p *profile) []finding {
 			if !p.Targets(model.Windows) || !p.Antivirus.Enabled || p.Antivirus.PacURL == "" {
 				return nil
 			}
@@ -359,13 +357,17 @@ func Lookup(id string) *Rule {
 // proxySettings lists the profile's proxy settings that reach a device with a
 // value, read off the settings table: a new component's proxy is checked by
 // every proxy rule as soon as the table has it.
-func proxySettings(p *model.Profile) []model.Setting {
+func proxySettings(p *profile) []model.Setting {
+	if p.proxies != nil {
+		return *p.proxies
+	}
 	var out []model.Setting
-	for _, s := range p.Table() {
+	for _, s := range p.table {
 		if s.IsProxy() && s.InForce() {
 			out = append(out, s)
 		}
 	}
+	p.proxies = &out
 	return out
 }
 
@@ -394,20 +396,33 @@ var defenderHosts = []string{
 // bypassedDestination returns the first destination of the profile's
 // endpoint catalogue that a bypass entry matches; a wildcard destination
 // (*.example.com) is matched as a name below its domain.
-func bypassedDestination(p *model.Profile, entry string) (string, bool) {
+func bypassedDestination(p *profile, entry string) (string, bool) {
 	if entry == "<local>" {
 		return "", false
 	}
-	for _, d := range endpoints.Default().For(p) {
+	dests := endpoints.Default().For(p.Profile)
+	if len(dests) == 0 {
+		return "", false
+	}
+	// For is memoized: profiles with the same needs share one slice, and so
+	// one verdict per bypass entry.
+	key := bypassKey{dests: &dests[0], entry: entry}
+	if v, ok := p.run.bypassed[key]; ok {
+		return v.host, v.ok
+	}
+	var v verdict
+	for _, d := range dests {
 		host := d.Host
 		if d.Wildcard() {
 			host = "host." + d.Domain()
 		}
 		if wildcardMatch(entry, host) {
-			return d.Host, true
+			v = verdict{d.Host, true}
+			break
 		}
 	}
-	return "", false
+	p.run.bypassed[key] = v
+	return v.host, v.ok
 }
 
 // wildcardMatch matches a WinHTTP-style bypass pattern ("*" matches any run

@@ -137,6 +137,18 @@ func (c *cli) printDiags(l diag.List) {
 	}
 }
 
+// readOnlyGC lets a command that writes no bundle (vet) collect garbage less
+// often: its heap is the compiled fleet, which it keeps to the end, so a
+// collection at every doubling of the heap mostly rescans live data. Measured
+// at 10,000 profiles: 0.66-0.79 s at the default, 0.52-0.53 s at 400, for 150 to
+// 180 MiB of RSS. The soft memory limit still bounds the heap, and GOGC set in
+// the environment wins.
+func readOnlyGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+}
+
 // repoRoot is the top of the Git work tree holding dir, or dir itself outside
 // Git (or without git on PATH).
 func repoRoot(dir string) string {
@@ -404,6 +416,7 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, bool) {
 }
 
 func (c *cli) vet(args []string) int {
+	readOnlyGC()
 	fs := c.flags("vet")
 	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")

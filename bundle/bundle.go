@@ -101,13 +101,15 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 		return nil, err
 	}
 	// The fleet-level steps, after every profile: the proxy team's folder
-	// (from the whole fleet, also when -p renders a few profiles), then the
+	// (kept as it was, with the kept profiles, by a partial build), then the
 	// index of the profiles.
-	fleet, err := buildFleet(pl.fleet(profiles), list, sink)
-	if err != nil {
-		return nil, err
+	if !pl.keepFleet {
+		fleet, err := buildFleet(profiles, list, sink)
+		if err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, fleet...)
 	}
-	m.Files = append(m.Files, fleet...)
 	index, err := pl.index(profiles, sink)
 	if err != nil {
 		return nil, err

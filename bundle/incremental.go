@@ -49,10 +49,6 @@ type Options struct {
 	// Inputs are further inputs of every profile's render that the model does
 	// not hold (a signing certificate, say); they enter every digest.
 	Inputs []string
-	// Fleet is the whole compiled fleet when profiles is a selection
-	// (Partial): the fleet-level artifacts (the proxy/ folder) describe the
-	// profiles the previous bundle keeps as well as those rendered.
-	Fleet []*model.Profile
 	// Render configures every profile's shared renders (a script signer);
 	// whatever it changes must also be named in Inputs, or an unchanged
 	// profile is carried over as it was rendered before.
@@ -81,6 +77,10 @@ type Result struct {
 	// Unchanged is set when out already held exactly this build: nothing
 	// was written.
 	Unchanged bool
+	// FleetKept is set when a partial build kept the fleet-level files (the
+	// proxy/ folder) as they were: they describe the kept profiles as those
+	// were built, and only a build of every profile updates them.
+	FleetKept bool
 }
 
 // Digest is the digest of everything a profile's files are rendered from: the
@@ -124,6 +124,9 @@ type plan struct {
 	carry       [][]ManifestEntry
 	kept        []ManifestProfile
 	keptEntries []ManifestEntry
+	// keepFleet says the fleet-level files are among keptEntries, not
+	// rendered (a partial build over a previous bundle).
+	keepFleet bool
 	keptRows    map[string]string
 	rendered    atomic.Int64
 	carried     atomic.Int64
@@ -154,30 +157,6 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// fleet is what the fleet-level steps describe: every profile the bundle
-// will hold, rendered or kept. A partial build keeps profiles of the previous
-// bundle as they were; their models come from Options.Fleet, so the proxy/
-// folder still describes them.
-func (pl *plan) fleet(profiles []*model.Profile) []*model.Profile {
-	if len(pl.kept) == 0 || pl.opt.Fleet == nil {
-		return profiles
-	}
-	in := make(map[string]bool, len(profiles)+len(pl.kept))
-	for _, p := range profiles {
-		in[p.Name] = true
-	}
-	for _, k := range pl.kept {
-		in[k.Name] = true
-	}
-	out := make([]*model.Profile, 0, len(in))
-	for _, p := range pl.opt.Fleet {
-		if in[p.Name] {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // profile renders profile i, or carries it over, and returns its entries.
@@ -322,6 +301,8 @@ type previous struct {
 	manifest *Manifest
 	// byProfile holds each profile's entries, in manifest order.
 	byProfile map[string][]ManifestEntry
+	// fleet holds the fleet-level files' entries (proxy/), not the index.
+	fleet []ManifestEntry
 	digest    map[string]string
 	raw       []byte
 }
@@ -346,8 +327,11 @@ func readPrevious(dir string) *previous {
 	}
 	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}, raw: raw}
 	for _, e := range m.Files {
-		if e.Profile != "" {
+		switch {
+		case e.Profile != "":
 			pv.byProfile[e.Profile] = append(pv.byProfile[e.Profile], e)
+		case e.Target != readme.IndexTarget:
+			pv.fleet = append(pv.fleet, e)
 		}
 	}
 	for _, p := range m.Profiles {
@@ -505,6 +489,17 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 			}
 			pl.kept = append(pl.kept, ManifestProfile{Name: name, Digest: pv.digest[name]})
 			pl.keptEntries = append(pl.keptEntries, entries...)
+		}
+		// The fleet-level files describe the kept profiles as they were
+		// built, which no model here says: keep them too, or a changed
+		// intent of a kept profile would rewrite the proxy team's files for
+		// devices that still run the old ones.
+		if len(names) > 0 && len(pv.fleet) > 0 {
+			if !intact(pv.dir, pv.fleet) {
+				return nil, errors.New("cannot keep the proxy/ folder of the previous bundle: its files are not as its manifest lists them; build every profile (without -p) to repair it")
+			}
+			pl.keepFleet = true
+			pl.keptEntries = append(pl.keptEntries, pv.fleet...)
 		}
 		if len(names) > 0 {
 			if data, _, err := readRegular(pv.dir, readme.IndexPath, maxRead); err == nil {

@@ -79,7 +79,7 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept)}
+	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept), FleetKept: pl.keepFleet}
 	exchanged, err := tmp.commit(out)
 	var left *LeftoverError
 	if errors.As(err, &left) {

@@ -229,6 +229,12 @@ func (c *cli) build(args []string) int {
 		c.errorf("build: --sign-password-env and --timestamp-url need --sign-cert")
 		return exitUsage
 	}
+	if *check && len(*profiles) > 0 {
+		// A partial build keeps the other profiles as they were; --check
+		// compares the whole bundle with the whole intent.
+		c.errorf("build: --check compares the whole bundle with the intent; run it without --profile")
+		return exitUsage
+	}
 	if *signCert != "" {
 		if *check {
 			c.errorf("build: --check does not sign yet; run it without --sign-cert")
@@ -255,7 +261,6 @@ func (c *cli) build(args []string) int {
 		return exitFail
 	}
 	findings := lint.Run(ps)
-	fleet := ps
 	if len(*profiles) > 0 {
 		if ps, ok = c.selectProfiles(dir, ps, *profiles); !ok {
 			return exitFail
@@ -279,7 +284,9 @@ func (c *cli) build(args []string) int {
 		}
 		fmt.Fprintf(c.stderr, "vet: %s: %s to read them\n", strings.Join(parts, ", "), hint("mdeproxyc", "vet", dir))
 	}
-	rebuild := []string{"mdeproxyc", "build", dir, "-o", *out}
+	// --full: a file edited by hand to the same size is carried over by an
+	// incremental build; the hint must repair whatever --check found.
+	rebuild := []string{"mdeproxyc", "build", dir, "-o", *out, "--full"}
 	if *check {
 		return c.check(*out, ps, list, hint(rebuild...))
 	}
@@ -293,7 +300,7 @@ func (c *cli) build(args []string) int {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Fleet: fleet, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
+	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
 	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError
@@ -327,7 +334,9 @@ func (c *cli) wrote(out string, r *bundle.Result, quiet bool) {
 	n := r.Rendered + r.Carried + r.Kept
 	files := count(len(r.Manifest.Files)+1, "file")
 	if r.Unchanged {
-		fmt.Fprintf(c.stderr, "%s %s is up to date: %s, %s; nothing was rewritten\n", c.paint(sgrGreen, "ok:"), out, count(n, "profile"), files)
+		// Carried files are checked by presence, size and type, not byte by
+		// byte: say so, and what compares every byte.
+		fmt.Fprintf(c.stderr, "%s %s is up to date: %s, %s; nothing was rewritten (files checked by size; --check compares every byte, --full rewrites them)\n", c.paint(sgrGreen, "ok:"), out, count(n, "profile"), files)
 		return
 	}
 	var how []string
@@ -345,6 +354,9 @@ func (c *cli) wrote(out string, r *bundle.Result, quiet bool) {
 		line += " (" + strings.Join(how, "; ") + ")"
 	}
 	fmt.Fprintln(c.stderr, line)
+	if r.FleetKept {
+		fmt.Fprintf(c.stderr, "note: proxy/ was kept as it was, like the profiles not selected: a build without --profile updates it\n")
+	}
 }
 
 // decoders show the binary formats of a bundle as text in --check's diffs.

@@ -127,9 +127,9 @@ type plan struct {
 	// keepFleet says the fleet-level files are among keptEntries, not
 	// rendered (a partial build over a previous bundle).
 	keepFleet bool
-	keptRows    map[string]string
-	rendered    atomic.Int64
-	carried     atomic.Int64
+	keptRows  map[string]string
+	rendered  atomic.Int64
+	carried   atomic.Int64
 }
 
 // newPlan makes the plan of a build that renders every profile.
@@ -302,9 +302,9 @@ type previous struct {
 	// byProfile holds each profile's entries, in manifest order.
 	byProfile map[string][]ManifestEntry
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
-	fleet []ManifestEntry
-	digest    map[string]string
-	raw       []byte
+	fleet  []ManifestEntry
+	digest map[string]string
+	raw    []byte
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds

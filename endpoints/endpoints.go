@@ -322,7 +322,9 @@ func Proxies(p *model.Profile) []string {
 		if _, rest, ok := strings.Cut(hp, "://"); ok {
 			hp = rest
 		}
-		hp = strings.TrimSuffix(hp, "/")
+		// Host names and IPv6 hex digits are case-insensitive: one proxy,
+		// however each setting capitalises it.
+		hp = strings.ToLower(strings.TrimSuffix(hp, "/"))
 		if !slices.Contains(out, hp) {
 			out = append(out, hp)
 		}

@@ -118,3 +118,20 @@ func TestDomainsDropCoveredNames(t *testing.T) {
 		t.Errorf("Domains = %v, want %v", got, want)
 	}
 }
+
+// TestProxiesIgnoreCase: one proxy written with different capitals by two
+// settings is one proxy (one proxy/ folder), not two that collide.
+func TestProxiesIgnoreCase(t *testing.T) {
+	p := &model.Profile{
+		Mode:      model.ModeStatic,
+		Platforms: []model.Platform{model.Windows},
+		EDR:       model.EDR{Enabled: true, Proxy: "Proxy.Contoso.com:8080"},
+		Antivirus: model.Antivirus{Enabled: true, ProxyServer: "http://proxy.contoso.com:8080"},
+		WinHTTP:   model.WinHTTP{Enabled: true, Proxy: "[2001:DB8::1]:8080"},
+		MMA:       model.MMA{Enabled: true, Proxy: "[2001:db8::1]:8080"},
+	}
+	got := Proxies(p)
+	if want := []string{"[2001:db8::1]:8080", "proxy.contoso.com:8080"}; !slices.Equal(got, want) {
+		t.Errorf("Proxies = %q, want %q", got, want)
+	}
+}

@@ -73,13 +73,7 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 			byName[name] = pc
 			names = append(names, name)
 		}
-		change := "changed"
-		switch d := c.diffs[p]; {
-		case strings.HasPrefix(string(d), "--- /dev/null"):
-			change = "added"
-		case strings.Contains(firstLines(d, 2), "+++ /dev/null"):
-			change = "removed"
-		}
+		change := fileChange(c.diffs[p])
 		pc.Files = append(pc.Files, FileChange{Path: p, Change: change})
 	}
 	slices.Sort(names)
@@ -94,16 +88,21 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 	return out2
 }
 
-func firstLines(d []byte, n int) string {
-	s := string(d)
-	for i, k := 0, 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			if k++; k == n {
-				return s[:i]
-			}
+// fileChange reads from a file's diff whether the build adds, removes or
+// changes it: its header names /dev/null on the side where the file is
+// missing ("diff a/x /dev/null", "--- a/x", "+++ /dev/null", or "Binary files
+// a/x and /dev/null differ").
+func fileChange(d []byte) string {
+	lines := strings.SplitN(string(d), "\n", 5)
+	for _, l := range lines[:min(len(lines), 4)] {
+		switch {
+		case l == "--- /dev/null" || strings.HasPrefix(l, "Binary files /dev/null "):
+			return "added"
+		case l == "+++ /dev/null" || strings.HasPrefix(l, "Binary files ") && strings.HasSuffix(l, " and /dev/null differ"):
+			return "removed"
 		}
 	}
-	return s
+	return "changed"
 }
 
 // settingsRows reads the rows of a profile README's "Effective settings"

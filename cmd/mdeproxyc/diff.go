@@ -52,9 +52,14 @@ func (c *cli) diff(args []string) int {
 		c.errorf("diff: give two fleet folders (OLD NEW), or --base REV and at most one folder")
 		return exitUsage
 	}
-	old, ok := c.compileFleet(oldDir, compile.Options{})
-	if !ok {
-		return exitFail
+	// A fleet folder that the base revision does not have yet (the pull
+	// request adds it) is an empty fleet: every profile is added.
+	var old []*model.Profile
+	if oldDir != "" {
+		var ok bool
+		if old, ok = c.compileFleet(oldDir, compile.Options{}); !ok {
+			return exitFail
+		}
 	}
 	cur, ok := c.compileFleet(newDir, compile.Options{})
 	if !ok {
@@ -131,8 +136,12 @@ func checkoutAt(dir, rev string) (string, func(), error) {
 		return "", nil, fmt.Errorf("no such revision")
 	}
 	// REV:path names the folder's tree at that revision: the archive then
-	// holds its files with paths relative to it.
+	// holds its files with paths relative to it. A folder the revision does
+	// not have is an empty fleet, not an error.
 	tree := rev + ":" + strings.TrimSuffix(strings.TrimSpace(string(prefix)), "/")
+	if _, err := git("cat-file", "-e", tree); err != nil {
+		return "", func() {}, nil
+	}
 	archive, err := git("archive", "--format=tar", tree)
 	if err != nil {
 		return "", nil, fmt.Errorf("the folder does not exist at that revision: %v", err)

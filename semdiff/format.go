@@ -32,7 +32,12 @@ func Write(w io.Writer, format string, changes []Profile) error {
 // Summary counts the changes in one line: "2 profiles changed, 1 added".
 func Summary(changes []Profile) string {
 	n := map[string]int{}
+	fleet := false
 	for _, c := range changes {
+		if c.Profile == "" {
+			fleet = true
+			continue
+		}
 		n[c.Change]++
 	}
 	if len(changes) == 0 {
@@ -48,6 +53,9 @@ func Summary(changes []Profile) string {
 			parts = append(parts, fmt.Sprintf("%d %s %s", n[k], word, k))
 		}
 	}
+	if fleet {
+		parts = append(parts, "fleet files changed")
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -57,7 +65,11 @@ var fileMark = map[string]string{Added: "+", Removed: "-", Changed: "~"}
 // control character or escape sequence from the intent reaches a terminal.
 func writeText(w io.Writer, changes []Profile) {
 	for _, c := range changes {
-		fmt.Fprintf(w, "%s %s\n", c.Change, c.Profile)
+		if c.Profile == "" {
+			fmt.Fprintln(w, "fleet files (the proxy team's proxy/ folder)")
+		} else {
+			fmt.Fprintf(w, "%s %s\n", c.Change, c.Profile)
+		}
 		for _, s := range c.Settings {
 			fmt.Fprintf(w, "  %s: %s -> %s", s.Path, strconv.Quote(s.Old), strconv.Quote(s.New))
 			if at := where(s); at != "" {
@@ -84,7 +96,11 @@ func where(s Setting) string {
 func writeMarkdown(w io.Writer, changes []Profile) {
 	fmt.Fprintf(w, "### mdeproxyc: %s\n", Summary(changes))
 	for _, c := range changes {
-		fmt.Fprintf(w, "\n#### %s `%s`\n\n", c.Change, c.Profile)
+		if c.Profile == "" {
+			fmt.Fprintf(w, "\n#### fleet files (the proxy team's `proxy/` folder)\n\n")
+		} else {
+			fmt.Fprintf(w, "\n#### %s `%s`\n\n", c.Change, c.Profile)
+		}
 		if len(c.Settings) > 0 {
 			fmt.Fprintln(w, "| setting | old | new | written at |")
 			fmt.Fprintln(w, "| --- | --- | --- | --- |")

@@ -89,6 +89,15 @@ func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, err
 		d.Files = files
 		out = append(out, d)
 	}
+	fleet, err := fleetChanges(old, new, list)
+	if err != nil {
+		return nil, err
+	}
+	if len(fleet) > 0 {
+		// The fleet-level files (the proxy team's proxy/ folder) belong to
+		// no one profile: one entry with an empty profile name lists them.
+		out = append(out, Profile{Profile: "", Change: Changed, Settings: []Setting{}, Files: fleet})
+	}
 	return out, nil
 }
 
@@ -125,6 +134,37 @@ func display(s model.Setting) string {
 	return s.Text
 }
 
+// fleetChanges renders the fleet-level files of both versions (emitters that
+// are also emitters.FleetEmitter) and compares them.
+func fleetChanges(old, new []*model.Profile, list []emitters.Emitter) ([]File, error) {
+	render := func(ps []*model.Profile) (map[string][]byte, error) {
+		files := map[string][]byte{}
+		for _, e := range list {
+			fe, ok := e.(emitters.FleetEmitter)
+			if !ok {
+				continue
+			}
+			fs, err := fe.EmitFleet(ps)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range fs {
+				files[f.Path] = f.Data
+			}
+		}
+		return files, nil
+	}
+	of, err := render(old)
+	if err != nil {
+		return nil, err
+	}
+	nf, err := render(new)
+	if err != nil {
+		return nil, err
+	}
+	return compareFiles(of, nf), nil
+}
+
 // fileChanges renders one profile's old and new bundle files and compares them.
 func fileChanges(old, new *model.Profile, list []emitters.Emitter) ([]File, error) {
 	render := func(p *model.Profile) (map[string][]byte, error) {
@@ -151,6 +191,12 @@ func fileChanges(old, new *model.Profile, list []emitters.Emitter) ([]File, erro
 	if err != nil {
 		return nil, err
 	}
+	return compareFiles(of, nf), nil
+}
+
+// compareFiles lists, in path order, the files added, removed or changed
+// between two renders.
+func compareFiles(of, nf map[string][]byte) []File {
 	var paths []string
 	for p := range of {
 		paths = append(paths, p)
@@ -174,5 +220,5 @@ func fileChanges(old, new *model.Profile, list []emitters.Emitter) ([]File, erro
 			out = append(out, File{Path: p, Change: Changed})
 		}
 	}
-	return out, nil
+	return out
 }

@@ -126,7 +126,7 @@ func TestSquidAllowsDefenderOnly(t *testing.T) {
 	if out, exit := connect(denied); !strings.HasPrefix(out, "403 ") || exit == 0 {
 		t.Errorf("CONNECT %s: %q, curl exit %d; want 403 from the proxy", denied, out, exit)
 	}
-	log := strings.Join(sq.AccessLog(t), "\n")
+	log := strings.Join(sq.AccessLog(t, "TCP_TUNNEL/200 ", "TCP_DENIED/403 "), "\n")
 	for _, want := range []string{"TCP_TUNNEL/200 ", "TCP_DENIED/403 "} {
 		if !strings.Contains(log, want) {
 			t.Errorf("access log lacks %s:\n%s", want, log)

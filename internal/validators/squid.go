@@ -132,7 +132,30 @@ http_access deny all
 
 // AccessLog returns Squid's access log lines so far: each names the result
 // code and status (TCP_DENIED/403) and the destination.
-func (s *Squid) AccessLog(t testing.TB) []string {
+//
+// Squid writes a request's line when the transaction ends, which can be just
+// after the client has its answer: with wants, AccessLog waits (5 s at most)
+// until every want appears in some line, so a test does not race the log.
+func (s *Squid) AccessLog(t testing.TB, wants ...string) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		lines := s.readAccessLog(t)
+		all := strings.Join(lines, "\n")
+		missing := false
+		for _, w := range wants {
+			if !strings.Contains(all, w) {
+				missing = true
+			}
+		}
+		if !missing || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *Squid) readAccessLog(t testing.TB) []string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(s.dir, "access.log"))
 	if err != nil {
@@ -174,6 +197,7 @@ func LoopbackOrigins(t testing.TB, names []string) (caFile string) {
 		t.Fatal(err)
 	}
 	caFile = writeFile(t, "", "ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	lockLoopbackPorts(t)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	for _, port := range []string{"443", "80"} {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+port)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/semdiff"
 )
@@ -54,18 +55,23 @@ func uncode(cell string) string {
 	return strings.ReplaceAll(cell, "`", "")
 }
 
-// intuneDecoder shows an Intune Graph body with each base64 script decoded in
+// scriptDecoder shows a file that carries whole scripts as base64 (the Intune
+// Graph bodies; the ConfigMgr script, which carries the detection script so
+// the deployment type gets its exact bytes) with each script decoded in
 // place, a script line a diff line, so that --check names the changed line
 // rather than a 20,000-character base64 line.
-type intuneDecoder struct{}
-
-// intuneScriptMembers are the Graph body members that carry a script, base64
-// (docs/formats.md, Intune).
-var intuneScriptMembers = []string{`"scriptContent": "`, `"detectionScriptContent": "`, `"remediationScriptContent": "`}
+type scriptDecoder struct {
+	// files says which bundle paths carry scripts.
+	files func(path string) bool
+	// members are the starts of the lines holding a script, up to and with
+	// the quote that opens the base64 (leading spaces aside).
+	members []string
+	note    string
+}
 
 // Readable implements bundle.Decoder.
-func (intuneDecoder) Readable(path string, data []byte) (string, string, bool) {
-	if !strings.Contains(path, "/intune/") || !strings.HasSuffix(path, ".json") {
+func (d scriptDecoder) Readable(path string, data []byte) (string, string, bool) {
+	if !d.files(path) {
 		return "", "", false
 	}
 	var b strings.Builder
@@ -73,7 +79,7 @@ func (intuneDecoder) Readable(path string, data []byte) (string, string, bool) {
 	for _, line := range strings.SplitAfter(string(data), "\n") {
 		trimmed := strings.TrimLeft(line, " ")
 		member := ""
-		for _, m := range intuneScriptMembers {
+		for _, m := range d.members {
 			if strings.HasPrefix(trimmed, m) {
 				member = m
 			}
@@ -82,7 +88,8 @@ func (intuneDecoder) Readable(path string, data []byte) (string, string, bool) {
 			b.WriteString(line)
 			continue
 		}
-		value := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(trimmed[len(member):], "\n"), ","), `"`)
+		quote := member[len(member)-1:]
+		value := strings.TrimSuffix(strings.TrimSuffix(strings.TrimRight(trimmed[len(member):], "\r\n"), ","), quote)
 		script, err := base64.StdEncoding.DecodeString(value)
 		if err != nil {
 			return "", "", false
@@ -98,45 +105,40 @@ func (intuneDecoder) Readable(path string, data []byte) (string, string, bool) {
 	if !decodedAny {
 		return "", "", false
 	}
-	return b.String(), "(Intune body shown with its base64 scripts decoded, a script line a line)", true
+	return b.String(), d.note, true
 }
 
-// configMgrDecoder shows New-MdeProxyApplication.ps1 with the detection script
-// it carries (base64, so the deployment type gets its exact bytes) decoded in
-// place, a script line a diff line.
-type configMgrDecoder struct{}
+// intuneDecoder decodes the Graph body members that carry a script, base64
+// (docs/formats.md, Intune).
+var intuneDecoder = scriptDecoder{
+	files: func(path string) bool {
+		return strings.Contains(path, "/intune/") && strings.HasSuffix(path, ".json")
+	},
+	members: []string{`"scriptContent": "`, `"detectionScriptContent": "`, `"remediationScriptContent": "`},
+	note:    "(Intune body shown with its base64 scripts decoded, a script line a line)",
+}
 
-// configMgrScriptVar is the assignment that carries the detection script
-// (emitters/configmgr).
-const configMgrScriptVar = "$DetectionScriptBase64 = '"
+// configMgrDecoder decodes the detection script New-MdeProxyApplication.ps1
+// carries (emitters/configmgr).
+var configMgrDecoder = scriptDecoder{
+	files: func(path string) bool {
+		return strings.HasSuffix(path, "/configmgr/New-MdeProxyApplication.ps1")
+	},
+	members: []string{"$DetectionScriptBase64 = '"},
+	note:    "(ConfigMgr script shown with its detection script decoded, a script line a line)",
+}
+
+// decoders show the binary formats of a bundle as text in --check's diffs.
+var decoders = []bundle.Decoder{polDecoder{}, intuneDecoder, configMgrDecoder}
+
+// polDecoder shows a Registry.pol one record a line.
+type polDecoder struct{}
 
 // Readable implements bundle.Decoder.
-func (configMgrDecoder) Readable(path string, data []byte) (string, string, bool) {
-	if !strings.HasSuffix(path, "/configmgr/New-MdeProxyApplication.ps1") {
+func (polDecoder) Readable(path string, data []byte) (string, string, bool) {
+	if !strings.HasSuffix(path, ".pol") {
 		return "", "", false
 	}
-	var b strings.Builder
-	decoded := false
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		rest, ok := strings.CutPrefix(line, configMgrScriptVar)
-		if !ok {
-			b.WriteString(line)
-			continue
-		}
-		value := strings.TrimSuffix(strings.TrimRight(rest, "\r\n"), "'")
-		script, err := base64.StdEncoding.DecodeString(value)
-		if err != nil {
-			return "", "", false
-		}
-		script = bytes.TrimPrefix(script, []byte("\xef\xbb\xbf"))
-		fmt.Fprintf(&b, "%s(base64 of %d bytes, decoded below)\n", configMgrScriptVar[:len(configMgrScriptVar)-4], len(script))
-		for _, l := range strings.Split(strings.TrimSuffix(strings.ReplaceAll(string(script), "\r\n", "\n"), "\n"), "\n") {
-			fmt.Fprintf(&b, "  | %s\n", l)
-		}
-		decoded = true
-	}
-	if !decoded {
-		return "", "", false
-	}
-	return b.String(), "(ConfigMgr script shown with its detection script decoded, a script line a line)", true
+	t, err := pol.Text(data)
+	return t, "(Registry.pol shown decoded, one record a line)", err == nil
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
-	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	explainpkg "github.com/mdeproxyc/mdeproxyc/explain"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/lint"
@@ -359,21 +358,6 @@ func (c *cli) wrote(out string, r *bundle.Result, quiet bool) {
 	}
 }
 
-// decoders show the binary formats of a bundle as text in --check's diffs.
-var decoders = []bundle.Decoder{polDecoder{}, intuneDecoder{}, configMgrDecoder{}}
-
-// polDecoder shows a Registry.pol one record a line.
-type polDecoder struct{}
-
-// Readable implements bundle.Decoder.
-func (polDecoder) Readable(path string, data []byte) (string, string, bool) {
-	if !strings.HasSuffix(path, ".pol") {
-		return "", "", false
-	}
-	t, err := pol.Text(data)
-	return t, "(Registry.pol shown decoded, one record a line)", err == nil
-}
-
 // selectProfiles keeps the profiles named; a name the fleet lacks is an error,
 // reported the way compile reports it (with a suggestion).
 func (c *cli) selectProfiles(dir string, ps []*model.Profile, names []string) ([]*model.Profile, bool) {
@@ -558,10 +542,7 @@ func (c *cli) explain(args []string) int {
 			continue
 		}
 		seen[name] = true
-		for k, o := range p.Origins {
-			o.Pos.File = diag.RelPath(cwd, o.Pos.File)
-			p.Origins[k] = o
-		}
+		relocate([]*model.Profile{p}, func(file string) string { return diag.RelPath(cwd, file) })
 		rows := explainpkg.Profile(p, all.Emitters())
 		if *format == "json" {
 			enc := json.NewEncoder(c.stdout)

@@ -118,7 +118,7 @@ func duplicateNotes(src *source) diag.List {
 		for i, p := range ps {
 			where[i] = p.String()
 		}
-		out = append(out, diag.Diagnostic{Pos: ps[len(ps)-1], Path: SettingPath(name, ""), Severity: diag.Info, Rule: diag.RuleDuplicateDefinition,
+		out = append(out, diag.Diagnostic{Pos: ps[len(ps)-1], Path: model.SettingPath(name, ""), Severity: diag.Info, Rule: diag.RuleDuplicateDefinition,
 			Msg: fmt.Sprintf("profile %q is defined in %d places: %s; CUE merges them into one profile (a conflict between them is an error)",
 				name, len(ps), strings.Join(where, ", "))})
 	}

@@ -261,7 +261,7 @@ func (w *walker) cueErr(err error, path string) {
 }
 
 func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfile {
-	path := SettingPath(name, "")
+	path := model.SettingPath(name, "")
 	rp := &rawProfile{name: name, labelPos: labelPos}
 	before := len(w.diags)
 	if msg := checkProfileName(name); msg != "" {
@@ -301,7 +301,7 @@ func (w *walker) group(v cue.Value, group, userPath string, out settings) {
 		if group != "" {
 			settingPath = group + "." + name
 		}
-		up := userPath + "." + quoteLabel(name)
+		up := userPath + "." + model.QuoteLabel(name)
 		f := fields[settingPath]
 		if f == nil {
 			w.add(labelPos(fv), up, unknownFieldMsg(name, childNames(group)))
@@ -449,7 +449,7 @@ func (w *walker) ignore(v cue.Value, path string) (model.LintIgnore, bool) {
 	var hasRule, hasReason bool
 	for it.Next() {
 		name := it.Selector().Unquoted()
-		fp := path + "." + quoteLabel(name)
+		fp := path + "." + model.QuoteLabel(name)
 		switch name {
 		case "rule":
 			s, good := w.str(&ruleGrammar, it.Value(), fp)
@@ -566,15 +566,6 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// quoteLabel writes a path element the way CUE would: bare when it is an
-// identifier, quoted otherwise ("dc-offline").
-func quoteLabel(s string) string {
-	if ast.IsValidIdent(s) && !strings.HasPrefix(s, "_") && !strings.HasPrefix(s, "#") {
-		return s
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // valuePos is where a value is written: the value's own expression when CUE

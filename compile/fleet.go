@@ -55,7 +55,7 @@ func checkMacOSIdentifiers(profiles []*model.Profile) diag.List {
 			if u.inner {
 				what = fmt.Sprintf("macOS identifier %q gives the inner payload identifier %q, which", u.p.MacOS.Identifier, id)
 			}
-			diags = append(diags, diag.Diagnostic{Pos: originPos(u.p, "macos.identifier"), Path: SettingPath(u.p.Name, "macos.identifier"), Severity: diag.Error, Rule: diag.RuleDuplicateIdentifier,
+			diags = append(diags, diag.Diagnostic{Pos: originPos(u.p, "macos.identifier"), Path: model.SettingPath(u.p.Name, "macos.identifier"), Severity: diag.Error, Rule: diag.RuleDuplicateIdentifier,
 				Msg: fmt.Sprintf("%s is also used by %s; allowed: an identifier unique to each profile, its inner payload's (identifier%s) too (a Mac keeps one profile per identifier)", what, strings.Join(slices.Compact(others), ", "), MacOSInnerSuffix)})
 		}
 	}
@@ -97,7 +97,7 @@ func checkIntuneNames(profiles []*model.Profile) diag.List {
 						others = append(others, o.Name)
 					}
 				}
-				diags = append(diags, diag.Diagnostic{Pos: originPos(p, u.path), Path: SettingPath(p.Name, u.path), Severity: diag.Error,
+				diags = append(diags, diag.Diagnostic{Pos: originPos(p, u.path), Path: model.SettingPath(p.Name, u.path), Severity: diag.Error,
 					Msg: fmt.Sprintf("%s %q is also used by %s (ignoring case); allowed: a name unique to each profile", u.what, p.Get(u.path).Text, strings.Join(others, ", "))})
 			}
 		}

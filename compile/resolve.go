@@ -89,11 +89,6 @@ func (r *resolver) add(pos model.Pos, path, msg string) {
 	r.diags = append(r.diags, diag.Diagnostic{Pos: pos, Path: path, Severity: diag.Error, Msg: msg})
 }
 
-// SettingPath is model.SettingPath, named here for compile's own diagnostics.
-func SettingPath(profile string, setting model.Path) string {
-	return model.SettingPath(profile, setting)
-}
-
 // The default names given to a profile's Intune objects and macOS profile.
 const (
 	intuneNamePrefix     = "MDE proxy — "
@@ -261,7 +256,7 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 	if o, ok := m.origins[model.PathMode]; ok {
 		pos = o.Pos
 	}
-	r.add(pos, SettingPath(p.Name, model.PathProxy), fmt.Sprintf(
+	r.add(pos, model.SettingPath(p.Name, model.PathProxy), fmt.Sprintf(
 		"missing: mode is \"static\" but %s %s no proxy; allowed: set proxy: \"host:port\" (here or in defaults), give each component its own proxy, or set mode: \"auto\"",
 		strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
 }

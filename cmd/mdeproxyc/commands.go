@@ -383,7 +383,7 @@ func concerning(findings diag.List, ps []*model.Profile) diag.List {
 	var out diag.List
 	for _, f := range findings {
 		for _, p := range ps {
-			if prefix := compile.SettingPath(p.Name, ""); f.Path == prefix || strings.HasPrefix(f.Path, prefix+".") {
+			if prefix := model.SettingPath(p.Name, ""); f.Path == prefix || strings.HasPrefix(f.Path, prefix+".") {
 				out = append(out, f)
 				break
 			}

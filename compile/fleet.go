@@ -74,9 +74,9 @@ var uniqueNames = []struct {
 	{model.PathConfigMgrAppName, "ConfigMgr application name"},
 }
 
-// checkIntuneNames reports Windows object names (Intune objects, the dedicated
+// checkUniqueNames reports Windows object names (Intune objects, the dedicated
 // GPO, the ConfigMgr application) that two profiles share, ignoring case.
-func checkIntuneNames(profiles []*model.Profile) diag.List {
+func checkUniqueNames(profiles []*model.Profile) diag.List {
 	var diags diag.List
 	for _, u := range uniqueNames {
 		byName := map[string][]*model.Profile{}

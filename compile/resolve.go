@@ -265,7 +265,7 @@ func (r *resolver) requireProxy(m *merged, p *model.Profile) {
 // two profiles sharing a macOS identifier, outer or inner, or an Intune
 // display name.
 func checkFleet(profiles []*model.Profile) diag.List {
-	return append(checkMacOSIdentifiers(profiles), checkIntuneNames(profiles)...)
+	return append(checkMacOSIdentifiers(profiles), checkUniqueNames(profiles)...)
 }
 
 // lowerAll lower-cases GUIDs; "allDevices" keeps its spelling.

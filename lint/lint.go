@@ -15,8 +15,8 @@ import (
 type profile struct {
 	*model.Profile
 	table []model.Setting
-	// proxies caches proxySettings.
-	proxies *[]model.Setting
+	// proxies are the table's proxy settings in force (proxySettings).
+	proxies []model.Setting
 	run     *runCache
 }
 
@@ -63,7 +63,8 @@ func Run(models []*model.Profile) diag.List {
 	cache := &runCache{defender: map[string]verdict{}, bypassed: map[bypassKey]verdict{}}
 	profiles := make([]*profile, len(models))
 	for i, m := range models {
-		profiles[i] = &profile{Profile: m, table: m.Table(), run: cache}
+		table := m.Table()
+		profiles[i] = &profile{Profile: m, table: table, proxies: proxySettings(table), run: cache}
 	}
 	var out diag.List
 	silenced := map[*model.Profile]map[string]bool{}

@@ -61,7 +61,7 @@ var Rules = []*Rule{
 		Explain: "Defender for Endpoint does not support IPv6-only devices: a device that reaches its proxy only over IPv6 may not report. " +
 			"Keep an IPv4 or DNS-name proxy available, or silence the rule for dual-stack sites with a reason.",
 		profile: func(p *profile) []finding {
-			for _, s := range proxySettings(p) {
+			for _, s := range p.proxies {
 				if a, ok := proxyAddr(s.Text); ok && a.Is6() {
 					return found(s.Path, "proxy %s is an IPv6 address: IPv6-only devices are not supported", s.Text)
 				}
@@ -166,7 +166,7 @@ var Rules = []*Rule{
 		ID: "MDE010", Severity: diag.Error, Title: "proxy is a link-local address",
 		Explain: "A link-local address (169.254.0.0/16, fe80::/10) is not routable: it is usually an APIPA fallback, never a proxy. Use the proxy's real address.",
 		profile: func(p *profile) []finding {
-			for _, s := range proxySettings(p) {
+			for _, s := range p.proxies {
 				if a, ok := proxyAddr(s.Text); ok && a.IsLinkLocalUnicast() {
 					return found(s.Path, "proxy %s is a link-local address", s.Text)
 				}
@@ -179,7 +179,7 @@ var Rules = []*Rule{
 		Explain: "A loopback proxy (127.0.0.0/8, ::1) works only when a local forwarder listens on the device, such as the Azure Arc gateway's " +
 			"http://127.0.0.1:40343. Otherwise it is a typo or a test value. Silence the rule with the reason when it is intended.",
 		profile: func(p *profile) []finding {
-			for _, s := range proxySettings(p) {
+			for _, s := range p.proxies {
 				if a, ok := proxyAddr(s.Text); ok && a.IsLoopback() {
 					return found(s.Path, "proxy %s is a loopback address: only a local forwarder (such as the Azure Arc gateway) can serve it", s.Text)
 				}
@@ -218,7 +218,7 @@ var Rules = []*Rule{
 			"the other component fails to connect. Use the same scheme (http:// unless the proxy really terminates TLS).",
 		profile: func(p *profile) []finding {
 			schemes := map[string]string{}
-			for _, s := range proxySettings(p) {
+			for _, s := range p.proxies {
 				scheme, hostPort, ok := strings.Cut(strings.TrimSuffix(s.Text, "/"), "://")
 				if !ok {
 					continue
@@ -357,17 +357,13 @@ func Lookup(id string) *Rule {
 // proxySettings lists the profile's proxy settings that reach a device with a
 // value, read off the settings table: a new component's proxy is checked by
 // every proxy rule as soon as the table has it.
-func proxySettings(p *profile) []model.Setting {
-	if p.proxies != nil {
-		return *p.proxies
-	}
+func proxySettings(table []model.Setting) []model.Setting {
 	var out []model.Setting
-	for _, s := range p.table {
+	for _, s := range table {
 		if s.IsProxy() && s.InForce() {
 			out = append(out, s)
 		}
 	}
-	p.proxies = &out
 	return out
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -200,9 +199,3 @@ func (c *Client) Get(ctx context.Context, path string) (map[string]any, error) {
 // pathEscape escapes one path segment (an object ID).
 func pathEscape(s string) string { return url.PathEscape(s) }
 
-// errorsAs is errors.As for a *GraphError.
-func asGraphError(err error) (*GraphError, bool) {
-	var ge *GraphError
-	ok := errors.As(err, &ge)
-	return ge, ok
-}

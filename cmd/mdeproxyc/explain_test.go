@@ -81,10 +81,11 @@ func checkReg(data []byte, l emitters.Location) error {
 		return err
 	}
 	key, name, _ := strings.Cut(l.Where, "] ")
-	block, ok := strings.CutPrefix(text[strings.Index(text, key+"]"):], key+"]")
-	if !ok || strings.Index(text, key+"]") < 0 {
+	at := strings.Index(text, key+"]")
+	if at < 0 {
 		return fmt.Errorf("key %s] not found", key)
 	}
+	block := text[at+len(key)+1:]
 	if i := strings.Index(block, "\r\n\r\n"); i >= 0 {
 		block = block[:i]
 	}

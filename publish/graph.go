@@ -198,4 +198,3 @@ func (c *Client) Get(ctx context.Context, path string) (map[string]any, error) {
 
 // pathEscape escapes one path segment (an object ID).
 func pathEscape(s string) string { return url.PathEscape(s) }
-

@@ -190,3 +190,37 @@ func TestGeneratedFleetsTakeBothPaths(t *testing.T) {
 		t.Errorf("generator too narrow: fast %d, whole %d, valid %d, invalid %d", fast, whole, ok, bad)
 	}
 }
+
+// TestFastPathMatchesWholeOnFoundCases replays fleets the fuzzer once found to
+// differ between the two paths.
+func TestFastPathMatchesWholeOnFoundCases(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		// A profile declared twice whose value is not a struct: the fast path
+		// unified the two declarations into a value with no source of its own.
+		"repeated non-struct profile": {
+			"a.cue": "package fleet\n_h: _ | *\"h.x.com:1\"\n#S: _ | *{...}\ndefaults: proxy: _ | *\"d.x.com:1\"\n" +
+				"profiles: \"dc-1\": {#S, #S, #S}\nprofiles: \"dc-1\": {#S, #S, #S}\nprofiles: a: {proxy: \"p.x.com:0\"}\n",
+			"z.cue":      "package fleet\nprofiles: a: {proxy: \"p.x.com:0\"}\n",
+			"emea/m.cue": "package fleet\nprofiles: a: {proxy: \"p.x.com:0\"}\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeTree(t, files)
+			if src, _ := loadDir(dir); src == nil || src.fast == nil {
+				t.Fatal("the fleet no longer takes the fast path; the case tests nothing")
+			}
+			fastPs, fastErrs := Dir(dir, Options{})
+			wholePs, wholeErrs := Dir(dir, Options{whole: true})
+			if d := cmp.Diff(wholeErrs.Error(), fastErrs.Error()); d != "" {
+				t.Errorf("errors differ (-whole +fast):\n%s", d)
+			}
+			if d := cmp.Diff(wholePs, fastPs); d != "" {
+				t.Errorf("profiles differ (-whole +fast):\n%s", d)
+			}
+			// The error is at the newest declaration's value, line 6 col 19.
+			if want := filepath.Join(dir, "a.cue") + ":6:19:"; !strings.Contains(fastErrs.Error(), want) {
+				t.Errorf("error not at %s:\n%s", want, fastErrs.Error())
+			}
+		})
+	}
+}

@@ -106,7 +106,7 @@ func (w *walker) start(root cue.Value) *evaluated {
 	if !checkTop(root, w) {
 		return nil
 	}
-	return &evaluated{defaults: w.settingsOf(root.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults")}
+	return &evaluated{defaults: w.settingsOf(root.LookupPath(cue.MakePath(cue.Str("defaults"))), "defaults", model.Pos{})}
 }
 
 func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) {
@@ -125,7 +125,7 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 	pv := root.LookupPath(cue.MakePath(cue.Str("profiles")))
 	if pv.Exists() {
 		if pv.IncompleteKind() != cue.StructKind {
-			w.add(valuePos(pv), "profiles", "must be a struct of profiles (name: {settings})")
+			w.add(w.valuePos(pv), "profiles", "must be a struct of profiles (name: {settings})")
 			return nil, w.diags
 		}
 		it, err := pv.Fields()
@@ -146,7 +146,7 @@ func evaluateWhole(src *source, keep func(string) bool) (*evaluated, diag.List) 
 			if ps := at[name]; len(ps) > 0 {
 				pos = ps[0]
 			}
-			ev.profiles = append(ev.profiles, w.profile(name, pos, it.Value()))
+			ev.profiles = append(ev.profiles, w.profile(name, pos, it.Value(), model.Pos{}))
 		}
 	}
 	return ev, w.diags
@@ -200,7 +200,7 @@ func evaluateSplit(src *source, keep func(string) bool) (*evaluated, diag.List) 
 				return
 			}
 			for j := lo; j < hi; j++ {
-				ev.profiles[j] = w.profile(todo[j].name, todo[j].labelPos, buildProfile(ctx, base, todo[j]))
+				ev.profiles[j] = w.profile(todo[j].name, todo[j].labelPos, buildProfile(ctx, base, todo[j]), todo[j].written())
 			}
 		}
 	}
@@ -260,22 +260,33 @@ func (w *walker) cueErr(err error, path string) {
 	w.diags = append(w.diags, fromCUE(err, path, w.order)...)
 }
 
-func (w *walker) profile(name string, labelPos model.Pos, v cue.Value) *rawProfile {
+// profile validates one profile's value. written is where the value is
+// written when the caller knows it better than CUE: a value the fast path
+// unified from several declarations keeps no source of its own.
+func (w *walker) profile(name string, labelPos model.Pos, v cue.Value, written model.Pos) *rawProfile {
 	path := model.SettingPath(name, "")
 	rp := &rawProfile{name: name, labelPos: labelPos}
 	before := len(w.diags)
 	if msg := checkProfileName(name); msg != "" {
 		w.add(labelPos, path, msg)
 	}
-	rp.set = w.settingsOf(v, path)
+	rp.set = w.settingsOf(v, path, written)
 	rp.failed = len(w.diags) > before
 	return rp
 }
 
-// settingsOf validates a defaults or profile struct against the field table.
-func (w *walker) settingsOf(v cue.Value, path string) settings {
+// settingsOf validates a defaults or profile struct against the field table;
+// written, when known, is where the struct is written.
+func (w *walker) settingsOf(v cue.Value, path string, written model.Pos) settings {
 	out := settings{}
 	if !v.Exists() {
+		return out
+	}
+	if k := v.IncompleteKind(); k != cue.StructKind && k != cue.BottomKind {
+		if written.File == "" {
+			written = w.valuePos(v)
+		}
+		w.add(written, path, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
 		return out
 	}
 	w.group(v, "", path, out)
@@ -286,7 +297,7 @@ func (w *walker) group(v cue.Value, group, userPath string, out settings) {
 	// A struct whose field is in error is itself in error in CUE; walking its
 	// fields instead reports each broken field at its own path, and the rest too.
 	if k := v.IncompleteKind(); k != cue.StructKind && k != cue.BottomKind {
-		w.add(valuePos(v), userPath, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
+		w.add(w.valuePos(v), userPath, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
 		return
 	}
 	it, err := v.Fields()
@@ -323,7 +334,7 @@ func (w *walker) leaf(f *field, v cue.Value, path string) *leaf {
 		w.cueErr(err, path)
 		return nil
 	}
-	l := &leaf{pos: valuePos(v)}
+	l := &leaf{pos: w.valuePos(v)}
 	switch f.kind {
 	case kindBool:
 		b, err := v.Bool()
@@ -356,7 +367,7 @@ func (w *walker) leaf(f *field, v cue.Value, path string) *leaf {
 				bad = true
 				continue
 			}
-			pos := valuePos(ev)
+			pos := w.valuePos(ev)
 			if first, dup := seen[s]; dup && f.unique {
 				w.add(pos, ep, fmt.Sprintf("duplicate entry %q (first at %s)", s, first))
 				bad = true
@@ -385,7 +396,7 @@ func (w *walker) leaf(f *field, v cue.Value, path string) *leaf {
 				continue
 			}
 			l.ignores = append(l.ignores, ig)
-			l.elemPos = append(l.elemPos, valuePos(ev))
+			l.elemPos = append(l.elemPos, w.valuePos(ev))
 		}
 		if bad {
 			return nil
@@ -402,7 +413,7 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 	}
 	s, err := v.String()
 	if err != nil {
-		w.add(valuePos(v), path, mustBe("a string: "+g.allowed, v))
+		w.add(w.valuePos(v), path, mustBe("a string: "+g.allowed, v))
 		return "", false
 	}
 	if problem := g.check(s); problem.bad() {
@@ -410,7 +421,7 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 		if problem.msg == enumProblem {
 			hint = enumSuggestion(s, g.allowed)
 		}
-		w.add(valuePos(v), path, fmt.Sprintf("invalid value %q: %s%s; allowed: %s", s, problem.msg, hint, g.allowed))
+		w.add(w.valuePos(v), path, fmt.Sprintf("invalid value %q: %s%s; allowed: %s", s, problem.msg, hint, g.allowed))
 		w.diags[len(w.diags)-1].Rule = problem.rule
 		return "", false
 	}
@@ -419,7 +430,7 @@ func (w *walker) str(g *grammar, v cue.Value, path string) (string, bool) {
 
 func (w *walker) list(v cue.Value, path string) ([]cue.Value, bool) {
 	if v.IncompleteKind() != cue.ListKind {
-		w.add(valuePos(v), path, mustBe("a list", v))
+		w.add(w.valuePos(v), path, mustBe("a list", v))
 		return nil, false
 	}
 	it, err := v.List()
@@ -437,7 +448,7 @@ func (w *walker) list(v cue.Value, path string) ([]cue.Value, bool) {
 func (w *walker) ignore(v cue.Value, path string) (model.LintIgnore, bool) {
 	var ig model.LintIgnore
 	if v.IncompleteKind() != cue.StructKind {
-		w.add(valuePos(v), path, mustBe(`a struct {rule: "MDE006", reason: "…"}`, v))
+		w.add(w.valuePos(v), path, mustBe(`a struct {rule: "MDE006", reason: "…"}`, v))
 		return ig, false
 	}
 	it, err := v.Fields()
@@ -463,11 +474,11 @@ func (w *walker) ignore(v cue.Value, path string) (model.LintIgnore, bool) {
 		}
 	}
 	if !hasRule && ok {
-		w.add(valuePos(v), path, `the rule is missing; write {rule: "MDE006", reason: "…"}`)
+		w.add(w.valuePos(v), path, `the rule is missing; write {rule: "MDE006", reason: "…"}`)
 		ok = false
 	}
 	if !hasReason && ok {
-		w.add(valuePos(v), path, "the reason is missing: silencing a rule needs a reason a reviewer can read")
+		w.add(w.valuePos(v), path, "the reason is missing: silencing a rule needs a reason a reviewer can read")
 		ok = false
 	}
 	return ig, ok
@@ -568,9 +579,50 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// valuePos is where a value is written: the value's own expression when CUE
-// kept it, else the field.
-func valuePos(v cue.Value) model.Pos {
+// valuePos is where a value is written. A value written in several places
+// (the same setting in two files, a profile repeated) is reported at the
+// newest of them, as fromCUE does for conflicts: CUE's own choice among the
+// conjuncts depends on evaluation order, which differs between the fast and
+// the whole-package path, and one fleet must give one position.
+func (w *walker) valuePos(v cue.Value) model.Pos {
+	if op, args := v.Expr(); op == cue.AndOp && len(args) > 1 {
+		var best model.Pos
+		for _, a := range args {
+			// Only declarations count: the arguments of a struct with
+			// embeddings are references, whose source is the referenced value.
+			f, ok := a.Source().(*ast.Field)
+			if !ok || f.Value == nil {
+				best = model.Pos{}
+				break
+			}
+			if p := posOf(f.Value.Pos()); p.File != "" && (best.File == "" || w.newer(p, best)) {
+				best = p
+			}
+		}
+		if best.File != "" {
+			return best
+		}
+	}
+	return sourcePos(v)
+}
+
+// newer orders positions by load order of their files, then by place in the file.
+func (w *walker) newer(a, b model.Pos) bool {
+	if oa, ob := orderOf(w.order, a.File), orderOf(w.order, b.File); oa != ob {
+		return oa > ob
+	}
+	if a.File != b.File {
+		return a.File > b.File
+	}
+	if a.Line != b.Line {
+		return a.Line > b.Line
+	}
+	return a.Col > b.Col
+}
+
+// sourcePos is where one conjunct is written: the value's own expression when
+// CUE kept it, else the field.
+func sourcePos(v cue.Value) model.Pos {
 	if src := v.Source(); src != nil {
 		if f, ok := src.(*ast.Field); ok && f.Value != nil {
 			return posOf(f.Value.Pos())

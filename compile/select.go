@@ -44,6 +44,12 @@ type profileSource struct {
 	exprs    []ast.Expr
 }
 
+// written is where the profile's value is written: its newest declaration,
+// as the whole-package path reports it (exprs are in load order).
+func (p *profileSource) written() model.Pos {
+	return posOf(p.exprs[len(p.exprs)-1].Pos())
+}
+
 // splitFast returns the fleet cut for per-profile evaluation, or nil when the
 // syntax does not prove it equivalent to evaluating the whole package.
 //

@@ -103,13 +103,12 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	// The fleet-level steps, after every profile: the proxy team's folder
 	// (kept as it was, with the kept profiles, by a partial build), then the
 	// index of the profiles.
-	if !pl.keepFleet {
-		fleet, err := buildFleet(profiles, list, sink)
-		if err != nil {
-			return nil, err
-		}
-		m.Files = append(m.Files, fleet...)
+	fleet, err := pl.fleetFiles(profiles, list, sink)
+	if err != nil {
+		return nil, err
 	}
+	m.Files = append(m.Files, fleet...)
+	m.Fleet = pl.fleet
 	index, err := pl.index(profiles, sink)
 	if err != nil {
 		return nil, err
@@ -118,6 +117,9 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	m.Files = append(m.Files, pl.keptEntries...)
 	slices.SortFunc(m.Files, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
 	m.Profiles = pl.profiles(profiles)
+	if ms, ok := sink.(manifestSink); ok {
+		return m, ms.putManifest(m)
+	}
 	data, err := m.Encode()
 	if err != nil {
 		return nil, err
@@ -126,6 +128,12 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 		return nil, err
 	}
 	return m, nil
+}
+
+// manifestSink is implemented by sinks that take the manifest as a value
+// rather than as bytes (a comparison with the previous manifest).
+type manifestSink interface {
+	putManifest(m *Manifest) error
 }
 
 // buildFleet runs the selected emitters that also render the whole fleet
@@ -203,6 +211,9 @@ func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink, opts []
 type Manifest struct {
 	Tool    string `json:"tool"`
 	Version string `json:"version"`
+	// Fleet is the digest of everything the fleet-level files (proxy/) were
+	// rendered from; a build whose own equals it carries them over.
+	Fleet string `json:"fleet"`
 	// Profiles records each profile's render digest (Digest), by name; an
 	// incremental build re-renders only the profiles whose digest changed.
 	Profiles []ManifestProfile `json:"profiles"`
@@ -234,13 +245,44 @@ const ToolName = "mdeproxyc"
 // MarshalIndent holds the output twice (measured: most of a 100,000-profile
 // build's peak memory).
 func (m *Manifest) Encode() ([]byte, error) {
-	b := make([]byte, 0, 64+len(m.Files)*200)
+	var out []byte
+	m.encode(func(chunk []byte) bool {
+		if out == nil {
+			out = make([]byte, 0, 64+len(m.Files)*200)
+		}
+		out = append(out, chunk...)
+		return true
+	})
+	return out, nil
+}
+
+// encodeChunk is how many bytes encode hands on at a time.
+const encodeChunk = 64 << 10
+
+// encode renders the manifest in chunks of about encodeChunk bytes, handing
+// each to yield (which may keep it only until it returns); it stops when
+// yield returns false.
+func (m *Manifest) encode(yield func(chunk []byte) bool) {
+	b := make([]byte, 0, encodeChunk+1024)
+	flush := func(force bool) bool {
+		if len(b) < encodeChunk && !force {
+			return true
+		}
+		ok := yield(b)
+		b = b[:0]
+		return ok
+	}
 	b = append(b, "{\n  \"tool\": "...)
 	b = appendJSONString(b, m.Tool)
 	b = append(b, ",\n  \"version\": "...)
 	b = appendJSONString(b, m.Version)
+	b = append(b, ",\n  \"fleet\": "...)
+	b = appendJSONString(b, m.Fleet)
 	b = append(b, ",\n  \"profiles\": ["...)
 	for i, p := range m.Profiles {
+		if !flush(false) {
+			return
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -255,6 +297,9 @@ func (m *Manifest) Encode() ([]byte, error) {
 	}
 	b = append(b, "],\n  \"files\": ["...)
 	for i, f := range m.Files {
+		if !flush(false) {
+			return
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -274,7 +319,7 @@ func (m *Manifest) Encode() ([]byte, error) {
 		b = append(b, "\n  "...)
 	}
 	b = append(b, "]\n}\n"...)
-	return b, nil
+	flush(true)
 }
 
 // appendJSONString appends s as encoding/json writes a string (HTML-safe

@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -120,10 +118,21 @@ type plan struct {
 	list    []emitters.Emitter
 	from    string // the previous bundle's folder
 	digests []string
-	// carry[i] holds the previous entries of profile i when it is carried over.
-	carry       [][]ManifestEntry
-	kept        []ManifestProfile
-	keptEntries []ManifestEntry
+	// carry[i] holds the previous entries of profile i when it is carried over;
+	// exact[i] says its folder held nothing else.
+	carry [][]ManifestEntry
+	exact []bool
+	// fleet is the digest of what the fleet-level files are rendered from
+	// (fleetDigest), or, when keepFleet, of what the kept ones were.
+	fleet string
+	// carryFleet says the fleet-level files are carried over from the
+	// previous bundle (fleetEntries), their digest unchanged; fleetExact
+	// that their folders held nothing else.
+	carryFleet   bool
+	fleetExact   bool
+	fleetEntries []ManifestEntry
+	kept         []ManifestProfile
+	keptEntries  []ManifestEntry
 	// keepFleet says the fleet-level files are among keptEntries, not
 	// rendered (a partial build over a previous bundle).
 	keepFleet bool
@@ -134,9 +143,33 @@ type plan struct {
 
 // newPlan makes the plan of a build that renders every profile.
 func newPlan(profiles []*model.Profile, list []emitters.Emitter, opt Options) *plan {
-	pl := &plan{opt: opt, list: list, digests: make([]string, len(profiles)), carry: make([][]ManifestEntry, len(profiles))}
+	pl := &plan{opt: opt, list: list, digests: make([]string, len(profiles)), carry: make([][]ManifestEntry, len(profiles)), exact: make([]bool, len(profiles))}
 	parallel(len(profiles), func(i int) { pl.digests[i] = Digest(profiles[i], list, opt.Inputs) })
+	pl.fleet = fleetDigest(profiles, pl.digests, list)
 	return pl
+}
+
+// fleetDigest is the digest of everything the fleet-level files (the proxy/
+// folder) are rendered from: the fleet emitters selected and every profile's
+// name and digest, in name order. A build whose fleet digest equals the
+// previous bundle's carries those files over instead of rendering them.
+func fleetDigest(profiles []*model.Profile, digests []string, list []emitters.Emitter) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\x00", ToolName, version.Version)
+	for _, e := range list {
+		if _, ok := e.(emitters.FleetEmitter); ok {
+			fmt.Fprintf(h, "fleet emitter %s\x00", e.Name())
+		}
+	}
+	order := make([]int, len(profiles))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(profiles[a].Name, profiles[b].Name) })
+	for _, i := range order {
+		fmt.Fprintf(h, "profile %q %s\x00", profiles[i].Name, digests[i])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // parallel runs f(0) … f(n-1) on every core.
@@ -217,6 +250,28 @@ func (pl *plan) carryKept(sink Sink) error {
 		}
 	})
 	return first
+}
+
+// fleetFiles puts the fleet-level files, carried over from the previous
+// bundle or rendered, and returns their entries. A partial build that keeps
+// them has them among keptEntries and puts nothing here.
+func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+	switch {
+	case pl.keepFleet:
+		return nil, nil
+	case pl.carryFleet:
+		c, ok := sink.(carrier)
+		if !ok {
+			return nil, errors.New("internal error: carried fleet files need a folder sink")
+		}
+		for _, e := range pl.fleetEntries {
+			if err := c.carry(pl.from, e); err != nil {
+				return nil, fmt.Errorf("carrying %s over from the previous bundle: %w", e.Path, err)
+			}
+		}
+		return pl.fleetEntries, nil
+	}
+	return buildFleet(profiles, list, sink)
 }
 
 // index is the build's fleet-level step: the fleet index, a row per profile
@@ -402,6 +457,8 @@ func parseManifestLines(raw []byte) (*Manifest, error) {
 			m.Tool = s
 		case section == "" && k == "version":
 			m.Version = s
+		case section == "" && k == "fleet":
+			m.Fleet = s
 		case section == "profiles" && k == "name":
 			prof.Name = s
 		case section == "profiles" && k == "digest":
@@ -438,31 +495,6 @@ func jsonString(tok []byte) (string, error) {
 	return s, err
 }
 
-// intact reports whether every file of entries is in dir as the manifest
-// says: a regular file of the recorded size, no symlink on the way. A file
-// edited by hand to the same size is not noticed (build --full, or --check,
-// does); reading every file back would cost what rendering does.
-func intact(dir string, entries []ManifestEntry) bool {
-	folders := map[string]bool{}
-	for _, e := range entries {
-		d := path.Dir(e.Path)
-		if !folders[d] {
-			for p := d; p != "." && !folders[p]; p = path.Dir(p) {
-				st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(p)))
-				if err != nil || !st.IsDir() {
-					return false
-				}
-				folders[p] = true
-			}
-		}
-		st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(e.Path)))
-		if err != nil || !st.Mode().IsRegular() || st.Size() != int64(e.Size) {
-			return false
-		}
-	}
-	return true
-}
-
 // planFrom makes the plan of a build over the previous bundle pv (nil: none).
 func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, pv *previous) (*plan, error) {
 	pl := newPlan(profiles, list, opt)
@@ -484,7 +516,7 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		slices.Sort(names)
 		for _, name := range names {
 			entries := pv.byProfile[name]
-			if !intact(pv.dir, entries) {
+			if ok, _ := folderIntact(pv.dir, name, entries); !ok {
 				return nil, fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, resized, or not regular files); build every profile (without -p) to repair it", name)
 			}
 			pl.kept = append(pl.kept, ManifestProfile{Name: name, Digest: pv.digest[name]})
@@ -495,10 +527,11 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		// intent of a kept profile would rewrite the proxy team's files for
 		// devices that still run the old ones.
 		if len(names) > 0 && len(pv.fleet) > 0 {
-			if !intact(pv.dir, pv.fleet) {
+			if ok, _ := fleetIntact(pv.dir, pv.fleet); !ok {
 				return nil, errors.New("cannot keep the proxy/ folder of the previous bundle: its files are not as its manifest lists them; build every profile (without -p) to repair it")
 			}
 			pl.keepFleet = true
+			pl.fleet = pv.manifest.Fleet
 			pl.keptEntries = append(pl.keptEntries, pv.fleet...)
 		}
 		if len(names) > 0 {
@@ -513,86 +546,92 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 	parallel(len(profiles), func(i int) {
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
-			if entries := pv.byProfile[name]; len(entries) > 0 && intact(pv.dir, entries) {
-				pl.carry[i] = entries
+			if entries := pv.byProfile[name]; len(entries) > 0 {
+				if ok, exact := folderIntact(pv.dir, name, entries); ok {
+					pl.carry[i], pl.exact[i] = entries, exact
+				}
 			}
 		}
 	})
+	if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
+		if ok, exact := fleetIntact(pv.dir, pv.fleet); ok {
+			pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
+		}
+	}
 	return pl, nil
 }
 
 // unchanged reports whether the bundle in pv.dir is exactly what the plan
-// would write: every profile carried, the same profiles, no other file, and
-// the same fleet index and manifest bytes.
+// would write: every profile and the fleet-level files carried, no other
+// file in their folders or at the root, and the same fleet index and
+// manifest bytes.
 func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
-	if pv == nil || len(pl.kept) > 0 || len(profiles) != len(pv.byProfile) {
+	if pv == nil || len(pl.kept) > 0 || len(profiles) != len(pv.byProfile) || !pl.carryFleet || !pl.fleetExact {
 		return false
 	}
-	want := map[string]int64{ManifestPath: -1}
-	for i := range profiles {
-		if pl.carry[i] == nil {
+	root := map[string]bool{ManifestPath: false, readme.IndexPath: false}
+	for i, p := range profiles {
+		if pl.carry[i] == nil || !pl.exact[i] {
 			return false
 		}
-		for _, e := range pl.carry[i] {
-			want[e.Path] = int64(e.Size)
-		}
+		root[p.Name] = true
 	}
-	// A dry run: every profile is carried, so this renders only the
-	// fleet-level files and the manifest, in memory.
-	var mem Memory
-	sink := &carryMemory{Memory: &mem}
+	folders, _ := fleetFolders(pl.fleetEntries)
+	for _, f := range folders {
+		root[f] = true
+	}
+	// A dry run: everything is carried, so this renders only the fleet
+	// index, in memory, and compares the manifest as it is encoded.
+	sink := &carryMemory{Memory: &Memory{}, previous: pv.raw}
 	prog := pl.opt.Progress
 	pl.opt.Progress = nil
-	m, err := build(profiles, pl.list, sink, pl)
+	_, err := build(profiles, pl.list, sink, pl)
 	pl.opt.Progress = prog
 	pl.carried.Store(0)
-	if err != nil || !bytes.Equal(sink.manifest, pv.raw) {
+	if err != nil || !sink.same {
 		return false
 	}
-	for _, e := range m.Files {
-		if e.Profile == "" {
-			want[e.Path] = int64(e.Size)
-			have, _, err := readRegular(pv.dir, e.Path, int64(e.Size))
-			if err != nil || !bytes.Equal(have, mem.data(e.Path)) {
-				return false
-			}
+	index := sink.data(readme.IndexPath)
+	have, _, err := readRegular(pv.dir, readme.IndexPath, int64(len(index)))
+	if err != nil || !bytes.Equal(have, index) {
+		return false
+	}
+	// Nothing else may be at the root: a full build would not write it.
+	ents, err := os.ReadDir(pv.dir)
+	if err != nil || len(ents) != len(root) {
+		return false
+	}
+	for _, e := range ents {
+		folder, ok := root[e.Name()]
+		if !ok || folder != e.IsDir() || !folder && !e.Type().IsRegular() {
+			return false
 		}
 	}
-	// Nothing else may be there: a full build would not write it.
-	n := 0
-	err = filepath.WalkDir(pv.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(pv.dir, p)
-		if err != nil {
-			return err
-		}
-		if _, ok := want[filepath.ToSlash(rel)]; !ok || !d.Type().IsRegular() {
-			return io.EOF
-		}
-		n++
-		return nil
-	})
-	return err == nil && n == len(want)
+	return true
 }
 
 // carryMemory is a Memory sink that accepts carried files without copying
-// them, for unchanged's dry run, and keeps the manifest's bytes apart.
+// them, for unchanged's dry run, and compares the manifest with the previous
+// one's bytes as it is encoded, without holding a second copy.
 type carryMemory struct {
 	*Memory
-	manifest []byte
+	previous []byte
+	same     bool
 }
 
-func (c *carryMemory) Put(f File) error {
-	if f.Path == ManifestPath {
-		c.manifest = f.Data
-		return nil
-	}
-	return c.Memory.Put(f)
+func (c *carryMemory) putManifest(m *Manifest) error {
+	rest := c.previous
+	c.same = true
+	m.encode(func(chunk []byte) bool {
+		if !bytes.HasPrefix(rest, chunk) {
+			c.same = false
+			return false
+		}
+		rest = rest[len(chunk):]
+		return true
+	})
+	c.same = c.same && len(rest) == 0
+	return nil
 }
 
 func (c *carryMemory) carry(string, ManifestEntry) error { return nil }

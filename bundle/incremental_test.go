@@ -1,0 +1,213 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// twoFiles is an emitter that writes two files a profile, one in a subfolder,
+// and a fleet-level file naming every profile's description.
+type twoFiles struct{}
+
+func (twoFiles) Name() string    { return "two" }
+func (twoFiles) Summary() string { return "two files" }
+func (twoFiles) Emit(p *emitters.Profile) ([]emitters.File, error) {
+	return []emitters.File{
+		{Path: "top.txt", Data: []byte("profile " + p.Name + "\n")},
+		{Path: "sub/deep/leaf.txt", Data: []byte(p.Description + "\n")},
+	}, nil
+}
+func (twoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
+	var b bytes.Buffer
+	for _, p := range ps {
+		b.WriteString(p.Name + ": " + p.Description + "\n")
+	}
+	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
+}
+
+// TestUpToDateMeansExactly: a rebuild with nothing changed writes nothing only
+// when the bundle is exactly what a full build writes. Each difference makes
+// the build write the bundle again, and the result is a full build's.
+func TestUpToDateMeansExactly(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		name  string
+		spoil func(t *testing.T, out string)
+	}{
+		{"nothing", func(*testing.T, string) {}},
+		{"a stray file in a profile's subfolder", func(t *testing.T, out string) { write(t, out, "a/sub/stray.txt", "x") }},
+		{"an empty folder in a profile", func(t *testing.T, out string) { mkdir(t, out, "a/sub/deep/empty") }},
+		{"an empty folder at the root", func(t *testing.T, out string) { mkdir(t, out, "empty") }},
+		{"a stray file at the root", func(t *testing.T, out string) { write(t, out, "stray.txt", "x") }},
+		{"a stray file in proxy/", func(t *testing.T, out string) { write(t, out, "proxy/stray.txt", "x") }},
+		{"a file of another size", func(t *testing.T, out string) { write(t, out, "b/sub/deep/leaf.txt", "longer than it was\n") }},
+		{"a fleet file of another size", func(t *testing.T, out string) { write(t, out, "proxy/all.txt", "x") }},
+		{"a missing file", func(t *testing.T, out string) { remove(t, out, "a/top.txt") }},
+		{"a symlink in place of a folder", func(t *testing.T, out string) {
+			remove(t, out, "b/sub/deep/leaf.txt")
+			remove(t, out, "b/sub/deep")
+			if err := os.Symlink(filepath.Join(out, "a", "sub", "deep"), filepath.Join(out, "b", "sub", "deep")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"an index edited to the same size", func(t *testing.T, out string) {
+			data, err := os.ReadFile(filepath.Join(out, "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, "README.md", string(bytes.ToUpper(data)))
+		}},
+		{"a manifest with one more space", func(t *testing.T, out string) {
+			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, ManifestPath, string(data)+" ")
+		}},
+		{"a manifest in another JSON layout", func(t *testing.T, out string) {
+			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, data); err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, ManifestPath, compact.String())
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := Update(out, profiles, list, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			c.spoil(t, out)
+			r, err := Update(out, profiles, list, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Unchanged != (c.name == "nothing") {
+				t.Errorf("Unchanged = %v", r.Unchanged)
+			}
+			if d := diffTrees(t, want, out); d != "" {
+				t.Errorf("the bundle is not a full build's: %s", d)
+			}
+		})
+	}
+}
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A new file, not the old one edited: the bundle's files may be hard
+	// links shared with the previous bundle.
+	_ = os.Remove(p)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mkdir(t *testing.T, root, rel string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(rel)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func remove(t *testing.T, root, rel string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// diffTrees names the first difference between two folders: a path in one
+// only, of another type, or with other bytes.
+func diffTrees(t *testing.T, a, b string) string {
+	t.Helper()
+	list := func(root string) map[string]string {
+		out := map[string]string{}
+		err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			switch {
+			case info.Mode()&os.ModeSymlink != 0:
+				out[rel] = "symlink"
+			case info.IsDir():
+				out[rel] = "folder"
+			default:
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				out[rel] = string(data)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	la, lb := list(a), list(b)
+	for p, x := range la {
+		if y, ok := lb[p]; !ok {
+			return p + " is missing"
+		} else if x != y {
+			return p + " differs"
+		}
+	}
+	for p := range lb {
+		if _, ok := la[p]; !ok {
+			return p + " is extra"
+		}
+	}
+	return ""
+}
+
+// TestEncodeChunksMatchMarshalIndent: the manifest encoded in chunks, as the
+// up-to-date check compares it, is json.MarshalIndent's bytes, for a manifest
+// larger than one chunk.
+func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "v<1>", Fleet: "sha256:x"}
+	for i := range 2000 {
+		name := string(rune('a'+i%26)) + "-\u00e9&" + string(rune('0'+i%10))
+		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "d"})
+		m.Files = append(m.Files, ManifestEntry{Path: name + "/f.txt", Profile: name, Target: "t", Size: i, SHA256: "h"})
+	}
+	want, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	var chunks int
+	var got []byte
+	m.encode(func(c []byte) bool { chunks++; got = append(got, c...); return true })
+	if !bytes.Equal(got, want) {
+		t.Fatal("chunked encoding differs from MarshalIndent")
+	}
+	if chunks < 2 {
+		t.Fatalf("%d chunk(s): the test does not cross a chunk boundary", chunks)
+	}
+	enc, _ := m.Encode()
+	if !bytes.Equal(enc, want) {
+		t.Fatal("Encode differs from MarshalIndent")
+	}
+}

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -359,7 +359,8 @@ type previous struct {
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
 	fleet  []ManifestEntry
 	digest map[string]string
-	raw    []byte
+	// text is the manifest as read; the entries' strings are parts of it.
+	text string
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds
@@ -373,21 +374,41 @@ func readPrevious(dir string) *previous {
 		return nil
 	}
 	raw, _, err := readRegular(dir, ManifestPath, st.Size())
-	if err != nil {
+	if err != nil || len(raw) == 0 {
 		return nil
 	}
-	m, err := parseManifest(raw)
+	// The bytes read are never written to again, so they can be the
+	// string's: a 100,000-profile manifest is not held twice.
+	text := unsafe.String(&raw[0], len(raw))
+	m, err := parseManifest(text)
 	if err != nil || m.Tool != ToolName {
 		return nil
 	}
-	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}, raw: raw}
-	for _, e := range m.Files {
+	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}, text: text}
+	// A manifest is sorted by path, so a profile's entries are one run of
+	// Files: each profile's list is that run, not a copy of it. A run met
+	// twice (a manifest edited by hand) is appended to a copy.
+	for lo := 0; lo < len(m.Files); {
+		e := m.Files[lo]
+		hi := lo + 1
+		for hi < len(m.Files) && m.Files[hi].Profile == e.Profile && m.Files[hi].Target != readme.IndexTarget {
+			hi++
+		}
+		run := m.Files[lo:hi:hi]
 		switch {
 		case e.Profile != "":
-			pv.byProfile[e.Profile] = append(pv.byProfile[e.Profile], e)
-		case e.Target != readme.IndexTarget:
-			pv.fleet = append(pv.fleet, e)
+			pv.byProfile[e.Profile] = append(pv.byProfile[e.Profile], run...)
+			if len(pv.byProfile[e.Profile]) == len(run) {
+				pv.byProfile[e.Profile] = run
+			}
+		default:
+			for _, e := range run {
+				if e.Target != readme.IndexTarget {
+					pv.fleet = append(pv.fleet, e)
+				}
+			}
 		}
+		lo = hi
 	}
 	for _, p := range m.Profiles {
 		pv.digest[p.Name] = p.Digest
@@ -398,13 +419,13 @@ func readPrevious(dir string) *previous {
 // parseManifest reads a manifest in the layout Encode writes, a member a line,
 // without encoding/json's reflection (a 100,000-profile manifest is over
 // 200 MB); any other layout falls back to encoding/json.
-func parseManifest(raw []byte) (*Manifest, error) {
-	m, err := parseManifestLines(raw)
+func parseManifest(text string) (*Manifest, error) {
+	m, err := parseManifestLines(text)
 	if err == nil {
 		return m, nil
 	}
 	m = &Manifest{}
-	if err := json.Unmarshal(raw, m); err != nil {
+	if err := json.Unmarshal([]byte(text), m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -412,36 +433,39 @@ func parseManifest(raw []byte) (*Manifest, error) {
 
 var errLayout = errors.New("not in Encode's layout")
 
-func parseManifestLines(raw []byte) (*Manifest, error) {
-	m := &Manifest{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+// parseManifestLines parses text a line at a time: every path, name and hash
+// is a substring of text, not an allocation of its own (a 10,000-profile
+// manifest has 165,000 entries of four strings each).
+func parseManifestLines(text string) (*Manifest, error) {
+	m := &Manifest{Files: make([]ManifestEntry, 0, strings.Count(text, "\"sha256\": "))}
 	var (
 		section string
 		entry   ManifestEntry
 		prof    ManifestProfile
 	)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		switch string(line) {
-		case "{", "}", "},", "]", "],":
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		line = strings.TrimSpace(line)
+		switch line {
+		case "", "{", "}", "},", "]", "],":
 			continue
 		}
-		key, val, ok := bytes.Cut(line, []byte(": "))
-		if !ok || len(key) < 2 || key[0] != '"' {
+		key, val, ok := strings.Cut(line, ": ")
+		if !ok || len(key) < 2 || key[0] != '"' || key[len(key)-1] != '"' {
 			return nil, errLayout
 		}
-		val = bytes.TrimSuffix(val, []byte(","))
-		k := string(key[1 : len(key)-1])
+		val = strings.TrimSuffix(val, ",")
+		k := key[1 : len(key)-1]
 		switch {
 		case k == "profiles" || k == "files":
-			if !bytes.HasPrefix(val, []byte("[")) {
+			if !strings.HasPrefix(val, "[") {
 				return nil, errLayout
 			}
 			section = k
 			continue
 		case k == "size":
-			n, err := strconv.Atoi(string(val))
+			n, err := strconv.Atoi(val)
 			if err != nil {
 				return nil, errLayout
 			}
@@ -478,20 +502,17 @@ func parseManifestLines(raw []byte) (*Manifest, error) {
 			return nil, errLayout
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 
-// jsonString decodes a JSON string token; the common case, no escapes, costs
-// no reflection.
-func jsonString(tok []byte) (string, error) {
-	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && bytes.IndexByte(tok, '\\') < 0 {
-		return string(tok[1 : len(tok)-1]), nil
+// jsonString decodes a JSON string token; the common case, no escapes, is a
+// substring of tok.
+func jsonString(tok string) (string, error) {
+	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && strings.IndexByte(tok, '\\') < 0 {
+		return tok[1 : len(tok)-1], nil
 	}
 	var s string
-	err := json.Unmarshal(tok, &s)
+	err := json.Unmarshal([]byte(tok), &s)
 	return s, err
 }
 
@@ -582,7 +603,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	}
 	// A dry run: everything is carried, so this renders only the fleet
 	// index, in memory, and compares the manifest as it is encoded.
-	sink := &carryMemory{Memory: &Memory{}, previous: pv.raw}
+	sink := &carryMemory{Memory: &Memory{}, previous: pv.text}
 	prog := pl.opt.Progress
 	pl.opt.Progress = nil
 	_, err := build(profiles, pl.list, sink, pl)
@@ -615,7 +636,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 // one's bytes as it is encoded, without holding a second copy.
 type carryMemory struct {
 	*Memory
-	previous []byte
+	previous string
 	same     bool
 }
 
@@ -623,7 +644,7 @@ func (c *carryMemory) putManifest(m *Manifest) error {
 	rest := c.previous
 	c.same = true
 	m.encode(func(chunk []byte) bool {
-		if !bytes.HasPrefix(rest, chunk) {
+		if len(rest) < len(chunk) || rest[:len(chunk)] != string(chunk) {
 			c.same = false
 			return false
 		}

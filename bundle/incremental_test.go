@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -209,5 +211,40 @@ func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
 	enc, _ := m.Encode()
 	if !bytes.Equal(enc, want) {
 		t.Fatal("Encode differs from MarshalIndent")
+	}
+}
+
+// TestSortEntriesIsASort: sortEntries orders any list as a plain sort by path
+// does, including names that are prefixes of one another ("a", "a-b", "a.b")
+// and runs split or repeated.
+func TestSortEntriesIsASort(t *testing.T) {
+	tops := []string{"a", "a-b", "a.b", "ab", "README.md", "manifest.json", "proxy", "b", "a0"}
+	rests := []string{"", "README.md", "windows/x.reg", "windows/intune/a.json", "linux/mdatp.json", "z"}
+	x := uint32(7)
+	next := func(n int) int { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return int(x % uint32(n)) }
+	for round := range 500 {
+		var in []ManifestEntry
+		for range next(40) {
+			top, rest := tops[next(len(tops))], rests[next(len(rests))]
+			p := top
+			if rest != "" {
+				p += "/" + rest
+			}
+			// Runs as a build makes them: a profile's entries together, often.
+			for range 1 + next(3) {
+				in = append(in, ManifestEntry{Path: p, Size: round})
+			}
+		}
+		want := slices.Clone(in)
+		slices.SortStableFunc(want, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+		got := slices.Clone(in)
+		sortEntries(got)
+		var gp, wp []string
+		for i := range got {
+			gp, wp = append(gp, got[i].Path), append(wp, want[i].Path)
+		}
+		if !slices.Equal(gp, wp) {
+			t.Fatalf("round %d: got %q, want %q", round, gp, wp)
+		}
 	}
 }

@@ -13,49 +13,49 @@ import (
 // that every file the manifest names is there as recorded, and that nothing
 // else is (docs/incremental.md).
 
-// tree is what listTree found below one folder of a bundle: every regular
-// file and every folder, by slash path relative to the bundle root, with the
-// file's size (a folder's is isFolder).
-type tree map[string]int64
-
-// isFolder is the size a tree gives a folder.
+// isFolder is the size listTree reports for a folder.
 const isFolder = -1
 
-// holds reports whether every entry is in t as a regular file of the recorded
-// size, and no entry lies outside the folder t lists (under).
-func (t tree) holds(under string, entries []ManifestEntry) bool {
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Path, under+"/") {
-			return false
-		}
-		size, ok := t[e.Path]
-		if !ok || size != int64(e.Size) {
-			return false
-		}
-	}
-	return true
-}
-
 // folderIntact lists the folder rel of the bundle in dir and reports whether
-// it holds entries as the manifest records them (and, in exact, whether it
-// holds nothing else). A symlink, FIFO or device anywhere below rel, or rel
-// not a real folder, makes it not intact: nothing is followed.
+// it holds entries as the manifest records them (every file there, a regular
+// file of the recorded size), and in exact whether it holds nothing else: no
+// other file, and no folder but those on the way to the entries. A symlink,
+// FIFO or device anywhere below rel, or rel not a real folder, makes it not
+// intact: nothing is followed.
 func folderIntact(dir, rel string, entries []ManifestEntry) (intact, exact bool) {
-	t, ok := listTree(dir, rel)
-	if !ok {
-		return false, false
-	}
-	if !t.holds(rel, entries) {
-		return false, false
-	}
-	// Exactly: the entries' files and the folders on their way, no more.
+	want := make(map[string]int64, len(entries))
 	folders := map[string]bool{}
 	for _, e := range entries {
+		if !strings.HasPrefix(e.Path, rel+"/") {
+			return false, false
+		}
+		want[e.Path] = int64(e.Size)
 		for d := path.Dir(e.Path); d != rel && d != "." && !folders[d]; d = path.Dir(d) {
 			folders[d] = true
 		}
 	}
-	return true, len(t) == len(entries)+len(folders)
+	found := 0
+	exact = true
+	ok := listTree(dir, rel, func(p []byte, size int64) bool {
+		if size == isFolder {
+			exact = exact && folders[string(p)]
+			return true
+		}
+		w, listed := want[string(p)]
+		switch {
+		case !listed:
+			exact = false
+		case w != size:
+			return false
+		default:
+			found++
+		}
+		return true
+	})
+	if !ok || found != len(entries) {
+		return false, false
+	}
+	return true, exact
 }
 
 // fleetFolders returns the folders the fleet-level entries lie in (proxy),

@@ -8,46 +8,46 @@ import (
 	"path/filepath"
 )
 
-// listTree lists the folder rel (slash-separated) below the bundle root dir;
-// ok is false when rel or anything below it is neither a real folder nor a
-// regular file, or cannot be read. WalkDir follows no symlink; on Windows the
-// entries' sizes come with the directory listing.
-func listTree(dir, rel string) (tree, bool) {
+// listTree visits every file and folder below the folder rel (slash-separated)
+// of the bundle root dir: visit gets each one's slash path relative to the
+// root and a file's size, or isFolder, and stops the listing by returning
+// false. ok is false when stopped, or when rel or anything below it is
+// neither a real folder nor a regular file, or cannot be read. WalkDir
+// follows no symlink; on Windows the sizes come with the directory listing.
+func listTree(dir, rel string, visit func(p []byte, size int64) bool) (ok bool) {
 	root := filepath.Join(dir, filepath.FromSlash(rel))
 	if st, err := os.Lstat(root); err != nil || !st.IsDir() {
-		return nil, false
+		return false
 	}
-	t := tree{}
+	stopped := false
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			if p != root {
-				r, err := filepath.Rel(dir, p)
-				if err != nil {
-					return err
-				}
-				t[filepath.ToSlash(r)] = isFolder
-			}
+		if p == root {
 			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fs.ErrInvalid
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
 		}
 		r, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
-		t[filepath.ToSlash(r)] = info.Size()
+		size := int64(isFolder)
+		switch {
+		case d.IsDir():
+		case d.Type().IsRegular():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			size = info.Size()
+		default:
+			return fs.ErrInvalid
+		}
+		if !visit([]byte(filepath.ToSlash(r)), size) {
+			stopped = true
+			return fs.SkipAll
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, false
-	}
-	return t, true
+	return err == nil && !stopped
 }

@@ -9,31 +9,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// listTree lists the folder rel (slash-separated) below the bundle root dir;
-// ok is false when rel or anything below it is neither a real folder nor a
-// regular file, or cannot be read. Each folder is opened relative to its
-// parent's descriptor with O_NOFOLLOW, and each file is looked at with
-// fstatat on its folder's descriptor: no symlink is followed and no path is
-// resolved twice.
-func listTree(dir, rel string) (tree, bool) {
+// listTree visits every file and folder below the folder rel (slash-separated)
+// of the bundle root dir: visit gets each one's slash path relative to the
+// root (valid only during the call) and a file's size, or isFolder, and
+// stops the listing by returning false. ok is false when stopped, or when rel
+// or anything below it is neither a real folder nor a regular file, or cannot
+// be read. Each folder is opened relative to its parent's descriptor with
+// O_NOFOLLOW, and each file looked at with fstatat on its folder's
+// descriptor: no symlink is followed and no path is resolved twice.
+func listTree(dir, rel string, visit func(p []byte, size int64) bool) (ok bool) {
 	full := filepath.Join(dir, filepath.FromSlash(rel))
 	fd, err := unix.Open(full, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, false
+		return false
 	}
-	t := tree{}
-	if !listFd(fd, full, rel, t) {
-		return nil, false
-	}
-	return t, true
+	buf := make([]byte, 0, 256)
+	return listFd(fd, full, append(buf, rel...), visit)
 }
 
-// listFd lists the open folder fd (closing it), found at full and at rel in
-// the bundle, into t.
-func listFd(fd int, full, rel string, t tree) bool {
+// listFd lists the open folder fd (closing it), found at full and at p in the
+// bundle.
+func listFd(fd int, full string, p []byte, visit func(p []byte, size int64) bool) bool {
 	// os.File reads the entries with their types (getdents); it is named by
-	// its full path so that a file system that gives no type in its entries
-	// is looked up where it is.
+	// its full path so that, on a file system whose entries carry no type,
+	// it looks each one up where it is.
 	f := os.NewFile(uintptr(fd), full)
 	defer f.Close()
 	ents, err := f.ReadDir(-1)
@@ -42,11 +41,14 @@ func listFd(fd int, full, rel string, t tree) bool {
 	}
 	for _, e := range ents {
 		name := e.Name()
+		q := append(append(p, '/'), name...)
 		switch typ := e.Type(); {
 		case typ.IsDir():
-			t[rel+"/"+name] = isFolder
+			if !visit(q, isFolder) {
+				return false
+			}
 			sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			if err != nil || !listFd(sub, full+"/"+name, rel+"/"+name, t) {
+			if err != nil || !listFd(sub, full+"/"+name, q, visit) {
 				return false
 			}
 		case typ.IsRegular():
@@ -54,7 +56,9 @@ func listFd(fd int, full, rel string, t tree) bool {
 			if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 				return false
 			}
-			t[rel+"/"+name] = st.Size
+			if !visit(q, st.Size) {
+				return false
+			}
 		default:
 			return false
 		}

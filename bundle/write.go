@@ -67,10 +67,6 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if pl.unchanged(profiles, pv) {
 		return &Result{Manifest: pv.manifest, Carried: len(profiles), Unchanged: true}, nil
 	}
-	if pv != nil {
-		// Only unchanged compares bytes; the entries parsed from them stay.
-		pv.raw = nil
-	}
 	tmp, err := newTemp(parent)
 	if err != nil {
 		return nil, err

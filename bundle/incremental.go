@@ -278,10 +278,8 @@ func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, s
 // built and per profile kept.
 func (pl *plan) index(profiles []*model.Profile, sink Sink) (ManifestEntry, error) {
 	type row struct{ name, text string }
-	rows := make([]row, 0, len(profiles)+len(pl.kept))
-	for _, p := range profiles {
-		rows = append(rows, row{p.Name, readme.IndexRow(p)})
-	}
+	rows := make([]row, len(profiles), len(profiles)+len(pl.kept))
+	parallel(len(profiles), func(i int) { rows[i] = row{profiles[i].Name, readme.IndexRow(profiles[i])} })
 	for _, k := range pl.kept {
 		r, ok := pl.keptRows[k.Name]
 		if !ok {

@@ -562,7 +562,16 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 	if opt.Full {
 		return pl, nil
 	}
-	parallel(len(profiles), func(i int) {
+	// One more item than profiles: the fleet-level files, listed alongside.
+	parallel(len(profiles)+1, func(i int) {
+		if i == len(profiles) {
+			if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
+				if ok, exact := fleetIntact(pv.dir, pv.fleet); ok {
+					pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
+				}
+			}
+			return
+		}
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
 			if entries := pv.byProfile[name]; len(entries) > 0 {
@@ -572,11 +581,6 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 			}
 		}
 	})
-	if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
-		if ok, exact := fleetIntact(pv.dir, pv.fleet); ok {
-			pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
-		}
-	}
 	return pl, nil
 }
 

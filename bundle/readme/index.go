@@ -25,8 +25,13 @@ func IndexRow(p *model.Profile) string {
 	if p.Mode == model.ModeAuto {
 		proxies = append(proxies, "none (mode auto: WPAD or a transparent proxy)")
 	}
-	for _, s := range p.Table() {
-		if s.IsProxy() && s.InForce() {
+	// Only the proxy rows are read: the whole table for every profile was
+	// the fleet index's main cost on a rebuild with nothing changed.
+	for _, d := range model.Settings {
+		if !d.IsProxy() {
+			continue
+		}
+		if s := p.Setting(d); s.InForce() {
 			proxies = append(proxies, fmt.Sprintf("%s: `%s`", componentOf(s), s.Text))
 		}
 	}

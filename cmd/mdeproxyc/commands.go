@@ -161,6 +161,28 @@ func compileGC() (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
+// fitMemoryLimit lowers the soft memory limit, once a build knows how many
+// profiles it writes, to what their planning and rendering need: the limit
+// makes the collector run before the heap doubles, and a fixed limit sized
+// for 100,000 profiles lets a 10,000-profile build's heap double unchecked.
+// Measured at 10,000 profiles, the live heap while carrying a bundle over is
+// about 130 MB, and each profile adds about 13 KiB; the limit leaves room
+// above that (memoryBase + memoryPerProfile each), never above the default.
+// GOMEMLIMIT, when set, wins.
+func fitMemoryLimit(profiles int) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+int64(profiles)*memoryPerProfile))
+}
+
+// The soft memory limit of a build of N profiles is memoryBase +
+// N*memoryPerProfile, at most defaultMemoryLimit.
+const (
+	memoryBase       = 64 << 20
+	memoryPerProfile = 16 << 10
+)
+
 // compileGCPercent is GOGC while a build compiles and vets the fleet.
 const compileGCPercent = 300
 
@@ -278,6 +300,7 @@ func (c *cli) build(args []string) int {
 	}
 	findings := lint.Run(ps)
 	restoreGC()
+	fitMemoryLimit(len(ps))
 	if len(*profiles) > 0 {
 		if ps, ok = c.selectProfiles(dir, ps, *profiles); !ok {
 			return exitFail

@@ -11,8 +11,8 @@ func TestZZProf(t *testing.T) {
 	if out == "" {
 		t.Skip()
 	}
-	for i := 0; i < 3; i++ {
-		if rc := run([]string{"build", os.Getenv("ZZ_FLEET"), "-o", out}, io.Discard, os.Stderr); rc != 0 {
+	for i := 0; i < 5; i++ {
+		if rc := run([]string{"build", "-q", os.Getenv("ZZ_FLEET"), "-o", out}, io.Discard, os.Stderr); rc != 0 {
 			t.Fatal(rc)
 		}
 	}

@@ -536,7 +536,7 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		for _, name := range names {
 			entries := pv.byProfile[name]
 			if ok, _ := folderIntact(pv.dir, name, entries); !ok {
-				return nil, fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, resized, or not regular files); build every profile (without -p) to repair it", name)
+				return nil, fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, resized, not regular files, or beside a symlink, FIFO or device); build every profile (without -p) to repair it", name)
 			}
 			pl.kept = append(pl.kept, ManifestProfile{Name: name, Digest: pv.digest[name]})
 			pl.keptEntries = append(pl.keptEntries, entries...)

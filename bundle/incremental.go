@@ -297,8 +297,7 @@ func (pl *plan) index(profiles []*model.Profile, sink Sink) (ManifestEntry, erro
 	if err := sink.Put(File{Path: readme.IndexPath, Target: readme.IndexTarget, Data: data}); err != nil {
 		return ManifestEntry{}, err
 	}
-	sum := sha256.Sum256(data)
-	return ManifestEntry{Path: readme.IndexPath, Target: readme.IndexTarget, Size: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
+	return ManifestEntry{Path: readme.IndexPath, Target: readme.IndexTarget, Size: len(data), SHA256: sha256.Sum256(data)}, nil
 }
 
 // profiles is the manifest's list of profiles: those built and those kept.
@@ -494,7 +493,11 @@ func parseManifestLines(text string) (*Manifest, error) {
 		case section == "files" && k == "target":
 			entry.Target = s
 		case section == "files" && k == "sha256":
-			entry.SHA256 = s
+			h, ok := parseHash(s)
+			if !ok {
+				return nil, errLayout
+			}
+			entry.SHA256 = h
 			m.Files = append(m.Files, entry)
 		default:
 			return nil, errLayout

@@ -192,7 +192,7 @@ func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
 	for i := range 2000 {
 		name := string(rune('a'+i%26)) + "-\u00e9&" + string(rune('0'+i%10))
 		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "d"})
-		m.Files = append(m.Files, ManifestEntry{Path: name + "/f.txt", Profile: name, Target: "t", Size: i, SHA256: "h"})
+		m.Files = append(m.Files, ManifestEntry{Path: name + "/f.txt", Profile: name, Target: "t", Size: i, SHA256: Hash{byte(i), 0xab}})
 	}
 	want, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

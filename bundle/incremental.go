@@ -212,18 +212,33 @@ func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink S
 		if prog != nil {
 			prog.Carried.Add(1)
 		}
+		done(sink, p.Name)
 		return prev, nil
 	}
 	entries, err := buildProfile(p, list, sink, pl.opt.Render)
 	if err != nil {
 		return nil, err
 	}
+	done(sink, p.Name)
 	pl.rendered.Add(1)
 	if prog != nil {
 		prog.Rendered.Add(1)
 		prog.Files.Add(int64(len(entries)))
 	}
 	return entries, nil
+}
+
+// profileSink is implemented by sinks that want to know when a profile's
+// files have all been put.
+type profileSink interface {
+	profileDone(profile string)
+}
+
+// done tells sink, if it wants to know, that profile's files are all put.
+func done(sink Sink, profile string) {
+	if ps, ok := sink.(profileSink); ok {
+		ps.profileDone(profile)
+	}
 }
 
 // carryKept links the files of the profiles a partial build keeps.
@@ -239,14 +254,30 @@ func (pl *plan) carryKept(sink Sink) error {
 		mu    sync.Mutex
 		first error
 	)
-	parallel(len(pl.keptEntries), func(i int) {
-		e := pl.keptEntries[i]
-		if err := c.carry(pl.from, e); err != nil {
-			mu.Lock()
-			if first == nil {
-				first = fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
+	// A profile's entries are one run of keptEntries: each is kept by one
+	// goroutine, which then says the profile is done.
+	var runs [][]ManifestEntry
+	for lo := 0; lo < len(pl.keptEntries); {
+		hi := lo + 1
+		for hi < len(pl.keptEntries) && pl.keptEntries[hi].Profile == pl.keptEntries[lo].Profile {
+			hi++
+		}
+		runs = append(runs, pl.keptEntries[lo:hi])
+		lo = hi
+	}
+	parallel(len(runs), func(i int) {
+		for _, e := range runs[i] {
+			if err := c.carry(pl.from, e); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
+				}
+				mu.Unlock()
+				return
 			}
-			mu.Unlock()
+		}
+		if p := runs[i][0].Profile; p != "" {
+			done(sink, p)
 		}
 	})
 	return first
@@ -324,7 +355,7 @@ func (f *folder) carry(from string, e ManifestEntry) error {
 		return errAborted
 	}
 	if rel := path.Dir(e.Path); rel != "." {
-		if err := f.mkdirs(rel); err != nil {
+		if err := f.mkdirs(e.Profile, rel); err != nil {
 			return err
 		}
 	}

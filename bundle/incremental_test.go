@@ -214,10 +214,10 @@ func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
 	}
 }
 
-// TestSortEntriesIsASort: sortEntries orders any list as a plain sort by path
-// does, including names that are prefixes of one another ("a", "a-b", "a.b")
-// and runs split or repeated.
-func TestSortEntriesIsASort(t *testing.T) {
+// TestAssembleIsASort: assemble orders any list of blocks as a plain sort by
+// path does, including names that are prefixes of one another ("a", "a-b",
+// "a.b") and runs split or repeated, and leaves the blocks as they were.
+func TestAssembleIsASort(t *testing.T) {
 	tops := []string{"a", "a-b", "a.b", "ab", "README.md", "manifest.json", "proxy", "b", "a0"}
 	rests := []string{"", "README.md", "windows/x.reg", "windows/intune/a.json", "linux/mdatp.json", "z"}
 	x := uint32(7)
@@ -237,8 +237,18 @@ func TestSortEntriesIsASort(t *testing.T) {
 		}
 		want := slices.Clone(in)
 		slices.SortStableFunc(want, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
-		got := slices.Clone(in)
-		sortEntries(got)
+		// Split into blocks as a build hands them over, at random places.
+		var blocks [][]ManifestEntry
+		for lo := 0; lo < len(in); {
+			hi := min(len(in), lo+1+next(8))
+			blocks = append(blocks, in[lo:hi])
+			lo = hi
+		}
+		before := slices.Clone(in)
+		got := assemble(blocks)
+		if !slices.Equal(in, before) {
+			t.Fatalf("round %d: assemble modified its blocks", round)
+		}
 		var gp, wp []string
 		for i := range got {
 			gp, wp = append(gp, got[i].Path), append(wp, want[i].Path)

@@ -1,12 +1,15 @@
 package lint
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
@@ -63,15 +66,88 @@ type JSONFinding struct {
 	Message  string `json:"message"`
 }
 
+// writeJSON writes the findings as a JSON array, two-space indented: the
+// bytes encoding/json's Encoder writes with SetIndent("", "  ") and
+// SetEscapeHTML(false) (TestJSONMatchesEncodingJSON), written a finding at a
+// time. The Encoder indents by scanning its whole output again and grows one
+// buffer for all of it: a fifth of vet's time at 10,000 profiles.
 func writeJSON(w io.Writer, l diag.List) error {
-	out := make([]JSONFinding, len(l))
-	for i, d := range l {
-		out[i] = JSONFinding{Rule: d.Rule, Severity: d.Severity.String(), File: filepath.ToSlash(d.Pos.File), Line: d.Pos.Line, Column: d.Pos.Col, Path: d.Path, Message: d.Msg}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if len(l) == 0 {
+		bw.WriteString("[]\n")
+		return bw.Flush()
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	b := make([]byte, 0, 1024)
+	bw.WriteString("[\n")
+	for i, d := range l {
+		f := JSONFinding{Rule: d.Rule, Severity: d.Severity.String(), File: filepath.ToSlash(d.Pos.File), Line: d.Pos.Line, Column: d.Pos.Col, Path: d.Path, Message: d.Msg}
+		b = append(b[:0], "  {"...)
+		sep := "\n    "
+		field := func(name string) {
+			b = append(b, sep...)
+			sep = ",\n    "
+			b = append(b, '"')
+			b = append(b, name...)
+			b = append(b, `": `...)
+		}
+		if f.Rule != "" {
+			field("rule")
+			b = appendString(b, f.Rule)
+		}
+		field("severity")
+		b = appendString(b, f.Severity)
+		if f.File != "" {
+			field("file")
+			b = appendString(b, f.File)
+		}
+		if f.Line != 0 {
+			field("line")
+			b = strconv.AppendInt(b, int64(f.Line), 10)
+		}
+		if f.Column != 0 {
+			field("column")
+			b = strconv.AppendInt(b, int64(f.Column), 10)
+		}
+		if f.Path != "" {
+			field("path")
+			b = appendString(b, f.Path)
+		}
+		field("message")
+		b = appendString(b, f.Message)
+		b = append(b, "\n  }"...)
+		if i < len(l)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// appendString appends s as a JSON string the way encoding/json writes it
+// without HTML escaping: printable ASCII as it is, anything else through
+// encoding/json itself.
+func appendString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 func sarifLevel(s diag.Severity) string {

@@ -126,8 +126,37 @@ func (e *MovedError) Error() string {
 
 func (e *MovedError) Unwrap() error { return e.Err }
 
-// removeAll is os.RemoveAll; tests replace it to make removal fail.
-var removeAll = os.RemoveAll
+// removeAll is removeTree; tests replace it to make removal fail.
+var removeAll = removeTree
+
+// removeTree is os.RemoveAll on every core: the folder's entries (a bundle's
+// profile folders) are removed in parallel, then the folder. Removing the
+// previous bundle after the swap is most of a one-profile rebuild's file
+// system work (165,000 files at 10,000 profiles), and the unlinks of two
+// folders run side by side (measured: 1.38 s alone, 0.74 s on two cores).
+func removeTree(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return os.RemoveAll(dir)
+	}
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	parallel(len(ents), func(i int) {
+		if err := os.RemoveAll(filepath.Join(dir, ents[i].Name())); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}
+	})
+	if err := os.RemoveAll(dir); first == nil {
+		first = err
+	}
+	return first
+}
 
 // outError turns the error of the final rename into one naming out and what to
 // do: rename(2) answers EBUSY, naming no path, for a mount point.

@@ -107,7 +107,7 @@ func TestWriteLeftover(t *testing.T) {
 		t.Fatal(err)
 	}
 	removeAll = func(string) error { return errors.New("permission denied") }
-	defer func() { removeAll = os.RemoveAll }()
+	defer func() { removeAll = removeTree }()
 	m, err := Write(out, []*model.Profile{{Name: "two"}}, nil)
 	var left *LeftoverError
 	if m == nil || !errors.As(err, &left) || !strings.HasPrefix(filepath.Base(left.Dir), tempPrefix) {
@@ -176,4 +176,39 @@ func TestAbort(t *testing.T) {
 		t.Errorf("Put after Abort: %v", err)
 	}
 	tmp.release()
+}
+
+// TestRemoveTree: the folder and everything in it go, in parallel; a symlink
+// in it is removed, not followed.
+func TestRemoveTree(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(root, "outside.txt")
+	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "old")
+	for i := range 20 {
+		p := filepath.Join(dir, "p"+string(rune('a'+i)), "windows", "intune")
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "f.json"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "pa", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeTree(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is still there: %v", dir, err)
+	}
+	if data, err := os.ReadFile(outside); err != nil || string(data) != "keep" {
+		t.Errorf("the symlink's target was touched: %q, %v", data, err)
+	}
 }

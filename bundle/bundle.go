@@ -197,11 +197,22 @@ func buildFleet(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (
 				return nil, fmt.Errorf("internal error: %s wrote %s twice", fe.Name(), f.Path)
 			}
 			seen[f.Path] = true
-			if err := sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable}); err != nil {
+		}
+		// One proxy's folder a few files, thousands of proxies: written on
+		// every core, recorded in the emitter's order.
+		put := make([]ManifestEntry, len(fs))
+		errs := make([]error, len(fs))
+		parallel(len(fs), func(i int) {
+			f := fs[i]
+			errs[i] = sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable})
+			put[i] = ManifestEntry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data)}
+		})
+		for _, err := range errs {
+			if err != nil {
 				return nil, err
 			}
-			entries = append(entries, ManifestEntry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data)})
 		}
+		entries = append(entries, put...)
 	}
 	return entries, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -29,6 +30,9 @@ func TestModesIgnoreUmask(t *testing.T) {
 	if _, err := Write(out, []*model.Profile{{Name: "p"}}, nil); err != nil {
 		t.Fatal(err)
 	}
+	if umaskHarmless() {
+		t.Error("umask 077 reads as harmless")
+	}
 	for p, want := range map[string]fs.FileMode{
 		filepath.Join(root, "p"):                    0o755 | fs.ModeDir,
 		filepath.Join(root, "p/windows"):            0o755 | fs.ModeDir,
@@ -43,6 +47,23 @@ func TestModesIgnoreUmask(t *testing.T) {
 		}
 		if st.Mode() != want {
 			t.Errorf("%s: mode %v, want %v", p, st.Mode(), want)
+		}
+	}
+}
+
+// TestUmaskHarmless: umask 022 and 002 take nothing from 0755 or 0644; 027
+// and 077 do. On Linux the answer is read from /proc; elsewhere it is always
+// "set every mode".
+func TestUmaskHarmless(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	for mask, want := range map[int]bool{0o022: true, 0o002: true, 0o000: true, 0o027: false, 0o077: false, 0o100: false} {
+		syscall.Umask(mask)
+		if runtime.GOOS != "linux" {
+			want = false
+		}
+		if got := umaskHarmless(); got != want {
+			t.Errorf("umask %03o: harmless = %v, want %v", mask, got, want)
 		}
 	}
 }

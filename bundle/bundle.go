@@ -315,9 +315,8 @@ func parseHash(s string) (Hash, bool) {
 		return h, false
 	}
 	for i := range h {
-		hi, ok1 := fromHex(s[2*i])
-		lo, ok2 := fromHex(s[2*i+1])
-		if !ok1 || !ok2 {
+		hi, lo := hexValue[s[2*i]], hexValue[s[2*i+1]]
+		if hi > 0xf || lo > 0xf {
 			return h, false
 		}
 		h[i] = hi<<4 | lo
@@ -325,17 +324,19 @@ func parseHash(s string) (Hash, bool) {
 	return h, true
 }
 
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexValue maps a hex digit to its value, anything else to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c], t[c-'a'+'A'] = c-'a'+10, c-'a'+10
+	}
+	return t
+}()
 
 // ToolName identifies bundles this tool wrote; build refuses to replace a
 // folder whose manifest does not carry it.

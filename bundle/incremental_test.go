@@ -258,3 +258,18 @@ func TestAssembleIsASort(t *testing.T) {
 		}
 	}
 }
+
+// TestParseHash: 64 hex digits of either case, nothing else.
+func TestParseHash(t *testing.T) {
+	want := Hash{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
+	for _, s := range []string{want.String(), strings.ToUpper(want.String())} {
+		if h, ok := parseHash(s); !ok || h != want {
+			t.Errorf("%s: %x, %v", s, h, ok)
+		}
+	}
+	for _, s := range []string{"", want.String()[1:], want.String() + "0", "g" + want.String()[1:], want.String()[:63] + "/", want.String()[:63] + ":"} {
+		if _, ok := parseHash(s); ok {
+			t.Errorf("%q parsed", s)
+		}
+	}
+}

@@ -7,7 +7,6 @@ package bundle
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path"
 	"runtime"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/jsonstr"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -426,29 +426,9 @@ func (m *Manifest) encode(yield func(chunk []byte) bool) {
 	flush(true)
 }
 
-// appendJSONString appends s as encoding/json writes a string (HTML-safe
-// escapes included), so the manifest's bytes match MarshalIndent's. A string
-// of printable ASCII that needs no escape, as nearly every path and hash is,
-// is appended as it is; any other goes through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	q, err := json.Marshal(s)
-	if err != nil {
-		return append(b, `""`...)
-	}
-	return append(b, q...)
-}
+// appendJSONString appends s as json.Marshal writes a string (HTML-safe
+// escapes included), so the manifest's bytes match MarshalIndent's.
+func appendJSONString(b []byte, s string) []byte { return jsonstr.Append(b, s, true) }
 
 // Memory is a Sink that keeps every file, for tests and small tools.
 type Memory struct {

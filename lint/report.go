@@ -2,7 +2,6 @@ package lint
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/internal/jsonstr"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 )
 
@@ -127,28 +127,9 @@ func writeJSON(w io.Writer, l diag.List) error {
 	return bw.Flush()
 }
 
-// appendString appends s as a JSON string the way encoding/json writes it
-// without HTML escaping: printable ASCII as it is, anything else through
-// encoding/json itself.
-func appendString(b []byte, s string) []byte {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
-}
+// appendString appends s as a JSON string the way an Encoder with
+// SetEscapeHTML(false) writes it.
+func appendString(b []byte, s string) []byte { return jsonstr.Append(b, s, false) }
 
 func sarifLevel(s diag.Severity) string {
 	switch s {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -151,8 +152,9 @@ func newPlan(profiles []*model.Profile, list []emitters.Emitter, opt Options) *p
 
 // fleetDigest is the digest of everything the fleet-level files (the proxy/
 // folder) are rendered from: the fleet emitters selected and every profile's
-// name and digest, in name order. A build whose fleet digest equals the
-// previous bundle's carries those files over instead of rendering them.
+// name and digest, in the order given (a fleet emitter lists profiles in the
+// order it is given them). A build whose fleet digest equals the previous
+// bundle's carries those files over instead of rendering them.
 func fleetDigest(profiles []*model.Profile, digests []string, list []emitters.Emitter) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s\x00", ToolName, version.Version)
@@ -161,13 +163,8 @@ func fleetDigest(profiles []*model.Profile, digests []string, list []emitters.Em
 			fmt.Fprintf(h, "fleet emitter %s\x00", e.Name())
 		}
 	}
-	order := make([]int, len(profiles))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(profiles[a].Name, profiles[b].Name) })
-	for _, i := range order {
-		fmt.Fprintf(h, "profile %q %s\x00", profiles[i].Name, digests[i])
+	for i, p := range profiles {
+		fmt.Fprintf(h, "profile %q %s\x00", p.Name, digests[i])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
@@ -412,6 +409,17 @@ func readPrevious(dir string) *previous {
 	if err != nil || m.Tool != ToolName {
 		return nil
 	}
+	// The manifest may come from anyone who can write to the folder: a path
+	// that climbs out of the bundle ("..") or a file filed under another
+	// profile's folder would make the check list, and a build link from,
+	// the wrong place. Such a manifest is not this tool's: nothing is
+	// carried over from it.
+	for _, e := range m.Files {
+		top, _, nested := strings.Cut(e.Path, "/")
+		if !fs.ValidPath(e.Path) || e.Path == "." || e.Profile != "" && (!nested || top != e.Profile) {
+			return nil
+		}
+	}
 	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}, text: text}
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
@@ -470,7 +478,12 @@ func parseManifestLines(text string) (*Manifest, error) {
 		section string
 		entry   ManifestEntry
 		prof    ManifestProfile
+		// expect is the member Encode writes next in an entry: members in
+		// another order (a manifest rewritten by a tool that sorts keys)
+		// go to encoding/json, which pairs them right.
+		expect string
 	)
+	order := map[string]string{"path": "profile", "profile": "target", "target": "size", "size": "sha256", "sha256": "path", "name": "digest", "digest": "name"}
 	for len(text) > 0 {
 		line, rest, _ := strings.Cut(text, "\n")
 		text = rest
@@ -486,13 +499,20 @@ func parseManifestLines(text string) (*Manifest, error) {
 		val = strings.TrimSuffix(val, ",")
 		k := key[1 : len(key)-1]
 		switch {
-		case k == "profiles" || k == "files":
+		case k == "profiles" && section == "", k == "files" && (section == "" || section == "profiles" && expect == "name"):
 			if !strings.HasPrefix(val, "[") {
 				return nil, errLayout
 			}
 			section = k
+			expect = map[string]string{"profiles": "name", "files": "path"}[k]
 			continue
-		case k == "size":
+		case section != "" && k != expect:
+			return nil, errLayout
+		case section != "":
+			expect = order[k]
+		}
+		switch {
+		case k == "size" && section == "files":
 			n, err := strconv.Atoi(val)
 			if err != nil {
 				return nil, errLayout
@@ -533,6 +553,10 @@ func parseManifestLines(text string) (*Manifest, error) {
 		default:
 			return nil, errLayout
 		}
+	}
+	if section != "files" || expect != "path" {
+		// Cut short, or no files member: not Encode's layout.
+		return nil, errLayout
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -271,5 +272,118 @@ func TestParseHash(t *testing.T) {
 		if _, ok := parseHash(s); ok {
 			t.Errorf("%q parsed", s)
 		}
+	}
+}
+
+// TestFleetFilesFollowProfileOrder: the fleet-level files list profiles in the
+// order they are given, so a build given the same profiles in another order
+// writes proxy/ again and is not "up to date" (found by review: the fleet
+// digest sorted the profiles, and proxy/ was carried in the old order).
+func TestFleetFilesFollowProfileOrder(t *testing.T) {
+	a, b := &model.Profile{Name: "a", Description: "A"}, &model.Profile{Name: "b", Description: "B"}
+	list := []emitters.Emitter{twoFiles{}}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Update(out, []*model.Profile{b, a}, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Update(out, []*model.Profile{a, b}, list, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unchanged {
+		t.Error("up to date, though proxy/ lists the profiles in the other order")
+	}
+	want := filepath.Join(t.TempDir(), "want")
+	if _, err := Update(want, []*model.Profile{a, b}, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffTrees(t, want, out); d != "" {
+		t.Errorf("the bundle is not a full build's: %s", d)
+	}
+}
+
+// TestParseManifestAnyKeyOrder: a manifest whose members come in another
+// order (rewritten by a tool that sorts keys) reads as encoding/json reads it;
+// the line parser used to pair each path with the next entry's hash.
+func TestParseManifestAnyKeyOrder(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f", Profiles: []ManifestProfile{{Name: "a", Digest: "d"}}}
+	for i := range 3 {
+		m.Files = append(m.Files, ManifestEntry{Path: "a/f" + string(rune('0'+i)), Profile: "a", Target: "t", Size: i, SHA256: Hash{byte(i)}})
+	}
+	canonical, _ := m.Encode()
+	var generic map[string]any
+	if err := json.Unmarshal(canonical, &generic); err != nil {
+		t.Fatal(err)
+	}
+	sorted, err := json.MarshalIndent(generic, "", "  ") // maps: keys sorted
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Encode's layout, but each entry's members last to first: the top
+	// level as Encode writes it, so only the entries' order differs.
+	var reversed bytes.Buffer
+	reversed.WriteString("{\n  \"tool\": \"mdeproxyc\",\n  \"version\": \"1\",\n  \"fleet\": \"sha256:f\",\n  \"profiles\": [\n    {\n      \"name\": \"a\",\n      \"digest\": \"d\"\n    }\n  ],\n  \"files\": [")
+	for i, e := range m.Files {
+		if i > 0 {
+			reversed.WriteString(",")
+		}
+		fmt.Fprintf(&reversed, "\n    {\n      \"sha256\": %q,\n      \"size\": %d,\n      \"target\": %q,\n      \"profile\": %q,\n      \"path\": %q\n    }", e.SHA256.String(), e.Size, e.Target, e.Profile, e.Path)
+	}
+	reversed.WriteString("\n  ]\n}\n")
+	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
+		got, err := parseManifest(string(text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var want Manifest
+		if err := json.Unmarshal(text, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Files, want.Files) || !slices.Equal(got.Files, m.Files) {
+			t.Errorf("%s: files %v, want %v", name, got.Files, m.Files)
+		}
+	}
+	for name, text := range map[string][]byte{"keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
+		if _, err := parseManifestLines(string(text)); err == nil {
+			t.Errorf("the line parser took a manifest with %s", name)
+		}
+	}
+	if _, err := parseManifestLines(string(canonical[:len(canonical)/2])); err == nil {
+		t.Error("the line parser took a manifest cut short")
+	}
+}
+
+// TestPreviousManifestStaysInTheBundle: a manifest naming a path outside the
+// bundle, or a profile's file outside its folder, is not read: nothing is
+// carried over from it, and the check lists nothing outside the bundle.
+func TestPreviousManifestStaysInTheBundle(t *testing.T) {
+	list := []emitters.Emitter{twoFiles{}}
+	profiles := []*model.Profile{{Name: "a", Description: "A"}, {Name: "b", Description: "B"}}
+	for name, entry := range map[string]ManifestEntry{
+		"a path that climbs out":        {Path: "../secret/x", Target: "two"},
+		"a fleet file at a profile's":   {Path: "b/../../x", Target: "two"},
+		"a profile's file in another's": {Path: "b/top.txt", Profile: "a", Target: "two"},
+		"an absolute path":              {Path: "/etc/passwd", Target: "two"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			m, err := Update(out, profiles, list, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Manifest.Files = append(m.Manifest.Files, entry)
+			data, _ := m.Manifest.Encode()
+			write(t, out, ManifestPath, string(data))
+			if pv := readPrevious(out); pv != nil {
+				t.Fatalf("read a manifest listing %q", entry.Path)
+			}
+			r, err := Update(out, profiles, list, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Carried != 0 || r.Rendered != 2 {
+				t.Errorf("carried %d, rendered %d", r.Carried, r.Rendered)
+			}
+		})
 	}
 }

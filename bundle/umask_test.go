@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"testing"
 
@@ -30,8 +29,8 @@ func TestModesIgnoreUmask(t *testing.T) {
 	if _, err := Write(out, []*model.Profile{{Name: "p"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if umaskHarmless() {
-		t.Error("umask 077 reads as harmless")
+	if modesExact(t.TempDir()) {
+		t.Error("under umask 077, modes read as exact")
 	}
 	for p, want := range map[string]fs.FileMode{
 		filepath.Join(root, "p"):                    0o755 | fs.ModeDir,
@@ -51,19 +50,19 @@ func TestModesIgnoreUmask(t *testing.T) {
 	}
 }
 
-// TestUmaskHarmless: umask 022 and 002 take nothing from 0755 or 0644; 027
-// and 077 do. On Linux the answer is read from /proc; elsewhere it is always
-// "set every mode".
-func TestUmaskHarmless(t *testing.T) {
+// TestModesExact: under umask 022 and 002 files and folders get their modes;
+// under 027, 077 or 100 they do not.
+func TestModesExact(t *testing.T) {
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	for mask, want := range map[int]bool{0o022: true, 0o002: true, 0o000: true, 0o027: false, 0o077: false, 0o100: false} {
 		syscall.Umask(mask)
-		if runtime.GOOS != "linux" {
-			want = false
+		dir := t.TempDir()
+		if got := modesExact(dir); got != want {
+			t.Errorf("umask %03o: exact = %v, want %v", mask, got, want)
 		}
-		if got := umaskHarmless(); got != want {
-			t.Errorf("umask %03o: harmless = %v, want %v", mask, got, want)
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("umask %03o: the probes were left: %v", mask, ents)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if err := os.Chmod(tmp.path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := build(profiles, list, &folder{root: tmp.path, umaskHarmless: umaskHarmless()}, pl)
+	m, err := build(profiles, list, &folder{root: tmp.path, modesExact: modesExact(tmp.path)}, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -373,11 +373,11 @@ func swapFallback(tmp, out string, rename func(from, to string) error) error {
 // folder is a Sink that writes files below root.
 type folder struct {
 	root string
-	// umaskHarmless says the process's umask takes no bit of 0755 or 0644
-	// (umask 022, say), so files and folders get their modes at creation and
-	// need no chmod after it: 210,000 system calls saved at 10,000
-	// profiles. Unset, every mode is set explicitly.
-	umaskHarmless bool
+	// modesExact says files and folders created below root get exactly the
+	// modes they are created with (modesExact), so they need no chmod after
+	// it. Unset, every mode is set explicitly, whatever the umask or a
+	// default ACL would make of it.
+	modesExact bool
 	// sets remember the folders already made, by slash path below root: one
 	// set per profile, dropped when the profile is done (profileDone), and
 	// one for the files of no profile. Remembering every folder of a
@@ -438,7 +438,7 @@ func (f *folder) Put(file File) error {
 		return err
 	}
 	_, err = w.Write(file.Data)
-	if err == nil && !f.umaskHarmless {
+	if err == nil && !f.modesExact {
 		err = w.Chmod(mode)
 	}
 	if cerr := w.Close(); err == nil {
@@ -462,7 +462,7 @@ func (f *folder) putManifest(m *Manifest) error {
 		_, err = w.Write(chunk)
 		return err == nil
 	})
-	if err == nil && !f.umaskHarmless {
+	if err == nil && !f.modesExact {
 		err = w.Chmod(0o644)
 	}
 	if cerr := w.Close(); err == nil {
@@ -489,7 +489,7 @@ func (f *folder) mkdirs(profile, rel string) error {
 		if err := os.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if !f.umaskHarmless {
+		if !f.modesExact {
 			if err := os.Chmod(full, 0o755); err != nil {
 				return err
 			}

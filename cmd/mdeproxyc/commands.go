@@ -167,13 +167,24 @@ func compileGC() (restore func()) {
 // for 100,000 profiles lets a 10,000-profile build's heap double unchecked.
 // Measured at 10,000 profiles, the live heap while carrying a bundle over is
 // about 130 MB, and each profile adds about 13 KiB; the limit leaves room
-// above that (memoryBase + memoryPerProfile each), never above the default.
-// GOMEMLIMIT, when set, wins.
-func fitMemoryLimit(profiles int) {
+// above that (memoryBase + memoryPerProfile each), or above three times the
+// previous bundle's manifest, which the build reads whole (a fleet that
+// shrank), never above the default. GOMEMLIMIT, when set, wins.
+func fitMemoryLimit(profiles int, previousManifest int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+int64(profiles)*memoryPerProfile))
+	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+max(int64(profiles)*memoryPerProfile, 3*previousManifest)))
+}
+
+// previousManifestSize is the size of the manifest in the folder a build
+// replaces, 0 when there is none (Lstat: a symlink is not followed).
+func previousManifestSize(out string) int64 {
+	st, err := os.Lstat(filepath.Join(out, bundle.ManifestPath))
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	return st.Size()
 }
 
 // The soft memory limit of a build of N profiles is memoryBase +
@@ -300,7 +311,7 @@ func (c *cli) build(args []string) int {
 	}
 	findings := lint.Run(ps)
 	restoreGC()
-	fitMemoryLimit(len(ps))
+	fitMemoryLimit(len(ps), previousManifestSize(*out))
 	if len(*profiles) > 0 {
 		if ps, ok = c.selectProfiles(dir, ps, *profiles); !ok {
 			return exitFail

@@ -109,7 +109,9 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	if err != nil {
 		return nil, err
 	}
-	m.Files = assemble(append(perProfile, fleet, []ManifestEntry{index}, pl.keptEntries))
+	blocks := append(perProfile, fleet, []ManifestEntry{index}, pl.keptEntries)
+	perProfile = nil // assemble releases each block as it copies it
+	m.Files = assemble(blocks)
 	m.Profiles = pl.profiles(profiles)
 	if ms, ok := sink.(manifestSink); ok {
 		return m, ms.putManifest(m)
@@ -137,8 +139,11 @@ type manifestSink interface {
 // into place is linear in practice where concatenating and sorting 1.6
 // million entries of five fields (100,000 profiles) is not, and holds one
 // copy of them, not two. Whatever the input, the result is checked and, should
-// the runs not order it, sorted whole. The blocks are never modified (a
-// carried profile's block is the previous manifest's).
+// the runs not order it, sorted whole. The blocks' entries are never
+// modified (a carried profile's block is the previous manifest's), but the
+// slice of blocks is: each is dropped as it is copied, so that a rendered
+// profile's entries can be collected while the copy grows (at 100,000
+// profiles both copies held at once came to the memory limit).
 func assemble(blocks [][]ManifestEntry) []ManifestEntry {
 	byPath := func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) }
 	top := func(p string) string {
@@ -149,7 +154,8 @@ func assemble(blocks [][]ManifestEntry) []ManifestEntry {
 	}
 	var runs [][]ManifestEntry
 	n := 0
-	for _, b := range blocks {
+	for i, b := range blocks {
+		blocks[i] = nil
 		n += len(b)
 		for lo := 0; lo < len(b); {
 			t := top(b[lo].Path)
@@ -168,8 +174,9 @@ func assemble(blocks [][]ManifestEntry) []ManifestEntry {
 	}
 	slices.SortFunc(runs, func(a, b []ManifestEntry) int { return byPath(a[0], b[0]) })
 	out := make([]ManifestEntry, 0, n)
-	for _, r := range runs {
+	for i, r := range runs {
 		out = append(out, r...)
+		runs[i] = nil
 	}
 	if !slices.IsSortedFunc(out, byPath) {
 		slices.SortFunc(out, byPath)

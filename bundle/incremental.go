@@ -1,13 +1,16 @@
 package bundle
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -384,8 +387,6 @@ type previous struct {
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
 	fleet  []ManifestEntry
 	digest map[string]string
-	// text is the manifest as read; the entries' strings are parts of it.
-	text string
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds
@@ -398,14 +399,7 @@ func readPrevious(dir string) *previous {
 	if err != nil {
 		return nil
 	}
-	raw, _, err := readRegular(dir, ManifestPath, st.Size())
-	if err != nil || len(raw) == 0 {
-		return nil
-	}
-	// The bytes read are never written to again, so they can be the
-	// string's: a 100,000-profile manifest is not held twice.
-	text := unsafe.String(&raw[0], len(raw))
-	m, err := parseManifest(text)
+	m, err := readManifest(dir, st.Size())
 	if err != nil || m.Tool != ToolName {
 		return nil
 	}
@@ -420,7 +414,7 @@ func readPrevious(dir string) *previous {
 			return nil
 		}
 	}
-	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}, text: text}
+	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}}
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
 	// twice (a manifest edited by hand) is appended to a copy.
@@ -452,13 +446,35 @@ func readPrevious(dir string) *previous {
 	return pv
 }
 
-// parseManifest reads a manifest in the layout Encode writes, a member a line,
-// without encoding/json's reflection (a 100,000-profile manifest is over
-// 200 MB); any other layout falls back to encoding/json.
+// readManifest reads the manifest of the bundle in dir, size bytes as
+// Lstat found it, a line at a time in the layout Encode writes (a
+// 100,000-profile manifest is 400 MB: it is never held whole), and in any
+// other layout with encoding/json, streaming.
+func readManifest(dir string, size int64) (*Manifest, error) {
+	f, _, err := openRegular(dir, ManifestPath, size)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := parseManifestLines(bufio.NewReaderSize(f, 64<<10))
+	if err == nil || !errors.Is(err, errLayout) {
+		return m, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	m = &Manifest{}
+	if err := json.NewDecoder(io.LimitReader(f, size)).Decode(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseManifest reads a manifest held in memory, as readManifest does.
 func parseManifest(text string) (*Manifest, error) {
-	m, err := parseManifestLines(text)
-	if err == nil {
-		return m, nil
+	m, err := parseManifestLines(bufio.NewReaderSize(strings.NewReader(text), 64<<10))
+	if err == nil || !errors.Is(err, errLayout) {
+		return m, err
 	}
 	m = &Manifest{}
 	if err := json.Unmarshal([]byte(text), m); err != nil {
@@ -469,11 +485,13 @@ func parseManifest(text string) (*Manifest, error) {
 
 var errLayout = errors.New("not in Encode's layout")
 
-// parseManifestLines parses text a line at a time: every path, name and hash
-// is a substring of text, not an allocation of its own (a 10,000-profile
-// manifest has 165,000 entries of four strings each).
-func parseManifestLines(text string) (*Manifest, error) {
-	m := &Manifest{Files: make([]ManifestEntry, 0, strings.Count(text, "\"sha256\": "))}
+// parseManifestLines parses a manifest a line at a time. Only what is kept
+// is copied out of the line: a path, one copy of each profile's name and of
+// each target (a 10,000-profile manifest has 165,000 entries), the hash as
+// its 32 bytes.
+func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
+	m := &Manifest{}
+	targets := map[string]string{}
 	var (
 		section string
 		entry   ManifestEntry
@@ -484,10 +502,20 @@ func parseManifestLines(text string) (*Manifest, error) {
 		expect string
 	)
 	order := map[string]string{"path": "profile", "profile": "target", "target": "size", "size": "sha256", "sha256": "path", "name": "digest", "digest": "name"}
-	for len(text) > 0 {
-		line, rest, _ := strings.Cut(text, "\n")
-		text = rest
-		line = strings.TrimSpace(line)
+	for {
+		raw, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			return nil, errLayout // a line over 64 KB: not Encode's
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if len(raw) == 0 && err == io.EOF {
+			break
+		}
+		// The line's bytes are the reader's until the next read: every
+		// string kept below is copied.
+		line := strings.TrimSpace(unsafe.String(unsafe.SliceData(raw), len(raw)))
 		switch line {
 		case "", "{", "}", "},", "]", "],":
 			continue
@@ -503,8 +531,12 @@ func parseManifestLines(text string) (*Manifest, error) {
 			if !strings.HasPrefix(val, "[") {
 				return nil, errLayout
 			}
-			section = k
-			expect = map[string]string{"profiles": "name", "files": "path"}[k]
+			// Constants, not k: k is the reader's bytes until the next read.
+			if k == "files" {
+				section, expect = "files", "path"
+			} else {
+				section, expect = "profiles", "name"
+			}
 			continue
 		case section != "" && k != expect:
 			return nil, errLayout
@@ -526,23 +558,33 @@ func parseManifestLines(text string) (*Manifest, error) {
 		}
 		switch {
 		case section == "" && k == "tool":
-			m.Tool = s
+			m.Tool = strings.Clone(s)
 		case section == "" && k == "version":
-			m.Version = s
+			m.Version = strings.Clone(s)
 		case section == "" && k == "fleet":
-			m.Fleet = s
+			m.Fleet = strings.Clone(s)
 		case section == "profiles" && k == "name":
-			prof.Name = s
+			prof.Name = strings.Clone(s)
 		case section == "profiles" && k == "digest":
-			prof.Digest = s
+			prof.Digest = strings.Clone(s)
 			m.Profiles = append(m.Profiles, prof)
 			prof = ManifestProfile{}
 		case section == "files" && k == "path":
-			entry = ManifestEntry{Path: s}
+			entry = ManifestEntry{Path: strings.Clone(s)}
 		case section == "files" && k == "profile":
-			entry.Profile = s
+			// A profile's entries are together: its name is copied once.
+			if n := len(m.Files); n > 0 && m.Files[n-1].Profile == s {
+				entry.Profile = m.Files[n-1].Profile
+			} else {
+				entry.Profile = strings.Clone(s)
+			}
 		case section == "files" && k == "target":
-			entry.Target = s
+			t, ok := targets[s]
+			if !ok {
+				t = strings.Clone(s)
+				targets[t] = t
+			}
+			entry.Target = t
 		case section == "files" && k == "sha256":
 			h, ok := parseHash(s)
 			if !ok {
@@ -663,7 +705,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	}
 	// A dry run: everything is carried, so this renders only the fleet
 	// index, in memory, and compares the manifest as it is encoded.
-	sink := &carryMemory{Memory: &Memory{}, previous: pv.text}
+	sink := &carryMemory{Memory: &Memory{}, dir: pv.dir}
 	prog := pl.opt.Progress
 	pl.opt.Progress = nil
 	_, err := build(profiles, pl.list, sink, pl)
@@ -692,26 +734,38 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 }
 
 // carryMemory is a Memory sink that accepts carried files without copying
-// them, for unchanged's dry run, and compares the manifest with the previous
-// one's bytes as it is encoded, without holding a second copy.
+// them, for unchanged's dry run, and compares the manifest, as it is encoded,
+// with the previous one's file in dir, without holding either whole.
 type carryMemory struct {
 	*Memory
-	previous string
-	same     bool
+	dir  string
+	same bool
 }
 
 func (c *carryMemory) putManifest(m *Manifest) error {
-	rest := c.previous
-	c.same = true
+	c.same = false
+	f, st, err := openRegular(c.dir, ManifestPath, math.MaxInt64)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(io.LimitReader(f, st.Size()), 64<<10)
+	buf := make([]byte, 0, encodeChunk+1024)
+	same := true
 	m.encode(func(chunk []byte) bool {
-		if len(rest) < len(chunk) || rest[:len(chunk)] != string(chunk) {
-			c.same = false
-			return false
+		if cap(buf) < len(chunk) {
+			buf = make([]byte, len(chunk))
 		}
-		rest = rest[len(chunk):]
-		return true
+		buf = buf[:len(chunk)]
+		if _, err := io.ReadFull(r, buf); err != nil || !bytes.Equal(buf, chunk) {
+			same = false
+		}
+		return same
 	})
-	c.same = c.same && len(rest) == 0
+	if same {
+		_, err := r.ReadByte()
+		c.same = err == io.EOF
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -344,11 +345,11 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 		}
 	}
 	for name, text := range map[string][]byte{"keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		if _, err := parseManifestLines(string(text)); err == nil {
+		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text))); err == nil {
 			t.Errorf("the line parser took a manifest with %s", name)
 		}
 	}
-	if _, err := parseManifestLines(string(canonical[:len(canonical)/2])); err == nil {
+	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2]))); err == nil {
 		t.Error("the line parser took a manifest cut short")
 	}
 }
@@ -385,5 +386,47 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 				t.Errorf("carried %d, rendered %d", r.Carried, r.Rendered)
 			}
 		})
+	}
+}
+
+// TestReadManifestLarge: a manifest of many entries, read from its file a
+// buffer at a time, is what encoding/json reads; every string read survives
+// the buffer's reuse.
+func TestReadManifestLarge(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
+	for i := range 3000 {
+		name := fmt.Sprintf("site-%06d", i)
+		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: fmt.Sprintf("sha256:%064d", i)})
+		for _, f := range []string{"README.md", "windows/intune/remediation.json", "linux/set-proxy.sh"} {
+			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: f[:5], Size: i, SHA256: Hash{byte(i), byte(i >> 8)}})
+		}
+	}
+	data, _ := m.Encode()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ManifestPath), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readManifest(dir, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The line parser itself, not its encoding/json fallback.
+	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10))
+	if err != nil {
+		t.Fatalf("the line parser: %v", err)
+	}
+	if !slices.Equal(lines.Profiles, got.Profiles) || !slices.Equal(lines.Files, got.Files) {
+		t.Fatal("the line parser read another manifest than readManifest")
+	}
+	var want Manifest
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got.Tool != want.Tool || got.Version != want.Version || got.Fleet != want.Fleet ||
+		!slices.Equal(got.Profiles, want.Profiles) || !slices.Equal(got.Files, want.Files) {
+		t.Fatalf("read %d profiles, %d files; want %d, %d (first file %+v, want %+v)", len(got.Profiles), len(got.Files), len(want.Profiles), len(want.Files), got.Files[0], want.Files[0])
+	}
+	if len(data) < 4*64<<10 {
+		t.Fatalf("the manifest is %d bytes: the reader's buffer is never reused", len(data))
 	}
 }

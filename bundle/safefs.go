@@ -92,6 +92,28 @@ func lstatIn(root, rel string) (fs.FileInfo, error) {
 // without following a symlink or blocking on a FIFO; anything but a regular
 // file is a *typeError, a larger file a *tooLargeError.
 func readRegular(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
+	f, st, err := openRegular(root, rel, limit)
+	if err != nil {
+		return nil, st, err
+	}
+	defer f.Close()
+	// Sized from the Lstat, so a 25 MB manifest is read without the copies
+	// io.ReadAll's doubling makes (bytes.Buffer wants MinRead bytes spare).
+	buf := bytes.NewBuffer(make([]byte, 0, min(st.Size(), limit)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, st, err
+	}
+	data := buf.Bytes()
+	if int64(len(data)) > limit {
+		return nil, st, &tooLargeError{Rel: rel, Size: int64(len(data)), Limit: limit}
+	}
+	return data, st, nil
+}
+
+// openRegular opens the regular file rel below root for reading, as
+// readRegular reads it: no symlink followed, no FIFO waited on, at most limit
+// bytes in size when opened.
+func openRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
 	st, err := lstatIn(root, rel)
 	if err != nil {
 		return nil, nil, err
@@ -108,25 +130,16 @@ func readRegular(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
 	if err != nil {
 		return nil, st, err
 	}
-	defer f.Close()
 	ost, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, st, err
 	}
 	if !ost.Mode().IsRegular() || !os.SameFile(st, ost) {
+		f.Close()
 		return nil, st, &typeError{Rel: rel, Kind: "a file that changed while it was read", Want: "a regular file"}
 	}
-	// Sized from the Lstat, so a 25 MB manifest is read without the copies
-	// io.ReadAll's doubling makes (bytes.Buffer wants MinRead bytes spare).
-	buf := bytes.NewBuffer(make([]byte, 0, min(st.Size(), limit)+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, st, err
-	}
-	data := buf.Bytes()
-	if int64(len(data)) > limit {
-		return nil, st, &tooLargeError{Rel: rel, Size: int64(len(data)), Limit: limit}
-	}
-	return data, st, nil
+	return f, st, nil
 }
 
 // IsBundle reports whether dir holds a manifest written by this tool. It reads

@@ -18,6 +18,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/jsonstr"
+	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -146,37 +147,32 @@ type manifestSink interface {
 // profiles both copies held at once came to the memory limit).
 func assemble(blocks [][]ManifestEntry) []ManifestEntry {
 	byPath := func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) }
-	top := func(p string) string {
-		if i := strings.IndexByte(p, '/'); i >= 0 {
-			return p[:i+1]
+	// A run's key is its first path element with the slash, or the whole
+	// path of a file at the root.
+	top := func(e ManifestEntry) string {
+		if i := strings.IndexByte(e.Path, '/'); i >= 0 {
+			return e.Path[:i+1]
 		}
-		return p
+		return e.Path
 	}
-	var runs [][]ManifestEntry
+	var all [][]ManifestEntry
 	n := 0
 	for i, b := range blocks {
 		blocks[i] = nil
 		n += len(b)
-		for lo := 0; lo < len(b); {
-			t := top(b[lo].Path)
-			hi := lo + 1
-			for hi < len(b) && strings.HasPrefix(b[hi].Path, t) && top(b[hi].Path) == t {
-				hi++
-			}
-			r := b[lo:hi]
+		for _, r := range runs(b, top) {
 			if !slices.IsSortedFunc(r, byPath) {
 				r = slices.Clone(r)
 				slices.SortFunc(r, byPath)
 			}
-			runs = append(runs, r)
-			lo = hi
+			all = append(all, r)
 		}
 	}
-	slices.SortFunc(runs, func(a, b []ManifestEntry) int { return byPath(a[0], b[0]) })
+	slices.SortFunc(all, func(a, b []ManifestEntry) int { return byPath(a[0], b[0]) })
 	out := make([]ManifestEntry, 0, n)
-	for i, r := range runs {
+	for i, r := range all {
 		out = append(out, r...)
-		runs[i] = nil
+		all[i] = nil
 	}
 	if !slices.IsSortedFunc(out, byPath) {
 		slices.SortFunc(out, byPath)
@@ -208,16 +204,13 @@ func buildFleet(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (
 		// One proxy's folder a few files, thousands of proxies: written on
 		// every core, recorded in the emitter's order.
 		put := make([]ManifestEntry, len(fs))
-		errs := make([]error, len(fs))
-		parallel(len(fs), func(i int) {
+		err = par.First(len(fs), func(i int) error {
 			f := fs[i]
-			errs[i] = sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable})
 			put[i] = ManifestEntry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data)}
+			return sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable})
 		})
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
+		if err != nil {
+			return nil, err
 		}
 		entries = append(entries, put...)
 	}

@@ -14,17 +14,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -173,24 +172,27 @@ func fleetDigest(profiles []*model.Profile, digests []string, list []emitters.Em
 }
 
 // parallel runs f(0) … f(n-1) on every core.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
+func parallel(n int, f func(i int)) { par.Each(n, func(_, i int) { f(i) }) }
+
+// runs splits entries into runs of consecutive entries with the same key:
+// a profile's files, proxy/'s, a file at the root. Each run is capped, so an
+// append to it copies instead of writing into the next run.
+func runs(entries []ManifestEntry, key func(ManifestEntry) string) [][]ManifestEntry {
+	var out [][]ManifestEntry
+	for lo := 0; lo < len(entries); {
+		k := key(entries[lo])
+		hi := lo + 1
+		for hi < len(entries) && key(entries[hi]) == k {
+			hi++
+		}
+		out = append(out, entries[lo:hi:hi])
+		lo = hi
 	}
-	wg.Wait()
+	return out
 }
+
+// byProfile is runs' key for a profile's entries ("" for the others).
+func byProfile(e ManifestEntry) string { return e.Profile }
 
 // profile renders profile i, or carries it over, and returns its entries.
 func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
@@ -250,37 +252,20 @@ func (pl *plan) carryKept(sink Sink) error {
 	if !ok {
 		return errors.New("internal error: kept profiles need a folder sink")
 	}
-	var (
-		mu    sync.Mutex
-		first error
-	)
 	// A profile's entries are one run of keptEntries: each is kept by one
 	// goroutine, which then says the profile is done.
-	var runs [][]ManifestEntry
-	for lo := 0; lo < len(pl.keptEntries); {
-		hi := lo + 1
-		for hi < len(pl.keptEntries) && pl.keptEntries[hi].Profile == pl.keptEntries[lo].Profile {
-			hi++
-		}
-		runs = append(runs, pl.keptEntries[lo:hi])
-		lo = hi
-	}
-	parallel(len(runs), func(i int) {
-		for _, e := range runs[i] {
+	kept := runs(pl.keptEntries, byProfile)
+	return par.First(len(kept), func(i int) error {
+		for _, e := range kept[i] {
 			if err := c.carry(pl.from, e); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
-				}
-				mu.Unlock()
-				return
+				return fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
 			}
 		}
-		if p := runs[i][0].Profile; p != "" {
+		if p := kept[i][0].Profile; p != "" {
 			done(sink, p)
 		}
+		return nil
 	})
-	return first
 }
 
 // fleetFiles puts the fleet-level files, carried over from the previous
@@ -418,27 +403,20 @@ func readPrevious(dir string) *previous {
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
 	// twice (a manifest edited by hand) is appended to a copy.
-	for lo := 0; lo < len(m.Files); {
-		e := m.Files[lo]
-		hi := lo + 1
-		for hi < len(m.Files) && m.Files[hi].Profile == e.Profile && m.Files[hi].Target != readme.IndexTarget {
-			hi++
-		}
-		run := m.Files[lo:hi:hi]
-		switch {
-		case e.Profile != "":
-			pv.byProfile[e.Profile] = append(pv.byProfile[e.Profile], run...)
-			if len(pv.byProfile[e.Profile]) == len(run) {
-				pv.byProfile[e.Profile] = run
-			}
-		default:
+	for _, run := range runs(m.Files, byProfile) {
+		name := run[0].Profile
+		if name == "" {
 			for _, e := range run {
 				if e.Target != readme.IndexTarget {
 					pv.fleet = append(pv.fleet, e)
 				}
 			}
+			continue
 		}
-		lo = hi
+		if prev, dup := pv.byProfile[name]; dup {
+			run = append(prev, run...)
+		}
+		pv.byProfile[name] = run
 	}
 	for _, p := range m.Profiles {
 		pv.digest[p.Name] = p.Digest
@@ -447,37 +425,29 @@ func readPrevious(dir string) *previous {
 }
 
 // readManifest reads the manifest of the bundle in dir, size bytes as
-// Lstat found it, a line at a time in the layout Encode writes (a
-// 100,000-profile manifest is 400 MB: it is never held whole), and in any
-// other layout with encoding/json, streaming.
+// Lstat found it (decodeManifest).
 func readManifest(dir string, size int64) (*Manifest, error) {
 	f, _, err := openRegular(dir, ManifestPath, size)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	m, err := parseManifestLines(bufio.NewReaderSize(f, 64<<10))
-	if err == nil || !errors.Is(err, errLayout) {
-		return m, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	m = &Manifest{}
-	if err := json.NewDecoder(io.LimitReader(f, size)).Decode(m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return decodeManifest(f, size)
 }
 
-// parseManifest reads a manifest held in memory, as readManifest does.
-func parseManifest(text string) (*Manifest, error) {
-	m, err := parseManifestLines(bufio.NewReaderSize(strings.NewReader(text), 64<<10))
+// decodeManifest reads a manifest of size bytes a line at a time in the
+// layout Encode writes (a 100,000-profile manifest is 400 MB: it is never
+// held whole), and in any other layout with encoding/json, streaming.
+func decodeManifest(r io.ReadSeeker, size int64) (*Manifest, error) {
+	m, err := parseManifestLines(bufio.NewReaderSize(r, 64<<10))
 	if err == nil || !errors.Is(err, errLayout) {
 		return m, err
 	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	m = &Manifest{}
-	if err := json.Unmarshal([]byte(text), m); err != nil {
+	if err := json.NewDecoder(io.LimitReader(r, size)).Decode(m); err != nil {
 		return nil, err
 	}
 	return m, nil

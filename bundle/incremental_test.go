@@ -332,7 +332,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 	}
 	reversed.WriteString("\n  ]\n}\n")
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, err := parseManifest(string(text))
+		got, err := decodeManifest(bytes.NewReader(text), int64(len(text)))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

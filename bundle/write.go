@@ -3,6 +3,7 @@ package bundle
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -139,19 +141,7 @@ func removeTree(dir string) error {
 	if err != nil {
 		return os.RemoveAll(dir)
 	}
-	var (
-		mu    sync.Mutex
-		first error
-	)
-	parallel(len(ents), func(i int) {
-		if err := os.RemoveAll(filepath.Join(dir, ents[i].Name())); err != nil {
-			mu.Lock()
-			if first == nil {
-				first = err
-			}
-			mu.Unlock()
-		}
-	})
+	first := par.First(len(ents), func(i int) error { return os.RemoveAll(filepath.Join(dir, ents[i].Name())) })
 	if err := os.RemoveAll(dir); first == nil {
 		first = err
 	}
@@ -433,11 +423,20 @@ func (f *folder) Put(file File) error {
 	if file.Executable {
 		mode = 0o755
 	}
+	return f.create(p, mode, func(w io.Writer) error {
+		_, err := w.Write(file.Data)
+		return err
+	})
+}
+
+// create makes the new file p (never an existing one: O_EXCL), has write
+// fill it, and gives it mode whatever the umask.
+func (f *folder) create(p string, mode fs.FileMode, write func(w io.Writer) error) error {
 	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(file.Data)
+	err = write(w)
 	if err == nil && !f.modesExact {
 		err = w.Chmod(mode)
 	}
@@ -454,21 +453,13 @@ func (f *folder) putManifest(m *Manifest) error {
 	if aborting.Load() {
 		return errAborted
 	}
-	w, err := os.OpenFile(filepath.Join(f.root, ManifestPath), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
+	return f.create(filepath.Join(f.root, ManifestPath), 0o644, func(w io.Writer) (err error) {
+		m.encode(func(chunk []byte) bool {
+			_, err = w.Write(chunk)
+			return err == nil
+		})
 		return err
-	}
-	m.encode(func(chunk []byte) bool {
-		_, err = w.Write(chunk)
-		return err == nil
 	})
-	if err == nil && !f.modesExact {
-		err = w.Chmod(0o644)
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // mkdirs makes the folders of the slash-separated relative path rel below

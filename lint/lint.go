@@ -3,13 +3,11 @@ package lint
 import (
 	"crypto/sha256"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/mdeproxyc/mdeproxyc/endpoints"
+	"github.com/mdeproxyc/mdeproxyc/internal/par"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -27,6 +25,8 @@ type profile struct {
 	// the fleet rules see of a profile besides the model, the table being
 	// dropped once the per-profile rules are done.
 	deviceKey [sha256.Size]byte
+	// silenced holds the rules the profile's lint.ignore silenced.
+	silenced map[string]bool
 }
 
 // runCache holds what one vet run works out once for every profile: the
@@ -75,61 +75,43 @@ func (c *runCache) defenderHostOf(entry string) (string, bool) {
 // build's peak memory (about 500 MB). Only what the fleet rules need stays.
 func Run(models []*model.Profile) diag.List {
 	profiles := make([]*profile, len(models))
-	silenced := make([]map[string]bool, len(models))
 	var perRule []*Rule
 	for _, r := range Rules {
 		if r.profile != nil {
 			perRule = append(perRule, r)
 		}
 	}
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(models)))
-	outs := make([]diag.List, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// The verdict caches are per worker: they are maps, and a fleet's
-			// profiles share most bypass entries, so each worker soon has
-			// them all.
-			cache := &runCache{defender: map[string]verdict{}, bypassed: map[bypassKey]verdict{}}
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(models) {
-					return
+	// The verdict caches are per worker: they are maps, and a fleet's
+	// profiles share most bypass entries, so each worker soon has them all.
+	caches := make([]*runCache, par.Workers(len(models)))
+	outs := make([]diag.List, len(caches))
+	par.Each(len(models), func(w, i int) {
+		if caches[w] == nil {
+			caches[w] = &runCache{defender: map[string]verdict{}, bypassed: map[bypassKey]verdict{}}
+		}
+		m := models[i]
+		table := m.Table()
+		p := &profile{Profile: m, table: table, proxies: proxySettings(table), run: caches[w]}
+		for _, r := range perRule {
+			for _, f := range r.profile(p) {
+				if !p.ignores(r.ID) {
+					outs[w] = append(outs[w], diagnostic(r, m, f))
 				}
-				m := models[i]
-				table := m.Table()
-				p := &profile{Profile: m, table: table, proxies: proxySettings(table), run: cache}
-				for _, r := range perRule {
-					for _, f := range r.profile(p) {
-						if ignores(m, r.ID, &silenced[i]) {
-							continue
-						}
-						outs[w] = append(outs[w], diagnostic(r, m, f))
-					}
-				}
-				profiles[i] = &profile{Profile: m, deviceKey: deviceKey(p)}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		profiles[i] = &profile{Profile: m, deviceKey: deviceKey(p), silenced: p.silenced}
+	})
 	var out diag.List
 	for _, o := range outs {
 		out = append(out, o...)
-	}
-	index := make(map[*model.Profile]int, len(models))
-	for i, m := range models {
-		index[m] = i
 	}
 	for _, r := range Rules {
 		if r.fleet == nil {
 			continue
 		}
 		for _, f := range r.fleet(profiles) {
-			if !ignores(f.profile, r.ID, &silenced[index[f.profile]]) {
-				out = append(out, diagnostic(r, f.profile, f.finding))
+			if !f.profile.ignores(r.ID) {
+				out = append(out, diagnostic(r, f.profile.Profile, f.finding))
 			}
 		}
 	}
@@ -142,7 +124,7 @@ func Run(models []*model.Profile) diag.List {
 	}
 	var fleetOrder []model.Pos
 	fleetEntries := map[model.Pos]*fleetEntry{}
-	for i, p := range profiles {
+	for _, p := range profiles {
 		for _, ig := range p.LintIgnore {
 			if ig.FromDefaults {
 				e := fleetEntries[ig.Pos]
@@ -151,13 +133,13 @@ func Run(models []*model.Profile) diag.List {
 					fleetEntries[ig.Pos] = e
 					fleetOrder = append(fleetOrder, ig.Pos)
 				}
-				e.used = e.used || silenced[i][ig.Rule]
+				e.used = e.used || p.silenced[ig.Rule]
 				continue
 			}
 			path := model.SettingPath(p.Name, model.PathLintIgnore)
 			if d, bad := checkIgnore(ig, path); bad {
 				out = append(out, d)
-			} else if !silenced[i][ig.Rule] {
+			} else if !p.silenced[ig.Rule] {
 				out = append(out, diag.Diagnostic{Pos: ig.Pos, Path: path, Severity: diag.Info, Msg: fmt.Sprintf("the ignore of %s silences nothing in this profile: remove it", ig.Rule)})
 			}
 		}
@@ -174,15 +156,15 @@ func Run(models []*model.Profile) diag.List {
 	return out.Sort()
 }
 
-// ignores reports whether profile p silences rule, and records in *silenced
-// that it did.
-func ignores(p *model.Profile, rule string, silenced *map[string]bool) bool {
+// ignores reports whether the profile's lint.ignore silences rule, and
+// records that it did.
+func (p *profile) ignores(rule string) bool {
 	for _, ig := range p.LintIgnore {
 		if ig.Rule == rule {
-			if *silenced == nil {
-				*silenced = map[string]bool{}
+			if p.silenced == nil {
+				p.silenced = map[string]bool{}
 			}
-			(*silenced)[rule] = true
+			p.silenced[rule] = true
 			return true
 		}
 	}
@@ -217,7 +199,7 @@ func duplicateProfiles(ps []*profile) []fleetFinding {
 	for _, p := range ps {
 		key := p.deviceKey
 		if q, dup := first[key]; dup {
-			out = append(out, fleetFinding{profile: p.Profile, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
+			out = append(out, fleetFinding{profile: p, finding: finding{msg: fmt.Sprintf("profile %s resolves to the same settings as profile %s (at %s)", p.Name, q.Name, q.Pos)}})
 			continue
 		}
 		first[key] = p.Profile

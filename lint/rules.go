@@ -36,8 +36,9 @@ type finding struct {
 	msg     string
 }
 
+// fleetFinding is a fleet rule's verdict on one of the profiles.
 type fleetFinding struct {
-	profile *model.Profile
+	profile *profile
 	finding
 }
 

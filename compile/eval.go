@@ -282,22 +282,20 @@ func (w *walker) settingsOf(v cue.Value, path string, written model.Pos) setting
 	if !v.Exists() {
 		return out
 	}
+	w.group(v, "", path, out, written)
+	return out
+}
+
+// group validates one struct of settings; written, when known, is where the
+// struct is written (else CUE is asked: valuePos).
+func (w *walker) group(v cue.Value, group, userPath string, out settings, written model.Pos) {
+	// A struct whose field is in error is itself in error in CUE; walking its
+	// fields instead reports each broken field at its own path, and the rest too.
 	if k := v.IncompleteKind(); k != cue.StructKind && k != cue.BottomKind {
 		if written.File == "" {
 			written = w.valuePos(v)
 		}
-		w.add(written, path, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
-		return out
-	}
-	w.group(v, "", path, out)
-	return out
-}
-
-func (w *walker) group(v cue.Value, group, userPath string, out settings) {
-	// A struct whose field is in error is itself in error in CUE; walking its
-	// fields instead reports each broken field at its own path, and the rest too.
-	if k := v.IncompleteKind(); k != cue.StructKind && k != cue.BottomKind {
-		w.add(w.valuePos(v), userPath, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
+		w.add(written, userPath, fmt.Sprintf("must be a struct of settings, not %s", kindName(v)))
 		return
 	}
 	it, err := v.Fields()
@@ -319,7 +317,7 @@ func (w *walker) group(v cue.Value, group, userPath string, out settings) {
 			continue
 		}
 		if f.kind == kindGroup {
-			w.group(fv, settingPath, up, out)
+			w.group(fv, settingPath, up, out, model.Pos{})
 			continue
 		}
 		if l := w.leaf(f, fv, up); l != nil {

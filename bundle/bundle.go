@@ -347,11 +347,8 @@ const ToolName = "mdeproxyc"
 // MarshalIndent holds the output twice (measured: most of a 100,000-profile
 // build's peak memory).
 func (m *Manifest) Encode() ([]byte, error) {
-	var out []byte
+	out := make([]byte, 0, 64+len(m.Files)*200)
 	m.encode(func(chunk []byte) bool {
-		if out == nil {
-			out = make([]byte, 0, 64+len(m.Files)*200)
-		}
 		out = append(out, chunk...)
 		return true
 	})

@@ -1,7 +1,7 @@
 package bundle
 
 import (
-	"path"
+	"slices"
 	"strings"
 )
 
@@ -23,29 +23,35 @@ const isFolder = -1
 // FIFO or device anywhere below rel, or rel not a real folder, makes it not
 // intact: nothing is followed.
 func folderIntact(dir, rel string, entries []ManifestEntry) (intact, exact bool) {
-	want := make(map[string]int64, len(entries))
-	folders := map[string]bool{}
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Path, rel+"/") {
 			return false, false
 		}
-		want[e.Path] = int64(e.Size)
-		for d := path.Dir(e.Path); d != rel && d != "." && !folders[d]; d = path.Dir(d) {
-			folders[d] = true
-		}
 	}
+	// A manifest lists a folder's entries sorted by path: looked up by
+	// binary search, a listing allocates nothing per file (it runs 165,000
+	// times at 10,000 profiles, while the fleet compiles). A manifest edited
+	// out of order is sorted first.
+	if !slices.IsSortedFunc(entries, byPath) {
+		entries = slices.SortedFunc(slices.Values(entries), byPath)
+	}
+	var key []byte
 	found := 0
 	exact = true
 	ok := listTree(dir, rel, func(p []byte, size int64) bool {
 		if size == isFolder {
-			exact = exact && folders[string(p)]
+			// A folder belongs when it is on the way to an entry: the first
+			// entry from p+"/" on starts with it.
+			key = append(append(key[:0], p...), '/')
+			i, _ := slices.BinarySearchFunc(entries, key, comparePath)
+			exact = exact && i < len(entries) && strings.HasPrefix(entries[i].Path, string(key))
 			return true
 		}
-		w, listed := want[string(p)]
+		i, listed := slices.BinarySearchFunc(entries, p, comparePath)
 		switch {
 		case !listed:
 			exact = false
-		case w != size:
+		case int64(entries[i].Size) != size:
 			return false
 		default:
 			found++
@@ -53,9 +59,26 @@ func folderIntact(dir, rel string, entries []ManifestEntry) (intact, exact bool)
 		return true
 	})
 	if !ok || found != len(entries) {
+		// found counts listed files with an entry: a path listed twice in
+		// the manifest is matched once, and the folder is not intact.
 		return false, false
 	}
 	return true, exact
+}
+
+// byPath orders manifest entries as a manifest lists them.
+func byPath(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) }
+
+// comparePath compares an entry's path with the path p, without converting p
+// to a string that outlives the comparison.
+func comparePath(e ManifestEntry, p []byte) int {
+	switch {
+	case e.Path < string(p):
+		return -1
+	case e.Path > string(p):
+		return 1
+	}
+	return 0
 }
 
 // fleetFolders returns the folders the fleet-level entries lie in (proxy),

@@ -56,6 +56,9 @@ type Options struct {
 	Render []emitters.Option
 	// Progress, when set, is updated as profiles are rendered or carried.
 	Progress *Progress
+	// Survey, when set, is the previous bundle as StartSurvey found it: it
+	// is not read again.
+	Survey *Survey
 }
 
 // Progress counts a build's work as it goes; a reporter reads it from another
@@ -372,11 +375,20 @@ type previous struct {
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
 	fleet  []ManifestEntry
 	digest map[string]string
+	// listed holds the folders' listings when a Survey took them ahead;
+	// fleetListed its listings of fleet-level folders, by name, while the
+	// manifest was read.
+	listed      *listed
+	fleetListed map[string]runListing
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds
-// none this tool can read (then nothing is carried over).
-func readPrevious(dir string) *previous {
+// none this tool can read (then nothing is carried over). onRun, when not
+// nil, is called as the manifest is read with each run of entries of one
+// profile (runs of one profile are consecutive in a manifest Encode wrote);
+// a run's entries are never modified afterwards, but they are not checked
+// yet: see entryValid.
+func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 	if !IsBundle(dir) {
 		return nil
 	}
@@ -384,18 +396,12 @@ func readPrevious(dir string) *previous {
 	if err != nil {
 		return nil
 	}
-	m, err := readManifest(dir, st.Size())
+	m, err := readManifest(dir, st.Size(), onRun)
 	if err != nil || m.Tool != ToolName {
 		return nil
 	}
-	// The manifest may come from anyone who can write to the folder: a path
-	// that climbs out of the bundle ("..") or a file filed under another
-	// profile's folder would make the check list, and a build link from,
-	// the wrong place. Such a manifest is not this tool's: nothing is
-	// carried over from it.
 	for _, e := range m.Files {
-		top, _, nested := strings.Cut(e.Path, "/")
-		if !fs.ValidPath(e.Path) || e.Path == "." || e.Profile != "" && (!nested || top != e.Profile) {
+		if !entryValid(e) {
 			return nil
 		}
 	}
@@ -424,22 +430,37 @@ func readPrevious(dir string) *previous {
 	return pv
 }
 
+// entryValid reports whether a previous manifest's entry names a file this
+// tool could have written. The manifest may come from anyone who can write
+// to the folder: a path that climbs out of the bundle ("..") or a file filed
+// under another profile's folder would make the check list, and a build link
+// from, the wrong place. A manifest with such an entry is not this tool's:
+// nothing is carried over from it.
+func entryValid(e ManifestEntry) bool {
+	top, _, nested := strings.Cut(e.Path, "/")
+	return fs.ValidPath(e.Path) && e.Path != "." && (e.Profile == "" || nested && top == e.Profile)
+}
+
 // readManifest reads the manifest of the bundle in dir, size bytes as
 // Lstat found it (decodeManifest).
-func readManifest(dir string, size int64) (*Manifest, error) {
+func readManifest(dir string, size int64, onRun func([]ManifestEntry)) (*Manifest, error) {
 	f, _, err := openRegular(dir, ManifestPath, size)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return decodeManifest(f, size)
+	return decodeManifest(f, size, onRun)
 }
 
 // decodeManifest reads a manifest of size bytes a line at a time in the
 // layout Encode writes (a 100,000-profile manifest is 400 MB: it is never
-// held whole), and in any other layout with encoding/json, streaming.
-func decodeManifest(r io.ReadSeeker, size int64) (*Manifest, error) {
-	m, err := parseManifestLines(bufio.NewReaderSize(r, 64<<10))
+// held whole), and in any other layout with encoding/json, streaming. onRun
+// is parseManifestLines's: it sees runs only of a manifest in Encode's
+// layout, and runs it saw belong to the manifest returned only when their
+// entries are the returned Files' (a layout found wrong half way is read
+// again, into other entries).
+func decodeManifest(r io.ReadSeeker, size int64, onRun func([]ManifestEntry)) (*Manifest, error) {
+	m, err := parseManifestLines(bufio.NewReaderSize(r, 64<<10), int(size/manifestEntryBytes), onRun)
 	if err == nil || !errors.Is(err, errLayout) {
 		return m, err
 	}
@@ -459,8 +480,13 @@ var errLayout = errors.New("not in Encode's layout")
 // is copied out of the line: a path, one copy of each profile's name and of
 // each target (a 10,000-profile manifest has 165,000 entries), the hash as
 // its 32 bytes.
-func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
-	m := &Manifest{}
+func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry)) (*Manifest, error) {
+	// Files is made once at about its final length: grown by doubling, the
+	// copies it leaves behind come to its size again (16 MB at 10,000
+	// profiles), while a build surveys the bundle as the fleet compiles.
+	m := &Manifest{Files: touched(make([]ManifestEntry, 0, entries))}
+	var paths stringArena
+	run := 0 // where the run of entries being read starts in Files
 	targets := map[string]string{}
 	var (
 		section string
@@ -471,7 +497,6 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 		// go to encoding/json, which pairs them right.
 		expect string
 	)
-	order := map[string]string{"path": "profile", "profile": "target", "target": "size", "size": "sha256", "sha256": "path", "name": "digest", "digest": "name"}
 	for {
 		raw, err := r.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -490,10 +515,12 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 		case "", "{", "}", "},", "]", "],":
 			continue
 		}
-		key, val, ok := strings.Cut(line, ": ")
-		if !ok || len(key) < 2 || key[0] != '"' || key[len(key)-1] != '"' {
+		// Encode's member names hold no colon: the first one ends the name.
+		colon := strings.IndexByte(line, ':')
+		if colon < 2 || colon+1 >= len(line) || line[colon+1] != ' ' || line[0] != '"' || line[colon-1] != '"' {
 			return nil, errLayout
 		}
+		key, val := line[:colon], line[colon+2:]
 		val = strings.TrimSuffix(val, ",")
 		k := key[1 : len(key)-1]
 		switch {
@@ -511,7 +538,7 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 		case section != "" && k != expect:
 			return nil, errLayout
 		case section != "":
-			expect = order[k]
+			expect = nextMember(k)
 		}
 		switch {
 		case k == "size" && section == "files":
@@ -540,7 +567,7 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 			m.Profiles = append(m.Profiles, prof)
 			prof = ManifestProfile{}
 		case section == "files" && k == "path":
-			entry = ManifestEntry{Path: strings.Clone(s)}
+			entry = ManifestEntry{Path: paths.clone(s)}
 		case section == "files" && k == "profile":
 			// A profile's entries are together: its name is copied once.
 			if n := len(m.Files); n > 0 && m.Files[n-1].Profile == s {
@@ -561,6 +588,13 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 				return nil, errLayout
 			}
 			entry.SHA256 = h
+			if n := len(m.Files); onRun != nil && n > run && m.Files[n-1].Profile != entry.Profile {
+				// Every run goes out while the next is read, which a
+				// survey lists meanwhile (survey.go). Appending never
+				// changes entries already in Files, grown or not.
+				onRun(m.Files[run:n:n])
+				run = n
+			}
 			m.Files = append(m.Files, entry)
 		default:
 			return nil, errLayout
@@ -570,7 +604,71 @@ func parseManifestLines(r *bufio.Reader) (*Manifest, error) {
 		// Cut short, or no files member: not Encode's layout.
 		return nil, errLayout
 	}
+	if n := len(m.Files); onRun != nil && n > run {
+		onRun(m.Files[run:n:n])
+	}
 	return m, nil
+}
+
+// touched writes to every page of s's capacity and returns s. The collector
+// scans a large array whole, capacity included, and reading a page never
+// written maps the shared zero page; each page written afterwards then costs
+// a copy-on-write fault and a TLB flush on every core. Written first, a page
+// costs one plain fault: 4% of a no-change rebuild at 10,000 profiles, whose
+// manifest's entries take 16 MB (perf: do_wp_page and its IPIs).
+func touched(s []ManifestEntry) []ManifestEntry {
+	all := s[:cap(s)]
+	step := max(1, 4096/int(unsafe.Sizeof(ManifestEntry{})))
+	for i := 0; i < len(all); i += step {
+		all[i] = ManifestEntry{}
+	}
+	return s
+}
+
+// manifestEntryBytes is about the length of an entry in a manifest as Encode
+// writes it (240 bytes in the 10,000-profile benchmark's), a little less, so
+// that a manifest's entries are rarely more than its size says.
+const manifestEntryBytes = 220
+
+// stringArena copies strings into shared blocks: a manifest's 165,000 paths
+// (10,000 profiles) are then 120 allocations, not 165,000 the collector must
+// track. A block is never written again where a string points into it.
+type stringArena struct{ block []byte }
+
+// clone returns a copy of s that does not share the caller's bytes.
+func (a *stringArena) clone(s string) string {
+	const blockSize = 64 << 10
+	if len(s) == 0 || len(s) > blockSize/16 {
+		return strings.Clone(s)
+	}
+	if cap(a.block)-len(a.block) < len(s) {
+		a.block = make([]byte, 0, blockSize)
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
+}
+
+// nextMember is the member Encode writes after k in an entry of files or of
+// profiles (a switch: a map lookup on every line was a tenth of the reading).
+func nextMember(k string) string {
+	switch k {
+	case "path":
+		return "profile"
+	case "profile":
+		return "target"
+	case "target":
+		return "size"
+	case "size":
+		return "sha256"
+	case "sha256":
+		return "path"
+	case "name":
+		return "digest"
+	case "digest":
+		return "name"
+	}
+	return ""
 }
 
 // jsonString decodes a JSON string token; the common case, no escapes, is a
@@ -584,11 +682,12 @@ func jsonString(tok string) (string, error) {
 	return s, err
 }
 
-// planFrom makes the plan of a build over the previous bundle pv (nil: none).
-func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, pv *previous) (*plan, error) {
-	pl := newPlan(profiles, list, opt)
+// over makes pl, newPlan's for profiles, the plan of a build over the
+// previous bundle pv (nil: none).
+func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
+	opt := pl.opt
 	if pv == nil {
-		return pl, nil
+		return nil
 	}
 	pl.from = pv.dir
 	if opt.Partial {
@@ -605,8 +704,8 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		slices.Sort(names)
 		for _, name := range names {
 			entries := pv.byProfile[name]
-			if ok, _ := folderIntact(pv.dir, name, entries); !ok {
-				return nil, fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, resized, not regular files, or beside a symlink, FIFO or device); build every profile (without -p) to repair it", name)
+			if ok, _ := pv.intact(name); !ok {
+				return fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, resized, not regular files, or beside a symlink, FIFO or device); build every profile (without -p) to repair it", name)
 			}
 			pl.kept = append(pl.kept, ManifestProfile{Name: name, Digest: pv.digest[name]})
 			pl.keptEntries = append(pl.keptEntries, entries...)
@@ -616,8 +715,8 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		// intent of a kept profile would rewrite the proxy team's files for
 		// devices that still run the old ones.
 		if len(names) > 0 && len(pv.fleet) > 0 {
-			if ok, _ := fleetIntact(pv.dir, pv.fleet); !ok {
-				return nil, errors.New("cannot keep the proxy/ folder of the previous bundle: its files are not as its manifest lists them; build every profile (without -p) to repair it")
+			if ok, _ := pv.fleetIntact(); !ok {
+				return errors.New("cannot keep the proxy/ folder of the previous bundle: its files are not as its manifest lists them; build every profile (without -p) to repair it")
 			}
 			pl.keepFleet = true
 			pl.fleet = pv.manifest.Fleet
@@ -630,13 +729,13 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		}
 	}
 	if opt.Full {
-		return pl, nil
+		return nil
 	}
 	// One more item than profiles: the fleet-level files, listed alongside.
 	parallel(len(profiles)+1, func(i int) {
 		if i == len(profiles) {
 			if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
-				if ok, exact := fleetIntact(pv.dir, pv.fleet); ok {
+				if ok, exact := pv.fleetIntact(); ok {
 					pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
 				}
 			}
@@ -645,13 +744,13 @@ func planFrom(profiles []*model.Profile, list []emitters.Emitter, opt Options, p
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
 			if entries := pv.byProfile[name]; len(entries) > 0 {
-				if ok, exact := folderIntact(pv.dir, name, entries); ok {
+				if ok, exact := pv.intact(name); ok {
 					pl.carry[i], pl.exact[i] = entries, exact
 				}
 			}
 		}
 	})
-	return pl, nil
+	return nil
 }
 
 // unchanged reports whether the bundle in pv.dir is exactly what the plan

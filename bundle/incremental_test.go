@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -93,22 +94,35 @@ func TestUpToDateMeansExactly(t *testing.T) {
 			write(t, out, ManifestPath, compact.String())
 		}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := Update(out, profiles, list, Options{}); err != nil {
-				t.Fatal(err)
-			}
-			c.spoil(t, out)
-			r, err := Update(out, profiles, list, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Unchanged != (c.name == "nothing") {
-				t.Errorf("Unchanged = %v", r.Unchanged)
-			}
-			if d := diffTrees(t, want, out); d != "" {
-				t.Errorf("the bundle is not a full build's: %s", d)
-			}
-		})
+		// The build reads the previous bundle itself, or takes what a
+		// Survey found while the fleet compiled, or a Survey stopped half
+		// way (a build that failed before Update, in a long-lived process).
+		for _, how := range []string{"read", "surveyed", "survey stopped"} {
+			t.Run(how+"/"+c.name, func(t *testing.T) {
+				if _, err := Update(out, profiles, list, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				c.spoil(t, out)
+				var opt Options
+				switch how {
+				case "surveyed":
+					opt.Survey = StartSurvey(out)
+				case "survey stopped":
+					opt.Survey = StartSurvey(out)
+					opt.Survey.Stop()
+				}
+				r, err := Update(out, profiles, list, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Unchanged != (c.name == "nothing") {
+					t.Errorf("Unchanged = %v", r.Unchanged)
+				}
+				if d := diffTrees(t, want, out); d != "" {
+					t.Errorf("the bundle is not a full build's: %s", d)
+				}
+			})
+		}
 	}
 }
 
@@ -332,7 +346,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 	}
 	reversed.WriteString("\n  ]\n}\n")
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, err := decodeManifest(bytes.NewReader(text), int64(len(text)))
+		got, err := decodeManifest(bytes.NewReader(text), int64(len(text)), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -345,11 +359,11 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 		}
 	}
 	for name, text := range map[string][]byte{"keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text))); err == nil {
+		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text)), 0, nil); err == nil {
 			t.Errorf("the line parser took a manifest with %s", name)
 		}
 	}
-	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2]))); err == nil {
+	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2])), 0, nil); err == nil {
 		t.Error("the line parser took a manifest cut short")
 	}
 }
@@ -375,7 +389,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			m.Manifest.Files = append(m.Manifest.Files, entry)
 			data, _ := m.Manifest.Encode()
 			write(t, out, ManifestPath, string(data))
-			if pv := readPrevious(out); pv != nil {
+			if pv := readPrevious(out, nil); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
 			r, err := Update(out, profiles, list, Options{})
@@ -406,12 +420,12 @@ func TestReadManifestLarge(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ManifestPath), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readManifest(dir, int64(len(data)))
+	got, err := readManifest(dir, int64(len(data)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The line parser itself, not its encoding/json fallback.
-	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10))
+	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10), 0, nil)
 	if err != nil {
 		t.Fatalf("the line parser: %v", err)
 	}
@@ -428,5 +442,120 @@ func TestReadManifestLarge(t *testing.T) {
 	}
 	if len(data) < 4*64<<10 {
 		t.Fatalf("the manifest is %d bytes: the reader's buffer is never reused", len(data))
+	}
+}
+
+// TestReadManifestReportsRuns checks what a survey lists while the manifest
+// is read: every entry once, in runs of one profile each, in order, and each
+// run the very entries the manifest returned holds.
+func TestReadManifestReportsRuns(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
+	m.Files = append(m.Files, ManifestEntry{Path: "README.md", Target: readme.IndexTarget})
+	for i := range 2000 {
+		name := fmt.Sprintf("site-%06d", i)
+		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "sha256:d"})
+		for _, f := range []string{"README.md", "windows/intune/remediation.json", "linux/set-proxy.sh"} {
+			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: f[:5], Size: i})
+		}
+		if i == 1000 {
+			// Entries without a profile between two profiles' runs.
+			m.Files = append(m.Files, ManifestEntry{Path: "site-001000-proxy/a.pac", Target: "proxy"}, ManifestEntry{Path: "site-001000-proxy/b.pac", Target: "proxy"})
+		}
+	}
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]ManifestEntry
+	read, err := decodeManifest(bytes.NewReader(data), int64(len(data)), func(run []ManifestEntry) { got = append(got, run) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(read.Files, m.Files) {
+		t.Fatal("the manifest read is not the one written")
+	}
+	at := 0
+	for i, run := range got {
+		if len(run) == 0 || &run[0] != &read.Files[at] {
+			t.Fatalf("run %d does not start at entry %d of Files", i, at)
+		}
+		for _, e := range run {
+			if e.Profile != run[0].Profile {
+				t.Fatalf("run %d mixes profiles %q and %q", i, run[0].Profile, e.Profile)
+			}
+		}
+		if i > 0 && got[i-1][0].Profile == run[0].Profile {
+			t.Fatalf("runs %d and %d are both profile %q's", i-1, i, run[0].Profile)
+		}
+		if cap(run) != len(run) {
+			t.Fatalf("run %d can be appended to in place", i)
+		}
+		at += len(run)
+	}
+	if at != len(read.Files) {
+		t.Fatalf("the runs cover %d of %d entries", at, len(read.Files))
+	}
+	// 2,000 profiles, the index, and the entries without a profile.
+	if len(got) != 2002 {
+		t.Fatalf("%d runs, want 2002", len(got))
+	}
+}
+
+// BenchmarkDecodeManifest reads a manifest the size of the 10,000-profile
+// benchmark fleet's (165,000 entries), as a rebuild's survey does.
+func BenchmarkDecodeManifest(b *testing.B) {
+	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
+	files := []string{"README.md", "linux/check-connectivity.sh", "linux/mdatp_managed.json", "linux/set-proxy.sh", "macos/com.microsoft.wdav.mobileconfig",
+		"macos/com.microsoft.wdav.plist", "windows/Registry.pol", "windows/Set-MdeProxy.ps1", "windows/Test-MdeProxy.ps1", "windows/configmgr/New-MdeProxyApplication.ps1",
+		"windows/gpo/Set-MdeProxyGpo.ps1", "windows/intune/custom-configuration.json", "windows/intune/platform-script.json", "windows/intune/remediation.json", "windows/mde-proxy-undo.reg", "windows/mde-proxy.reg"}
+	for i := range 10000 {
+		name := fmt.Sprintf("site-%06d", i)
+		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: fmt.Sprintf("sha256:%064d", i)})
+		for j, f := range files {
+			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: strings.Split(f, "/")[0], Size: 1000 + i + j, SHA256: Hash{byte(i), byte(j)}})
+		}
+	}
+	data, err := m.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSurveyLeavesLargeManifests checks that a survey does not read a
+// manifest over maxSurveyedManifest while the fleet compiles, and that the
+// build then reads it itself, carrying every profile over all the same.
+func TestSurveyLeavesLargeManifests(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a"}, {Name: "b"}}
+	list := []emitters.Emitter{twoFiles{}}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Update(out, profiles, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(out, ManifestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int64{st.Size() - 1, st.Size()} {
+		old := maxSurveyedManifest
+		maxSurveyedManifest = limit
+		s := StartSurvey(out)
+		maxSurveyedManifest = old
+		<-s.done
+		if surveyed := s.pv != nil; surveyed != (limit >= st.Size()) {
+			t.Errorf("a %d-byte manifest with the limit at %d: surveyed = %v", st.Size(), limit, surveyed)
+		}
+		r, err := Update(out, profiles, list, Options{Survey: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Unchanged || r.Carried != 2 {
+			t.Errorf("limit %d: Unchanged = %v, Carried = %d; want an unchanged bundle, both profiles carried", limit, r.Unchanged, r.Carried)
+		}
 	}
 }

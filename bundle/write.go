@@ -55,12 +55,13 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 		return nil, err
 	}
 	removeStale(parent)
+	// The digests first: a survey may still be listing the previous bundle.
+	pl := newPlan(profiles, list, opt)
 	var pv *previous
 	if opt.Partial || !opt.Full {
-		pv = readPrevious(out)
+		pv = opt.Survey.previous(out)
 	}
-	pl, err := planFrom(profiles, list, opt, pv)
-	if err != nil {
+	if err := pl.over(profiles, pv); err != nil {
 		return nil, err
 	}
 	if opt.Progress != nil {

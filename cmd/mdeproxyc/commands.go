@@ -304,6 +304,13 @@ func (c *cli) build(args []string) int {
 	// few: rules across profiles (MDE015: two Macs' profiles with one
 	// identifier) hold between a selected profile and every other.
 	dir := dirArg(fs)
+	// The bundle being replaced is read and listed while the fleet
+	// compiles (bundle.Survey); --full and --check read it differently.
+	var survey *bundle.Survey
+	if !*check && (!*full || len(*profiles) > 0) {
+		survey = bundle.StartSurvey(*out)
+		defer survey.Stop()
+	}
 	restoreGC := compileGC()
 	ps, ok := c.compileFleet(dir, compile.Options{})
 	if !ok {
@@ -351,7 +358,7 @@ func (c *cli) build(args []string) int {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
+	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Survey: survey})
 	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError

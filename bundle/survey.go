@@ -1,0 +1,274 @@
+package bundle
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
+)
+
+// A rebuild with nothing changed spends most of its time on the bundle it
+// replaces: reading a manifest of 165,000 entries and listing 60,000 folders
+// at 10,000 profiles. None of that needs the compiled fleet, so a build can
+// start it first and compile meanwhile: compiling leaves a core idle for part
+// of its time, and listing is system calls that take no lock the compiler
+// holds. Each profile's folder is listed as soon as the manifest has been
+// read past its entries (docs/PERFORMANCE.md).
+
+// A Survey is a look at the bundle a build is about to replace, taken in the
+// background while the fleet compiles: its manifest read, and every folder
+// the manifest records listed. Update takes it in Options.Survey and uses
+// what it found instead of reading the bundle again. What the survey found
+// is what was there when it looked, as what Update reads itself is what was
+// there when it read it: a bundle edited while a build runs is a race either
+// way, and the swap that ends the build is atomic all the same.
+type Survey struct {
+	dir     string // out as Update resolves it; "" when it does not resolve
+	done    chan struct{}
+	stopped atomic.Bool
+	pv      *previous // nil: no previous bundle, or the survey was stopped
+}
+
+// maxSurveyedManifest is the largest previous manifest a survey reads while
+// the fleet compiles: 64 MiB, about 16,000 profiles. Its entries take about
+// half its size in memory (a 10,000-profile manifest is 38 MB), and at
+// 100,000 profiles (400 MB) holding them through the compile would break the
+// build's 1 GiB memory budget.
+var maxSurveyedManifest int64 = 64 << 20
+
+// StartSurvey starts surveying the bundle in out, the folder a build will
+// replace, and returns at once. Stop it if the build ends before Update.
+func StartSurvey(out string) *Survey {
+	s := &Survey{done: make(chan struct{})}
+	dir, err := resolveOut(out)
+	if err != nil {
+		close(s.done)
+		return s
+	}
+	if st, err := lstatIn(dir, ManifestPath); err == nil && st.Size() > maxSurveyedManifest {
+		// The entries of a manifest this large would be held through the
+		// compile's peak: Update reads it after, as without a survey.
+		close(s.done)
+		return s
+	}
+	s.dir = dir
+	go func() {
+		defer close(s.done)
+		s.pv = survey(dir, &s.stopped)
+	}()
+	return s
+}
+
+// Stop abandons the survey: its listing ends at the next folder, and Update
+// will not use it. It does not wait.
+func (s *Survey) Stop() {
+	if s != nil {
+		s.stopped.Store(true)
+	}
+}
+
+// previous returns what the survey found of the bundle in dir (as Update
+// resolved it) once it is done, or, when there is no survey, or it looked
+// elsewhere or was stopped, reads dir now.
+func (s *Survey) previous(dir string) *previous {
+	if s == nil || s.dir != dir {
+		return readPrevious(dir, nil)
+	}
+	<-s.done
+	if s.stopped.Load() {
+		return readPrevious(dir, nil)
+	}
+	return s.pv
+}
+
+// listing is what listing a folder found: whether it holds its manifest
+// entries as recorded (intact) and nothing else (exact).
+type listing struct{ intact, exact bool }
+
+// listed holds a survey's listings of a previous bundle's folders.
+type listed struct {
+	profiles map[string]listing
+	fleet    listing
+}
+
+// runListing is the listing of a folder against run, the entries in it: a
+// profile's folder (named by the entries' profile), or a fleet-level folder
+// (top; proxy/).
+type runListing struct {
+	top string
+	run []ManifestEntry
+	listing
+}
+
+// survey reads the previous bundle in dir, listing each profile's folder on
+// every core as the manifest is read; nil when there is none, or when
+// stopped.
+func survey(dir string, stopped *atomic.Bool) *previous {
+	var (
+		runs    = make(chan []ManifestEntry, 256)
+		wg      sync.WaitGroup
+		workers = runtime.GOMAXPROCS(0)
+		found   = make([][]runListing, workers)
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for run := range runs {
+				if stopped.Load() {
+					continue
+				}
+				// The manifest is not checked yet: a run that names a
+				// folder outside the bundle is not listed (readPrevious
+				// then rejects the whole manifest).
+				valid := true
+				for _, e := range run {
+					valid = valid && entryValid(e)
+				}
+				if !valid {
+					continue
+				}
+				if run[0].Profile == "" {
+					found[w] = append(found[w], listFleetRun(dir, run)...)
+					continue
+				}
+				l := runListing{run: run}
+				l.intact, l.exact = folderIntact(dir, run[0].Profile, run)
+				found[w] = append(found[w], l)
+			}
+		}()
+	}
+	pv := readPrevious(dir, func(run []ManifestEntry) { runs <- run })
+	close(runs)
+	wg.Wait()
+	if pv == nil || stopped.Load() {
+		return nil
+	}
+	pv.adopt(found)
+	if !pv.listRest(stopped) {
+		return nil
+	}
+	return pv
+}
+
+// adopt keeps the listings taken while the manifest was read of the profiles
+// whose entries they were taken against: the very entries pv holds (not a
+// second reading of a manifest found in another layout half way, nor one run
+// of a profile whose entries came in two).
+func (pv *previous) adopt(found [][]runListing) {
+	pv.listed = &listed{profiles: make(map[string]listing, len(pv.byProfile))}
+	fleet := map[string]runListing{}
+	for _, ls := range found {
+		for _, l := range ls {
+			if l.top != "" {
+				fleet[l.top] = l
+				continue
+			}
+			name := l.run[0].Profile
+			if have := pv.byProfile[name]; len(have) == len(l.run) && &have[0] == &l.run[0] {
+				pv.listed.profiles[name] = l.listing
+			}
+		}
+	}
+	pv.fleetListed = fleet
+}
+
+// listFleetRun lists the fleet-level folders (proxy/) that a run of entries
+// without a profile lies in; the fleet index at the root is no folder's.
+func listFleetRun(dir string, run []ManifestEntry) []runListing {
+	var out []runListing
+	for lo := 0; lo < len(run); {
+		top, _, nested := strings.Cut(run[lo].Path, "/")
+		hi := lo + 1
+		for hi < len(run) && strings.HasPrefix(run[hi].Path, top+"/") {
+			hi++
+		}
+		if nested && run[lo].Target != readme.IndexTarget {
+			l := runListing{top: top, run: run[lo:hi]}
+			l.intact, l.exact = folderIntact(dir, top, l.run)
+			out = append(out, l)
+		}
+		lo = hi
+	}
+	return out
+}
+
+// listFleet reports whether the fleet-level entries are in pv.dir as the
+// manifest records them, and in exact whether their folders hold nothing
+// else (fleetIntact), taking each folder's listing from the survey where it
+// listed that folder against the same entries.
+func (pv *previous) listFleet() listing {
+	folders, ok := fleetFolders(pv.fleet)
+	if !ok {
+		return listing{}
+	}
+	all := listing{intact: true, exact: true}
+	for _, top := range folders {
+		var in []ManifestEntry
+		for _, e := range pv.fleet {
+			if strings.HasPrefix(e.Path, top+"/") {
+				in = append(in, e)
+			}
+		}
+		l, ok := pv.fleetListed[top]
+		if !ok || !slices.EqualFunc(l.run, in, func(a, b ManifestEntry) bool { return a.Path == b.Path && a.Size == b.Size }) {
+			l.intact, l.exact = folderIntact(pv.dir, top, in)
+		}
+		if !l.intact {
+			return listing{}
+		}
+		all.exact = all.exact && l.exact
+	}
+	return all
+}
+
+// listRest lists, on every core, the folders adopt did not find listed, and
+// the fleet-level files'; false when stopped first.
+func (pv *previous) listRest(stopped *atomic.Bool) bool {
+	var names []string
+	for name := range pv.byProfile {
+		if _, ok := pv.listed.profiles[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	rest := make([]listing, len(names))
+	parallel(len(names)+1, func(i int) {
+		switch {
+		case stopped.Load():
+		case i == len(names):
+			pv.listed.fleet = pv.listFleet()
+		default:
+			rest[i].intact, rest[i].exact = folderIntact(pv.dir, names[i], pv.byProfile[names[i]])
+		}
+	})
+	if stopped.Load() {
+		return false
+	}
+	for i, name := range names {
+		pv.listed.profiles[name] = rest[i]
+	}
+	return true
+}
+
+// intact reports whether the previous bundle's folder of the profile name
+// holds its manifest entries as recorded, and in exact whether it holds
+// nothing else (folderIntact): as the survey found it, or listed now.
+func (pv *previous) intact(name string) (intact, exact bool) {
+	if pv.listed != nil {
+		if l, ok := pv.listed.profiles[name]; ok {
+			return l.intact, l.exact
+		}
+	}
+	return folderIntact(pv.dir, name, pv.byProfile[name])
+}
+
+// fleetIntact is intact for the fleet-level files (proxy/).
+func (pv *previous) fleetIntact() (intact, exact bool) {
+	if pv.listed != nil {
+		return pv.listed.fleet.intact, pv.listed.fleet.exact
+	}
+	return fleetIntact(pv.dir, pv.fleet)
+}

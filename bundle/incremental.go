@@ -59,6 +59,9 @@ type Options struct {
 	// Survey, when set, is the previous bundle as StartSurvey found it: it
 	// is not read again.
 	Survey *Survey
+	// Stamps is the folder in which a stamp book of the bundle's folders is
+	// kept for the next build's survey (stamps.go); empty: none is kept.
+	Stamps string
 }
 
 // Progress counts a build's work as it goes; a reporter reads it from another

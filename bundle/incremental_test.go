@@ -36,22 +36,16 @@ func (twoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
 	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
 }
 
-// TestUpToDateMeansExactly: a rebuild with nothing changed writes nothing only
-// when the bundle is exactly what a full build writes. Each difference makes
-// the build write the bundle again, and the result is a full build's.
-func TestUpToDateMeansExactly(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	for _, c := range []struct {
-		name  string
-		spoil func(t *testing.T, out string)
-	}{
+// spoilCase is a way to make a bundle other than a build would write it.
+type spoilCase struct {
+	name  string
+	spoil func(t *testing.T, out string)
+}
+
+// spoilCases returns the ways TestUpToDateMeansExactly spoils a bundle of
+// profiles a and b written with twoFiles; the first spoils nothing.
+func spoilCases() []spoilCase {
+	return []spoilCase{
 		{"nothing", func(*testing.T, string) {}},
 		{"a stray file in a profile's subfolder", func(t *testing.T, out string) { write(t, out, "a/sub/stray.txt", "x") }},
 		{"an empty folder in a profile", func(t *testing.T, out string) { mkdir(t, out, "a/sub/deep/empty") }},
@@ -61,6 +55,20 @@ func TestUpToDateMeansExactly(t *testing.T) {
 		{"a file of another size", func(t *testing.T, out string) { write(t, out, "b/sub/deep/leaf.txt", "longer than it was\n") }},
 		{"a fleet file of another size", func(t *testing.T, out string) { write(t, out, "proxy/all.txt", "x") }},
 		{"a missing file", func(t *testing.T, out string) { remove(t, out, "a/top.txt") }},
+		{"a file grown in place", func(t *testing.T, out string) {
+			// Its folder's entries are as they were: a stamp book still
+			// holds the folder unchanged, and the file's size must tell.
+			f, err := os.OpenFile(filepath.Join(out, "b", "sub", "deep", "leaf.txt"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteString("more"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"a symlink in place of a folder", func(t *testing.T, out string) {
 			remove(t, out, "b/sub/deep/leaf.txt")
 			remove(t, out, "b/sub/deep")
@@ -93,7 +101,22 @@ func TestUpToDateMeansExactly(t *testing.T) {
 			}
 			write(t, out, ManifestPath, compact.String())
 		}},
-	} {
+	}
+}
+
+// TestUpToDateMeansExactly: a rebuild with nothing changed writes nothing only
+// when the bundle is exactly what a full build writes. Each difference makes
+// the build write the bundle again, and the result is a full build's.
+func TestUpToDateMeansExactly(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, c := range spoilCases() {
 		// The build reads the previous bundle itself, or takes what a
 		// Survey found while the fleet compiled, or a Survey stopped half
 		// way (a build that failed before Update, in a long-lived process).
@@ -106,9 +129,9 @@ func TestUpToDateMeansExactly(t *testing.T) {
 				var opt Options
 				switch how {
 				case "surveyed":
-					opt.Survey = StartSurvey(out)
+					opt.Survey = StartSurvey(out, "")
 				case "survey stopped":
-					opt.Survey = StartSurvey(out)
+					opt.Survey = StartSurvey(out, "")
 					opt.Survey.Stop()
 				}
 				r, err := Update(out, profiles, list, opt)
@@ -544,7 +567,7 @@ func TestSurveyLeavesLargeManifests(t *testing.T) {
 	for _, limit := range []int64{st.Size() - 1, st.Size()} {
 		old := maxSurveyedManifest
 		maxSurveyedManifest = limit
-		s := StartSurvey(out)
+		s := StartSurvey(out, "")
 		maxSurveyedManifest = old
 		<-s.done
 		if surveyed := s.pv != nil; surveyed != (limit >= st.Size()) {

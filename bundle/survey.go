@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,6 +31,9 @@ type Survey struct {
 	done    chan struct{}
 	stopped atomic.Bool
 	pv      *previous // nil: no previous bundle, or the survey was stopped
+	// trusted counts the folders (a profile's, or proxy/) the survey
+	// checked by their stamps instead of listing them.
+	trusted int64
 }
 
 // maxSurveyedManifest is the largest previous manifest a survey reads while
@@ -40,8 +44,9 @@ type Survey struct {
 var maxSurveyedManifest int64 = 64 << 20
 
 // StartSurvey starts surveying the bundle in out, the folder a build will
-// replace, and returns at once. Stop it if the build ends before Update.
-func StartSurvey(out string) *Survey {
+// replace, and returns at once; stamps is the folder stamp books are kept in
+// (Options.Stamps). Stop it if the build ends before Update.
+func StartSurvey(out, stamps string) *Survey {
 	s := &Survey{done: make(chan struct{})}
 	dir, err := resolveOut(out)
 	if err != nil {
@@ -57,7 +62,7 @@ func StartSurvey(out string) *Survey {
 	s.dir = dir
 	go func() {
 		defer close(s.done)
-		s.pv = survey(dir, &s.stopped)
+		s.pv, s.trusted = survey(dir, stamps, &s.stopped)
 	}()
 	return s
 }
@@ -104,16 +109,19 @@ type runListing struct {
 }
 
 // survey reads the previous bundle in dir, listing each profile's folder on
-// every core as the manifest is read; nil when there is none, or when
-// stopped.
-func survey(dir string, stopped *atomic.Bool) *previous {
+// every core as the manifest is read (or checking it by its stamps, kept in
+// the folder stamps); nil when there is none, or when stopped. trusted
+// counts the folders checked by their stamps.
+func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int64) {
+	sv := newSurveyor(dir, stamps)
+	defer sv.close()
+	defer func() { trusted = sv.trusted.Load() }()
 	var (
-		runs    = make(chan []ManifestEntry, 256)
-		wg      sync.WaitGroup
-		workers = runtime.GOMAXPROCS(0)
-		found   = make([][]runListing, workers)
+		runs  = make(chan []ManifestEntry, 256)
+		wg    sync.WaitGroup
+		found = make([][]runListing, len(sv.fresh))
 	)
-	for w := range workers {
+	for w := range sv.fresh {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -132,35 +140,145 @@ func survey(dir string, stopped *atomic.Bool) *previous {
 					continue
 				}
 				if run[0].Profile == "" {
-					found[w] = append(found[w], listFleetRun(dir, run)...)
+					found[w] = append(found[w], sv.listFleetRun(w, run)...)
 					continue
 				}
-				l := runListing{run: run}
-				l.intact, l.exact = folderIntact(dir, run[0].Profile, run)
-				found[w] = append(found[w], l)
+				found[w] = append(found[w], runListing{run: run, listing: sv.list(w, run[0].Profile, run)})
 			}
 		}()
 	}
-	pv := readPrevious(dir, func(run []ManifestEntry) { runs <- run })
+	pv = readPrevious(dir, func(run []ManifestEntry) { runs <- run })
 	close(runs)
 	wg.Wait()
 	if pv == nil || stopped.Load() {
-		return nil
+		return nil, 0
 	}
-	pv.adopt(found)
+	if sv.root != nil && !sv.root.manifestUnchanged() {
+		// The stamps and the book were for the manifest as it was when
+		// the survey began, and this one was read from another.
+		return nil, 0
+	}
+	if pv.adopt(found) {
+		sv.save()
+	}
 	if !pv.listRest(stopped) {
-		return nil
+		return nil, 0
 	}
-	return pv
+	return pv, 0
+}
+
+// surveyor lists a previous bundle's folders for a survey, through the stamp
+// book kept for it where its file system allows, and collects the stamps of
+// the folders it finds exactly as the manifest lists them.
+type surveyor struct {
+	dir   string
+	books string     // Options.Stamps
+	root  *stampRoot // nil: no stamps
+	book  *stampBook // nil: none kept, or not for this manifest
+	// fresh holds, per worker, the stamps of the folders this survey
+	// listed and found as the manifest lists them.
+	fresh []map[string]stamp
+	// trusted counts the runs checked by their stamps, not listed.
+	trusted atomic.Int64
+}
+
+func newSurveyor(dir, books string) *surveyor {
+	sv := &surveyor{dir: dir, books: books}
+	if books != "" {
+		sv.root = openStampRoot(dir)
+	}
+	if sv.root != nil {
+		sv.book = loadStamps(books, dir, sv.root)
+	}
+	sv.fresh = make([]map[string]stamp, runtime.GOMAXPROCS(0))
+	for w := range sv.fresh {
+		sv.fresh[w] = map[string]stamp{}
+	}
+	return sv
+}
+
+func (sv *surveyor) close() {
+	if sv.root != nil {
+		sv.root.close()
+	}
+}
+
+// list reports whether the folder top holds entries as the manifest records
+// them, and nothing else (folderIntact), as worker w: by the folders' stamps
+// when the book has them all and they are unchanged, else by listing it.
+func (sv *surveyor) list(w int, top string, entries []ManifestEntry) listing {
+	var l listing
+	if sv.root == nil {
+		l.intact, l.exact = folderIntact(sv.dir, top, entries)
+		return l
+	}
+	folders := runFolders(top, entries)
+	if sv.book != nil {
+		if l, ok := sv.book.check(sv.root, entries, folders); ok {
+			sv.trusted.Add(1)
+			return l
+		}
+	}
+	since := stampClock()
+	l.intact, l.exact = folderIntact(sv.dir, top, entries)
+	if l.intact && l.exact {
+		maps.Copy(sv.fresh[w], sv.root.record(folders, since))
+	}
+	return l
+}
+
+// listFleetRun lists the fleet-level folders (proxy/) that a run of entries
+// without a profile lies in; the fleet index at the root is no folder's.
+func (sv *surveyor) listFleetRun(w int, run []ManifestEntry) []runListing {
+	var out []runListing
+	for lo := 0; lo < len(run); {
+		top, _, nested := strings.Cut(run[lo].Path, "/")
+		hi := lo + 1
+		for hi < len(run) && strings.HasPrefix(run[hi].Path, top+"/") {
+			hi++
+		}
+		if nested && run[lo].Target != readme.IndexTarget {
+			out = append(out, runListing{top: top, run: run[lo:hi], listing: sv.list(w, top, run[lo:hi])})
+		}
+		lo = hi
+	}
+	return out
+}
+
+// save adds the stamps of the folders this survey listed to the book, when
+// there are any. A stamp the book holds of a folder that has changed since
+// stays: it says what the folder held when it had that stamp, which it will
+// not have again.
+func (sv *surveyor) save() {
+	b := &stampBook{folders: map[string]stamp{}}
+	for _, got := range sv.fresh {
+		maps.Copy(b.folders, got)
+	}
+	if sv.root == nil || len(b.folders) == 0 {
+		return
+	}
+	b.root, b.manifest = sv.root.id, sv.root.manifest
+	if sv.book != nil {
+		for f, st := range sv.book.folders {
+			if _, ok := b.folders[f]; !ok {
+				b.folders[f] = st
+			}
+		}
+	}
+	b.save(sv.books, sv.dir)
 }
 
 // adopt keeps the listings taken while the manifest was read of the profiles
 // whose entries they were taken against: the very entries pv holds (not a
 // second reading of a manifest found in another layout half way, nor one run
 // of a profile whose entries came in two).
-func (pv *previous) adopt(found [][]runListing) {
+//
+// It returns whether every listing was adopted; the stamps found alongside
+// are kept only then, as they hold for the runs that were listed.
+func (pv *previous) adopt(found [][]runListing) (all bool) {
 	pv.listed = &listed{profiles: make(map[string]listing, len(pv.byProfile))}
 	fleet := map[string]runListing{}
+	all = true
 	for _, ls := range found {
 		for _, l := range ls {
 			if l.top != "" {
@@ -170,30 +288,13 @@ func (pv *previous) adopt(found [][]runListing) {
 			name := l.run[0].Profile
 			if have := pv.byProfile[name]; len(have) == len(l.run) && &have[0] == &l.run[0] {
 				pv.listed.profiles[name] = l.listing
+			} else {
+				all = false
 			}
 		}
 	}
 	pv.fleetListed = fleet
-}
-
-// listFleetRun lists the fleet-level folders (proxy/) that a run of entries
-// without a profile lies in; the fleet index at the root is no folder's.
-func listFleetRun(dir string, run []ManifestEntry) []runListing {
-	var out []runListing
-	for lo := 0; lo < len(run); {
-		top, _, nested := strings.Cut(run[lo].Path, "/")
-		hi := lo + 1
-		for hi < len(run) && strings.HasPrefix(run[hi].Path, top+"/") {
-			hi++
-		}
-		if nested && run[lo].Target != readme.IndexTarget {
-			l := runListing{top: top, run: run[lo:hi]}
-			l.intact, l.exact = folderIntact(dir, top, l.run)
-			out = append(out, l)
-		}
-		lo = hi
-	}
-	return out
+	return all
 }
 
 // listFleet reports whether the fleet-level entries are in pv.dir as the

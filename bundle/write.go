@@ -83,14 +83,19 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 		return nil, err
 	}
 	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept), FleetKept: pl.keepFleet}
+	// Read before the swap: a folder of the new bundle changed after it has
+	// a later change time, and is not taken as the build wrote it.
+	swapped := stampClock()
 	exchanged, err := tmp.commit(out)
 	var left *LeftoverError
 	if errors.As(err, &left) {
+		primeStamps(opt.Stamps, out, m, swapped)
 		return r, err
 	}
 	if err != nil {
 		return nil, outError(out, err)
 	}
+	primeStamps(opt.Stamps, out, m, swapped)
 	if !exchanged {
 		return r, nil
 	}

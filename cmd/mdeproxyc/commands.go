@@ -177,6 +177,25 @@ func fitMemoryLimit(profiles int, previousManifest int64) {
 	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+max(int64(profiles)*memoryPerProfile, 3*previousManifest)))
 }
 
+// stampsDir is the folder builds keep their stamp books in
+// (bundle.Options.Stamps): $MDEPROXYC_CACHE/stamps, by default in the
+// user's cache folder ($XDG_CACHE_HOME or ~/.cache on Linux); with
+// MDEPROXYC_CACHE=off, none is kept and every build lists every folder.
+func stampsDir() string {
+	dir := os.Getenv("MDEPROXYC_CACHE")
+	switch dir {
+	case "off":
+		return ""
+	case "":
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(d, "mdeproxyc")
+	}
+	return filepath.Join(dir, "stamps")
+}
+
 // previousManifestSize is the size of the manifest in the folder a build
 // replaces, 0 when there is none (Lstat: a symlink is not followed).
 func previousManifestSize(out string) int64 {
@@ -307,8 +326,9 @@ func (c *cli) build(args []string) int {
 	// The bundle being replaced is read and listed while the fleet
 	// compiles (bundle.Survey); --full and --check read it differently.
 	var survey *bundle.Survey
+	stamps := stampsDir()
 	if !*check && (!*full || len(*profiles) > 0) {
-		survey = bundle.StartSurvey(*out)
+		survey = bundle.StartSurvey(*out, stamps)
 		defer survey.Stop()
 	}
 	restoreGC := compileGC()
@@ -358,7 +378,7 @@ func (c *cli) build(args []string) int {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Survey: survey})
+	r, err := bundle.Update(*out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Survey: survey, Stamps: stamps})
 	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError

@@ -1,0 +1,146 @@
+package bundle
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
+)
+
+// trustTempFileSystem makes the file system of dir one whose change times a
+// stamp book trusts, for the test (CI may keep its temporary folders on
+// overlayfs).
+func trustTempFileSystem(t *testing.T, dir string) {
+	t.Helper()
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	typ := int64(fs.Type)
+	if ctimeFileSystems[typ] {
+		return
+	}
+	ctimeFileSystems[typ] = true
+	t.Cleanup(func() { delete(ctimeFileSystems, typ) })
+}
+
+// TestStampsTrustOnlyUnchangedFolders checks that a survey with a stamp book
+// checks the folders the book holds unchanged by their stamps, without
+// listing them, and that every way of spoiling the bundle still makes the
+// build write it again, ending as a full build's.
+func TestStampsTrustOnlyUnchangedFolders(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	for _, c := range spoilCases() {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := Update(out, profiles, list, Options{Stamps: books}); err != nil {
+				t.Fatal(err)
+			}
+			// A folder changed within the clock tick of a look keeps its
+			// change time: a book takes only folders a tick older.
+			time.Sleep(30 * time.Millisecond)
+			if _, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil {
+				t.Fatal(err)
+			}
+			s := StartSurvey(out, books)
+			r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// a, b and proxy/.
+			if !r.Unchanged || s.trusted != 3 {
+				t.Fatalf("with the book kept: Unchanged = %v, %d folders checked by their stamps; want true, 3", r.Unchanged, s.trusted)
+			}
+			c.spoil(t, out)
+			r, err = Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Unchanged != (c.name == "nothing") {
+				t.Errorf("Unchanged = %v", r.Unchanged)
+			}
+			if d := diffTrees(t, want, out); d != "" {
+				t.Errorf("the bundle is not a full build's: %s", d)
+			}
+		})
+	}
+}
+
+// TestBuildPrimesStamps checks that a build keeps the stamps of the folders
+// it wrote a clock tick or more before its swap, so that the next build's
+// survey lists none of them, and still sees a stray file added after.
+func TestBuildPrimesStamps(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a"}, {Name: "b"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	clock := stampClock
+	for _, swappedLate := range []bool{false, true} {
+		if swappedLate {
+			// A build long enough for its folders to be a tick older
+			// than its swap.
+			stampClock = func() int64 { return clock() + int64(time.Second) }
+		}
+		if _, err := Update(out, profiles, list, Options{Full: true, Stamps: books}); err != nil {
+			t.Fatal(err)
+		}
+		stampClock = clock
+		s := StartSurvey(out, books)
+		r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Without the late swap the folders were written within a tick or
+		// so of the swap's reading, and may be listed; after it, none is.
+		if !r.Unchanged || swappedLate && s.trusted != 3 {
+			t.Fatalf("swapped late %v: Unchanged = %v, %d folders checked by their stamps; want true, 3 after a late swap", swappedLate, r.Unchanged, s.trusted)
+		}
+	}
+	write(t, out, "a/sub/stray.txt", "x")
+	r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unchanged {
+		t.Fatal("a stray file after a primed build: the bundle was taken as up to date")
+	}
+}
+
+// TestRecordTakesOnlySettledFolders checks the guard against a change made
+// within the clock tick of a look: a folder whose change time is not before
+// the reading gets no stamp.
+func TestRecordTakesOnlySettledFolders(t *testing.T) {
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	write(t, dir, ManifestPath, "{}")
+	mkdir(t, dir, "a/b")
+	root := openStampRoot(dir)
+	if root == nil {
+		t.Fatal("openStampRoot: nil")
+	}
+	defer root.close()
+	s, ok := root.folder("a")
+	if !ok {
+		t.Fatal("folder a: not a folder")
+	}
+	if got := root.record([]string{"a"}, s.ctime); len(got) != 0 {
+		t.Errorf("read at the folder's own change time: stamped %v", got)
+	}
+	if got := root.record([]string{"a"}, s.ctime+1); got["a"] != s {
+		t.Errorf("read a nanosecond later: stamped %v, want %v", got, s)
+	}
+}

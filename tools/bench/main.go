@@ -98,8 +98,16 @@ func measure(dir string, n int, mdeproxyc, cue string) {
 
 // run executes a command in dir and returns its wall time and peak resident set size.
 func run(dir, name string, args ...string) (time.Duration, int64) {
+	return runEnv(nil, dir, name, args...)
+}
+
+// runEnv is run with env added to the environment.
+func runEnv(env []string, dir, name string, args ...string) (time.Duration, int64) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()

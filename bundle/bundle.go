@@ -112,7 +112,7 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	}
 	blocks := append(perProfile, fleet, []ManifestEntry{index}, pl.keptEntries)
 	perProfile = nil // assemble releases each block as it copies it
-	m.Files = assemble(blocks)
+	m.Files = assemble(blocks, pl.like)
 	m.Profiles = pl.profiles(profiles)
 	if ms, ok := sink.(manifestSink); ok {
 		return m, ms.putManifest(m)
@@ -145,7 +145,12 @@ type manifestSink interface {
 // slice of blocks is: each is dropped as it is copied, so that a rendered
 // profile's entries can be collected while the copy grows (at 100,000
 // profiles both copies held at once came to the memory limit).
-func assemble(blocks [][]ManifestEntry) []ManifestEntry {
+//
+// When the result would equal like (the previous manifest's entries, when
+// every profile was carried over: a rebuild with nothing changed), like is
+// returned instead of a copy of it: the runs are checked against it in
+// place, most of them by where they lie in memory, being its own runs.
+func assemble(blocks [][]ManifestEntry, like []ManifestEntry) []ManifestEntry {
 	byPath := func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) }
 	// A run's key is its first path element with the slash, or the whole
 	// path of a file at the root.
@@ -169,6 +174,18 @@ func assemble(blocks [][]ManifestEntry) []ManifestEntry {
 		}
 	}
 	slices.SortFunc(all, func(a, b []ManifestEntry) int { return byPath(a[0], b[0]) })
+	if n == len(like) && n > 0 && slices.IsSortedFunc(like, byPath) {
+		at := 0
+		for _, r := range all {
+			if &r[0] != &like[at] && !slices.Equal(r, like[at:at+len(r)]) {
+				break
+			}
+			at += len(r)
+		}
+		if at == n {
+			return like
+		}
+	}
 	out := make([]ManifestEntry, 0, n)
 	for i, r := range all {
 		out = append(out, r...)

@@ -146,8 +146,11 @@ type plan struct {
 	// rendered (a partial build over a previous bundle).
 	keepFleet bool
 	keptRows  map[string]string
-	rendered  atomic.Int64
-	carried   atomic.Int64
+	// like is the previous manifest's entries, which assemble returns when
+	// the build's would be the same.
+	like     []ManifestEntry
+	rendered atomic.Int64
+	carried  atomic.Int64
 }
 
 // newPlan makes the plan of a build that renders every profile.
@@ -415,8 +418,15 @@ func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 	for _, run := range runs(m.Files, byProfile) {
 		name := run[0].Profile
 		if name == "" {
+			// The fleet index sorts first (README.md): the proxy/ files
+			// after it are kept as a run of Files, not copied, so that
+			// assemble finds them where they lie.
+			if pv.fleet == nil && run[0].Target == readme.IndexTarget && !slices.ContainsFunc(run[1:], isIndex) {
+				pv.fleet = run[1:]
+				continue
+			}
 			for _, e := range run {
-				if e.Target != readme.IndexTarget {
+				if !isIndex(e) {
 					pv.fleet = append(pv.fleet, e)
 				}
 			}
@@ -432,6 +442,9 @@ func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 	}
 	return pv
 }
+
+// isIndex reports whether e is the fleet index's entry.
+func isIndex(e ManifestEntry) bool { return e.Target == readme.IndexTarget }
 
 // entryValid reports whether a previous manifest's entry names a file this
 // tool could have written. The manifest may come from anyone who can write
@@ -692,6 +705,7 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 	if pv == nil {
 		return nil
 	}
+	pl.like = pv.manifest.Files
 	pl.from = pv.dir
 	if opt.Partial {
 		building := make(map[string]bool, len(profiles))

@@ -284,9 +284,38 @@ func TestAssembleIsASort(t *testing.T) {
 			lo = hi
 		}
 		before := slices.Clone(in)
-		got := assemble(slices.Clone(blocks))
+		got := assemble(slices.Clone(blocks), nil)
 		if !slices.Equal(in, before) {
 			t.Fatalf("round %d: assemble modified its blocks", round)
+		}
+		// Given entries like its result, it returns the same entries (as
+		// a rebuild with nothing changed gives it the previous manifest's
+		// runs: then those very entries); given any others, a sort of its
+		// own.
+		if same := slices.Clone(got); len(same) > 0 {
+			if r := assemble(slices.Clone(blocks), same); !slices.Equal(r, got) {
+				t.Fatalf("round %d: given entries like its result, assemble returned others", round)
+			}
+			// A manifest's paths are unique.
+			same = slices.CompactFunc(same, func(a, b ManifestEntry) bool { return a.Path == b.Path })
+			var own [][]ManifestEntry
+			for lo := 0; lo < len(same); {
+				hi := min(len(same), lo+1+next(8))
+				own = append(own, same[lo:hi:hi])
+				lo = hi
+			}
+			slices.Reverse(own)
+			if r := assemble(own, same); &r[0] != &same[0] {
+				t.Fatalf("round %d: given runs of the very entries it is given, assemble copied them", round)
+			}
+			other := slices.Clone(got)
+			other[next(len(other))].Size = -1
+			if r := assemble(slices.Clone(blocks), other); &r[0] == &other[0] || !slices.Equal(r, got) {
+				t.Fatalf("round %d: given other entries, assemble returned them", round)
+			}
+			if r := assemble(slices.Clone(blocks), got[1:]); !slices.Equal(r, got) {
+				t.Fatalf("round %d: given one entry fewer, assemble returned %d entries", round, len(r))
+			}
 		}
 		var gp, wp []string
 		for i := range got {

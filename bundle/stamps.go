@@ -225,6 +225,11 @@ func primeStamps(books, dir string, m *Manifest, swapped int64) {
 		return
 	}
 	defer root.close()
+	if root.manifest.size > maxSurveyedManifest {
+		// Only a survey reads a book, and a manifest this large is not
+		// surveyed.
+		return
+	}
 	tops := runs(m.Files, topFolder)
 	got := make([]map[string]stamp, len(tops))
 	parallel(len(tops), func(i int) {

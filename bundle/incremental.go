@@ -376,6 +376,8 @@ func (f *folder) carry(from string, e ManifestEntry) error {
 type previous struct {
 	dir      string
 	manifest *Manifest
+	// exact says the manifest's file is what Encode writes for it.
+	exact bool
 	// byProfile holds each profile's entries, in manifest order.
 	byProfile map[string][]ManifestEntry
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
@@ -402,7 +404,7 @@ func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 	if err != nil {
 		return nil
 	}
-	m, err := readManifest(dir, st.Size(), onRun)
+	m, exact, err := readManifest(dir, st.Size(), onRun)
 	if err != nil || m.Tool != ToolName {
 		return nil
 	}
@@ -411,7 +413,7 @@ func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 			return nil
 		}
 	}
-	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}}
+	pv := &previous{dir: dir, manifest: m, exact: exact, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}}
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
 	// twice (a manifest edited by hand) is appended to a copy.
@@ -459,10 +461,10 @@ func entryValid(e ManifestEntry) bool {
 
 // readManifest reads the manifest of the bundle in dir, size bytes as
 // Lstat found it (decodeManifest).
-func readManifest(dir string, size int64, onRun func([]ManifestEntry)) (*Manifest, error) {
+func readManifest(dir string, size int64, onRun func([]ManifestEntry)) (*Manifest, bool, error) {
 	f, _, err := openRegular(dir, ManifestPath, size)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	return decodeManifest(f, size, onRun)
@@ -475,27 +477,34 @@ func readManifest(dir string, size int64, onRun func([]ManifestEntry)) (*Manifes
 // layout, and runs it saw belong to the manifest returned only when their
 // entries are the returned Files' (a layout found wrong half way is read
 // again, into other entries).
-func decodeManifest(r io.ReadSeeker, size int64, onRun func([]ManifestEntry)) (*Manifest, error) {
-	m, err := parseManifestLines(bufio.NewReaderSize(r, 64<<10), int(size/manifestEntryBytes), onRun)
+//
+// exact says the manifest was in Encode's layout: Encode writes it back as
+// it was read, byte for byte.
+func decodeManifest(r io.ReadSeeker, size int64, onRun func([]ManifestEntry)) (m *Manifest, exact bool, err error) {
+	m, err = parseManifestLines(bufio.NewReaderSize(r, 64<<10), int(size/manifestEntryBytes), onRun)
 	if err == nil || !errors.Is(err, errLayout) {
-		return m, err
+		return m, err == nil, err
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	m = &Manifest{}
 	if err := json.NewDecoder(io.LimitReader(r, size)).Decode(m); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return m, nil
+	return m, false, nil
 }
 
 var errLayout = errors.New("not in Encode's layout")
 
-// parseManifestLines parses a manifest a line at a time. Only what is kept
-// is copied out of the line: a path, one copy of each profile's name and of
-// each target (a 10,000-profile manifest has 165,000 entries), the hash as
-// its 32 bytes.
+// parseManifestLines parses a manifest a line at a time, in exactly the
+// layout Encode writes and no other (errLayout): every line, indentation,
+// comma and value token as Encode would write it for the values read, so
+// that what it reads, Encode writes back byte for byte, and encoding/json
+// reads the same manifest (FuzzManifestLinesMatchEncodingJSON). Only what is
+// kept is copied out of the line: a path, one copy of each profile's name
+// and of each target (a 10,000-profile manifest has 165,000 entries), the
+// hash as its 32 bytes.
 func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry)) (*Manifest, error) {
 	// Files is made once at about its final length: grown by doubling, the
 	// copies it leaves behind come to its size again (16 MB at 10,000
@@ -504,127 +513,233 @@ func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry
 	var paths stringArena
 	run := 0 // where the run of entries being read starts in Files
 	targets := map[string]string{}
-	var (
-		section string
-		entry   ManifestEntry
-		prof    ManifestProfile
-		// expect is the member Encode writes next in an entry: members in
-		// another order (a manifest rewritten by a tool that sorts keys)
-		// go to encoding/json, which pairs them right.
-		expect string
-	)
-	for {
-		raw, err := r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			return nil, errLayout // a line over 64 KB: not Encode's
+	lr := lineReader{r: r}
+	lr.line("{")
+	m.Tool = strings.Clone(lr.str("  ", "tool", false))
+	m.Version = strings.Clone(lr.str("  ", "version", false))
+	m.Fleet = strings.Clone(lr.str("  ", "fleet", false))
+	switch lr.next() {
+	case `  "profiles": [],`:
+	case `  "profiles": [`:
+		for more := true; more && lr.err == nil; {
+			lr.line("    {")
+			var p ManifestProfile
+			p.Name = strings.Clone(lr.str("      ", "name", false))
+			p.Digest = strings.Clone(lr.str("      ", "digest", true))
+			m.Profiles = append(m.Profiles, p)
+			more = lr.close()
 		}
-		if err != nil && err != io.EOF {
-			return nil, err
-		}
-		if len(raw) == 0 && err == io.EOF {
-			break
-		}
-		// The line's bytes are the reader's until the next read: every
-		// string kept below is copied.
-		line := strings.TrimSpace(unsafe.String(unsafe.SliceData(raw), len(raw)))
-		switch line {
-		case "", "{", "}", "},", "]", "],":
-			continue
-		}
-		// Encode's member names hold no colon: the first one ends the name.
-		colon := strings.IndexByte(line, ':')
-		if colon < 2 || colon+1 >= len(line) || line[colon+1] != ' ' || line[0] != '"' || line[colon-1] != '"' {
-			return nil, errLayout
-		}
-		key, val := line[:colon], line[colon+2:]
-		val = strings.TrimSuffix(val, ",")
-		k := key[1 : len(key)-1]
-		switch {
-		case k == "profiles" && section == "", k == "files" && (section == "" || section == "profiles" && expect == "name"):
-			if !strings.HasPrefix(val, "[") {
-				return nil, errLayout
-			}
-			// Constants, not k: k is the reader's bytes until the next read.
-			if k == "files" {
-				section, expect = "files", "path"
-			} else {
-				section, expect = "profiles", "name"
-			}
-			continue
-		case section != "" && k != expect:
-			return nil, errLayout
-		case section != "":
-			expect = nextMember(k)
-		}
-		switch {
-		case k == "size" && section == "files":
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				return nil, errLayout
-			}
-			entry.Size = n
-			continue
-		}
-		s, err := jsonString(val)
-		if err != nil {
-			return nil, errLayout
-		}
-		switch {
-		case section == "" && k == "tool":
-			m.Tool = strings.Clone(s)
-		case section == "" && k == "version":
-			m.Version = strings.Clone(s)
-		case section == "" && k == "fleet":
-			m.Fleet = strings.Clone(s)
-		case section == "profiles" && k == "name":
-			prof.Name = strings.Clone(s)
-		case section == "profiles" && k == "digest":
-			prof.Digest = strings.Clone(s)
-			m.Profiles = append(m.Profiles, prof)
-			prof = ManifestProfile{}
-		case section == "files" && k == "path":
-			entry = ManifestEntry{Path: paths.clone(s)}
-		case section == "files" && k == "profile":
+		lr.line("  ],")
+	default:
+		lr.fail()
+	}
+	switch lr.next() {
+	case `  "files": []`:
+	case `  "files": [`:
+		for more := true; more && lr.err == nil; {
+			lr.line("    {")
+			e := ManifestEntry{Path: paths.clone(lr.str("      ", "path", false))}
+			profile := lr.str("      ", "profile", false)
 			// A profile's entries are together: its name is copied once.
-			if n := len(m.Files); n > 0 && m.Files[n-1].Profile == s {
-				entry.Profile = m.Files[n-1].Profile
+			if n := len(m.Files); n > 0 && m.Files[n-1].Profile == profile {
+				e.Profile = m.Files[n-1].Profile
 			} else {
-				entry.Profile = strings.Clone(s)
+				e.Profile = strings.Clone(profile)
 			}
-		case section == "files" && k == "target":
-			t, ok := targets[s]
+			target := lr.str("      ", "target", false)
+			t, ok := targets[target]
 			if !ok {
-				t = strings.Clone(s)
+				t = strings.Clone(target)
 				targets[t] = t
 			}
-			entry.Target = t
-		case section == "files" && k == "sha256":
-			h, ok := parseHash(s)
-			if !ok {
-				return nil, errLayout
+			e.Target = t
+			e.Size = lr.int("      ", "size")
+			e.SHA256 = lr.hash("      ", "sha256")
+			if lr.err != nil {
+				break
 			}
-			entry.SHA256 = h
-			if n := len(m.Files); onRun != nil && n > run && m.Files[n-1].Profile != entry.Profile {
+			if n := len(m.Files); onRun != nil && n > run && m.Files[n-1].Profile != e.Profile {
 				// Every run goes out while the next is read, which a
 				// survey lists meanwhile (survey.go). Appending never
 				// changes entries already in Files, grown or not.
 				onRun(m.Files[run:n:n])
 				run = n
 			}
-			m.Files = append(m.Files, entry)
-		default:
-			return nil, errLayout
+			m.Files = append(m.Files, e)
+			more = lr.close()
+		}
+		lr.line("  ]")
+	default:
+		lr.fail()
+	}
+	lr.line("}")
+	if lr.err == nil {
+		if _, err := r.ReadByte(); err != io.EOF {
+			lr.fail() // more after the closing brace
 		}
 	}
-	if section != "files" || expect != "path" {
-		// Cut short, or no files member: not Encode's layout.
-		return nil, errLayout
+	if lr.err != nil {
+		return nil, lr.err
 	}
 	if n := len(m.Files); onRun != nil && n > run {
 		onRun(m.Files[run:n:n])
 	}
 	return m, nil
 }
+
+// lineReader reads a manifest in Encode's layout a line at a time; its first
+// error stays in err, and every read after it gives nothing.
+type lineReader struct {
+	r   *bufio.Reader
+	err error
+}
+
+// next returns the next line, without its newline; the bytes are the
+// reader's until the next read. A line Encode did not end with a newline,
+// or over the reader's buffer, is not Encode's.
+func (lr *lineReader) next() string {
+	if lr.err != nil {
+		return ""
+	}
+	raw, err := lr.r.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull || err == io.EOF:
+		lr.fail()
+		return ""
+	case err != nil:
+		lr.err = err
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(raw), len(raw)-1)
+}
+
+func (lr *lineReader) fail() {
+	if lr.err == nil {
+		lr.err = errLayout
+	}
+}
+
+// line reads a line that must be want.
+func (lr *lineReader) line(want string) {
+	if got := lr.next(); got != want {
+		lr.fail()
+	}
+}
+
+// close reads the line that closes an array's element: true when another
+// element follows ("},"), false when the array ends ("}").
+func (lr *lineReader) close() (more bool) {
+	switch lr.next() {
+	case "    },":
+		return true
+	case "    }":
+		return false
+	}
+	lr.fail()
+	return false
+}
+
+// member reads the line indent"key": VALUE, followed by a comma unless last,
+// and returns VALUE's token.
+func (lr *lineReader) member(indent, key string, last bool) string {
+	line := lr.next()
+	if lr.err != nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(line, indent)
+	if ok {
+		rest, ok = strings.CutPrefix(rest, `"`)
+	}
+	if ok {
+		rest, ok = strings.CutPrefix(rest, key)
+	}
+	if ok {
+		rest, ok = strings.CutPrefix(rest, `": `)
+	}
+	if ok && !last {
+		rest, ok = strings.CutSuffix(rest, ",")
+	}
+	if !ok || rest == "" {
+		lr.fail()
+		return ""
+	}
+	return rest
+}
+
+// str reads a member whose value is a string as Encode writes it (HTML
+// characters escaped, as encoding/json does) and returns the string; the
+// bytes may be the reader's (see next).
+func (lr *lineReader) str(indent, key string, last bool) string {
+	tok := lr.member(indent, key, last)
+	if lr.err != nil {
+		return ""
+	}
+	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' {
+		inner := tok[1 : len(tok)-1]
+		plain := true
+		for i := 0; i < len(inner) && plain; i++ {
+			plain = plainJSON[inner[i]]
+		}
+		if plain {
+			return inner
+		}
+	}
+	// Escapes, or other than ASCII: read by encoding/json, and taken only
+	// if Encode writes it back as it is.
+	var s string
+	if json.Unmarshal([]byte(tok), &s) != nil || string(appendJSONString(nil, s)) != tok {
+		lr.fail()
+		return ""
+	}
+	return s
+}
+
+// int reads a member whose value is an integer, written as
+// strconv.AppendInt writes it (no sign but a minus, no leading zero).
+func (lr *lineReader) int(indent, key string) int {
+	tok := lr.member(indent, key, false)
+	if lr.err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(tok)
+	var canon [24]byte
+	if err != nil || string(strconv.AppendInt(canon[:0], int64(n), 10)) != tok {
+		lr.fail()
+		return 0
+	}
+	return n
+}
+
+// hash reads the last member of an entry, a hash in lowercase hex.
+func (lr *lineReader) hash(indent, key string) Hash {
+	tok := lr.member(indent, key, true)
+	if lr.err != nil {
+		return Hash{}
+	}
+	h, ok := Hash{}, len(tok) == 2+2*len(Hash{}) && tok[0] == '"' && tok[len(tok)-1] == '"'
+	if ok {
+		h, ok = parseHash(tok[1 : len(tok)-1])
+	}
+	for i := 1; ok && i < len(tok)-1; i++ {
+		ok = tok[i] < 'A' || tok[i] > 'F' // Encode writes lowercase
+	}
+	if !ok {
+		lr.fail()
+	}
+	return h
+}
+
+// plainJSON says which bytes encoding/json writes in a string as they are,
+// HTML characters escaped: printable ASCII but for '"', '\\', '<', '>', '&'.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range "\"\\<>&" {
+		t[c] = false
+	}
+	return t
+}()
 
 // touched writes to every page of s's capacity and returns s. The collector
 // scans a large array whole, capacity included, and reading a page never
@@ -663,39 +778,6 @@ func (a *stringArena) clone(s string) string {
 	start := len(a.block)
 	a.block = append(a.block, s...)
 	return unsafe.String(&a.block[start], len(s))
-}
-
-// nextMember is the member Encode writes after k in an entry of files or of
-// profiles (a switch: a map lookup on every line was a tenth of the reading).
-func nextMember(k string) string {
-	switch k {
-	case "path":
-		return "profile"
-	case "profile":
-		return "target"
-	case "target":
-		return "size"
-	case "size":
-		return "sha256"
-	case "sha256":
-		return "path"
-	case "name":
-		return "digest"
-	case "digest":
-		return "name"
-	}
-	return ""
-}
-
-// jsonString decodes a JSON string token; the common case, no escapes, is a
-// substring of tok.
-func jsonString(tok string) (string, error) {
-	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' && strings.IndexByte(tok, '\\') < 0 {
-		return tok[1 : len(tok)-1], nil
-	}
-	var s string
-	err := json.Unmarshal([]byte(tok), &s)
-	return s, err
 }
 
 // over makes pl, newPlan's for profiles, the plan of a build over the
@@ -792,6 +874,9 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	// A dry run: everything is carried, so this renders only the fleet
 	// index, in memory, and compares the manifest as it is encoded.
 	sink := &carryMemory{Memory: &Memory{}, dir: pv.dir}
+	if pv.exact {
+		sink.prev = pv.manifest
+	}
 	prog := pl.opt.Progress
 	pl.opt.Progress = nil
 	_, err := build(profiles, pl.list, sink, pl)
@@ -826,9 +911,20 @@ type carryMemory struct {
 	*Memory
 	dir  string
 	same bool
+	// prev is the previous manifest when its file is what Encode writes
+	// for it (previous.exact).
+	prev *Manifest
 }
 
 func (c *carryMemory) putManifest(m *Manifest) error {
+	if p := c.prev; p != nil && m.Tool == p.Tool && m.Version == p.Version && m.Fleet == p.Fleet && slices.Equal(m.Profiles, p.Profiles) &&
+		len(m.Files) == len(p.Files) && (len(m.Files) == 0 || &m.Files[0] == &p.Files[0]) {
+		// The very entries read from the file (assemble returned them), and
+		// the file is what Encode writes for what was read from it: the
+		// bytes would be the same, without encoding 38 MB to see it.
+		c.same = true
+		return nil
+	}
 	c.same = false
 	f, st, err := openRegular(c.dir, ManifestPath, math.MaxInt64)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -398,7 +400,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 	}
 	reversed.WriteString("\n  ]\n}\n")
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, err := decodeManifest(bytes.NewReader(text), int64(len(text)), nil)
+		got, _, err := decodeManifest(bytes.NewReader(text), int64(len(text)), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -472,7 +474,7 @@ func TestReadManifestLarge(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ManifestPath), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readManifest(dir, int64(len(data)), nil)
+	got, _, err := readManifest(dir, int64(len(data)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,12 +521,12 @@ func TestReadManifestReportsRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][]ManifestEntry
-	read, err := decodeManifest(bytes.NewReader(data), int64(len(data)), func(run []ManifestEntry) { got = append(got, run) })
+	read, exact, err := decodeManifest(bytes.NewReader(data), int64(len(data)), func(run []ManifestEntry) { got = append(got, run) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(read.Files, m.Files) {
-		t.Fatal("the manifest read is not the one written")
+	if !exact || !slices.Equal(read.Files, m.Files) {
+		t.Fatalf("the manifest read (exact %v) is not the one written", exact)
 	}
 	at := 0
 	for i, run := range got {
@@ -573,7 +575,7 @@ func BenchmarkDecodeManifest(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), nil); err != nil {
+		if _, _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -608,6 +610,84 @@ func TestSurveyLeavesLargeManifests(t *testing.T) {
 		}
 		if !r.Unchanged || r.Carried != 2 {
 			t.Errorf("limit %d: Unchanged = %v, Carried = %d; want an unchanged bundle, both profiles carried", limit, r.Unchanged, r.Carried)
+		}
+	}
+}
+
+// FuzzManifestLinesMatchEncodingJSON: whatever the line parser reads, it
+// reads as encoding/json does, and Encode writes it back byte for byte; or
+// it declines, and encoding/json reads it.
+func FuzzManifestLinesMatchEncodingJSON(f *testing.F) {
+	m := &Manifest{Tool: ToolName, Version: "1.0", Fleet: "sha256:f",
+		Profiles: []ManifestProfile{{Name: "hq", Digest: "sha256:a"}, {Name: "b\\\"r", Digest: "sha256:b"}},
+		Files: []ManifestEntry{
+			{Path: "README.md", Target: readme.IndexTarget, Size: 10, SHA256: Hash{1}},
+			{Path: "hq/windows/x.reg", Profile: "hq", Target: "regfile", Size: 3, SHA256: Hash{2}},
+			{Path: "b\\\"r/é <&>", Profile: "b\\\"r", Target: "t", Size: 0, SHA256: Hash{3}},
+		}}
+	data, err := m.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	empty, _ := (&Manifest{Tool: ToolName}).Encode()
+	f.Add(empty)
+	f.Add([]byte("{\n  \"tool\": \"mdeproxyc\",\n  \"files\": [\n    {\n      \"path\": \"a\", \"profile\": \"b\",\n    }\n  ]\n}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := parseManifestLines(bufio.NewReader(bytes.NewReader(data)), 0, nil)
+		if err != nil {
+			return
+		}
+		if back, err := got.Encode(); err != nil || !bytes.Equal(back, data) {
+			t.Fatalf("Encode does not write back what the line parser read (%v):\n%q\n%q", err, data, back)
+		}
+		var want Manifest
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("the line parser read a manifest encoding/json rejects (%v):\n%q", err, data)
+		}
+		norm := func(m *Manifest) {
+			if len(m.Files) == 0 {
+				m.Files = nil
+			}
+			if len(m.Profiles) == 0 {
+				m.Profiles = nil
+			}
+		}
+		norm(got)
+		norm(&want)
+		if d := cmp.Diff(&want, got); d != "" {
+			t.Fatalf("the line parser and encoding/json read two manifests (-json +lines):\n%s\n%q", d, data)
+		}
+	})
+}
+
+// TestPutManifestTakesTheExactPrevious checks the no-change rebuild's
+// shortcut: the very entries of a previous manifest whose file Encode writes
+// back as it is are the same bytes, without reading the file; anything else
+// is compared with the file.
+func TestPutManifestTakesTheExactPrevious(t *testing.T) {
+	prev := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f", Profiles: []ManifestProfile{{Name: "a", Digest: "d"}},
+		Files: []ManifestEntry{{Path: "a/x", Profile: "a", Target: "t", Size: 1}}}
+	missing := filepath.Join(t.TempDir(), "nothing here")
+	for _, c := range []struct {
+		name string
+		m    Manifest
+		same bool
+	}{
+		{"the same entries", *prev, true},
+		{"equal entries elsewhere", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: prev.Fleet, Profiles: prev.Profiles, Files: slices.Clone(prev.Files)}, false},
+		{"another fleet digest", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: "sha256:g", Profiles: prev.Profiles, Files: prev.Files}, false},
+		{"another profile digest", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: prev.Fleet, Profiles: []ManifestProfile{{Name: "a", Digest: "e"}}, Files: prev.Files}, false},
+		{"another version", Manifest{Tool: prev.Tool, Version: "2", Fleet: prev.Fleet, Profiles: prev.Profiles, Files: prev.Files}, false},
+	} {
+		// The previous bundle's folder is gone: only the shortcut can say
+		// "the same".
+		sink := &carryMemory{Memory: &Memory{}, dir: missing, prev: prev}
+		if err := sink.putManifest(&c.m); err != nil {
+			t.Fatal(err)
+		}
+		if sink.same != c.same {
+			t.Errorf("%s: same = %v, want %v", c.name, sink.same, c.same)
 		}
 	}
 }

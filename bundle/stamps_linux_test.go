@@ -1,7 +1,9 @@
 package bundle
 
 import (
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,5 +144,56 @@ func TestRecordTakesOnlySettledFolders(t *testing.T) {
 	}
 	if got := root.record([]string{"a"}, s.ctime+1); got["a"] != s {
 		t.Errorf("read a nanosecond later: stamped %v, want %v", got, s)
+	}
+}
+
+// TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey checks
+// that a survey that finds the manifest replaced while it read it (another
+// build's swap, a checkout) makes the build read the bundle again, not take
+// it for no bundle at all: a partial build would then keep none of the
+// profiles it does not build, and write a bundle of the selected ones only.
+func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	if _, err := Update(out, profiles, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(out, ManifestPath)
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The survey reads the clock before it lists a folder: the manifest is
+	// replaced, by one of the same bytes, while the survey runs.
+	clock := stampClock
+	var once sync.Once
+	stampClock = func() int64 {
+		once.Do(func() {
+			tmp := manifest + ".new"
+			if err := os.WriteFile(tmp, data, 0o644); err != nil {
+				panic(err)
+			}
+			if err := os.Rename(tmp, manifest); err != nil {
+				panic(err)
+			}
+		})
+		return clock()
+	}
+	s := StartSurvey(out, books)
+	<-s.done
+	stampClock = clock
+	r, err := Update(out, profiles[:1], list, Options{Partial: true, Survey: s, Stamps: books})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kept != 1 {
+		t.Errorf("build -p a kept %d profiles, want 1 (b)", r.Kept)
+	}
+	if _, err := os.Stat(filepath.Join(out, "b", "top.txt")); err != nil {
+		t.Errorf("build -p a dropped profile b: %v", err)
 	}
 }

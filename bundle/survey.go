@@ -31,6 +31,11 @@ type Survey struct {
 	done    chan struct{}
 	stopped atomic.Bool
 	pv      *previous // nil: no previous bundle, or the survey was stopped
+	// stale says the survey found the manifest replaced while it read it:
+	// pv is nil, but not because there is no previous bundle, and Update
+	// reads the bundle again (a partial build taking it for none would keep
+	// no profile).
+	stale bool
 	// trusted counts the folders (a profile's, or proxy/) the survey
 	// checked by their stamps instead of listing them.
 	trusted int64
@@ -62,7 +67,7 @@ func StartSurvey(out, stamps string) *Survey {
 	s.dir = dir
 	go func() {
 		defer close(s.done)
-		s.pv, s.trusted = survey(dir, stamps, &s.stopped)
+		s.pv, s.trusted, s.stale = survey(dir, stamps, &s.stopped)
 	}()
 	return s
 }
@@ -77,13 +82,13 @@ func (s *Survey) Stop() {
 
 // previous returns what the survey found of the bundle in dir (as Update
 // resolved it) once it is done, or, when there is no survey, or it looked
-// elsewhere or was stopped, reads dir now.
+// elsewhere, was stopped or found the manifest replaced, reads dir now.
 func (s *Survey) previous(dir string) *previous {
 	if s == nil || s.dir != dir {
 		return readPrevious(dir, nil)
 	}
 	<-s.done
-	if s.stopped.Load() {
+	if s.stopped.Load() || s.stale {
 		return readPrevious(dir, nil)
 	}
 	return s.pv
@@ -111,8 +116,9 @@ type runListing struct {
 // survey reads the previous bundle in dir, listing each profile's folder on
 // every core as the manifest is read (or checking it by its stamps, kept in
 // the folder stamps); nil when there is none, or when stopped. trusted
-// counts the folders checked by their stamps.
-func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int64) {
+// counts the folders checked by their stamps. stale says the manifest was
+// replaced while it was read: pv is nil, and the bundle must be read again.
+func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int64, stale bool) {
 	sv := newSurveyor(dir, stamps)
 	defer sv.close()
 	defer func() { trusted = sv.trusted.Load() }()
@@ -150,21 +156,25 @@ func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int
 	pv = readPrevious(dir, func(run []ManifestEntry) { runs <- run })
 	close(runs)
 	wg.Wait()
-	if pv == nil || stopped.Load() {
-		return nil, 0
+	if stopped.Load() {
+		return nil, 0, false
 	}
 	if sv.root != nil && !sv.root.manifestUnchanged() {
 		// The stamps and the book were for the manifest as it was when
-		// the survey began, and this one was read from another.
-		return nil, 0
+		// the survey began, and this one was read from another (or none
+		// was read, being replaced as it was opened).
+		return nil, 0, true
+	}
+	if pv == nil {
+		return nil, 0, false
 	}
 	if pv.adopt(found) {
 		sv.save()
 	}
 	if !pv.listRest(stopped) {
-		return nil, 0
+		return nil, 0, false
 	}
-	return pv, 0
+	return pv, 0, false
 }
 
 // surveyor lists a previous bundle's folders for a survey, through the stamp

@@ -197,3 +197,53 @@ func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.
 		t.Errorf("build -p a dropped profile b: %v", err)
 	}
 }
+
+// TestStampsOfAProfileFolderDoNotVouchForAFleetEntry checks a manifest
+// edited by hand to list, besides profile a's own entry for a/top.txt, a
+// fleet-level entry for the same file: a listing of folder a against the
+// fleet entries finds a's other files there, so the bundle is not what a
+// full build writes. The stamp of folder a, found exact against a's own
+// entries, must not vouch for the fleet-level run in the same folder.
+func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	r, err := Update(out, profiles, list, Options{Full: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Manifest
+	var files []ManifestEntry
+	for _, e := range m.Files {
+		files = append(files, e)
+		if e.Path == "a/top.txt" {
+			e.Profile = ""
+			files = append(files, e)
+		}
+	}
+	m.Files = files
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, out, ManifestPath, string(data))
+	// Folder a a tick older than the survey's look: it gets a stamp.
+	time.Sleep(30 * time.Millisecond)
+	for i := range 3 {
+		r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+		if err != nil {
+			t.Errorf("build %d: %v", i+1, err)
+			continue
+		}
+		if d := diffTrees(t, want, out); d != "" {
+			t.Fatalf("build %d (Unchanged = %v): the bundle is not a full build's: %s", i+1, r.Unchanged, d)
+		}
+	}
+}

@@ -439,6 +439,15 @@ func readPrevious(dir string, onRun func([]ManifestEntry)) *previous {
 		}
 		pv.byProfile[name] = run
 	}
+	// A full build writes no fleet-level file in a profile's folder. One
+	// listed there would be listed, and carried, twice over: as the
+	// profile's folder and as a fleet-level one (and a stamp of the folder
+	// found exact against the profile's entries would vouch for it).
+	for _, e := range pv.fleet {
+		if top, _, _ := strings.Cut(e.Path, "/"); pv.byProfile[top] != nil {
+			return nil
+		}
+	}
 	for _, p := range m.Profiles {
 		pv.digest[p.Name] = p.Digest
 	}

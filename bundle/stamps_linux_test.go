@@ -247,3 +247,80 @@ func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyNoticesTheBundleReplaced checks a bundle folder replaced while
+// a survey with a stamp book runs (moved aside, and a copy of it with a
+// stray file put in its place): the book's stamps are of the folder the
+// survey opened, now elsewhere, and must not vouch for the one the build
+// replaces.
+func TestSurveyNoticesTheBundleReplaced(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	if _, err := Update(out, profiles, list, Options{Full: true, Stamps: books}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil || !r.Unchanged {
+		t.Fatalf("a rebuild with nothing changed: %v", err)
+	}
+	// b's folder changes and changes back: the survey lists it, and the
+	// bundle is replaced as it does.
+	write(t, out, "b/x", "x")
+	remove(t, out, "b/x")
+	dirty := filepath.Join(dir, "dirty")
+	copyTree(t, out, dirty)
+	write(t, dirty, "a/sub/stray.txt", "x")
+	clock := stampClock
+	var once sync.Once
+	stampClock = func() int64 {
+		once.Do(func() {
+			if err := os.Rename(out, out+".old"); err != nil {
+				panic(err)
+			}
+			if err := os.Rename(dirty, out); err != nil {
+				panic(err)
+			}
+		})
+		return clock()
+	}
+	s := StartSurvey(out, books)
+	<-s.done
+	stampClock = clock
+	r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffTrees(t, want, out); d != "" {
+		t.Fatalf("Unchanged = %v: the bundle is not a full build's: %s", r.Unchanged, d)
+	}
+}
+
+// copyTree copies the folder from to to, file by file.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -87,9 +87,13 @@ var stampClock = func() int64 {
 }
 
 // manifestUnchanged reports whether the bundle's manifest is still the file
-// it was when the folder was opened.
-func (r *stampRoot) manifestUnchanged() bool {
-	var ms unix.Stat_t
-	return unix.Fstatat(r.fd, ManifestPath, &ms, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+// it was when the folder was opened, and dir, the bundle's path, still that
+// folder: the stamps are looked at through the folder opened, the manifest
+// is read and other folders listed by path, and a bundle moved aside and
+// replaced meanwhile would have one vouch for the other.
+func (r *stampRoot) manifestUnchanged(dir string) bool {
+	var ds, ms unix.Stat_t
+	return unix.Stat(dir, &ds) == nil && (fileID{dev: uint64(ds.Dev), ino: ds.Ino}) == r.id &&
+		unix.Fstatat(r.fd, ManifestPath, &ms, unix.AT_SYMLINK_NOFOLLOW) == nil &&
 		(fileID{dev: uint64(ms.Dev), ino: ms.Ino, size: ms.Size, ctime: ms.Ctim.Nano(), mtime: ms.Mtim.Nano()}) == r.manifest
 }

@@ -19,4 +19,4 @@ func (r *stampRoot) file(string) (int64, bool) { return 0, false }
 
 var stampClock = func() int64 { return 0 }
 
-func (r *stampRoot) manifestUnchanged() bool { return false }
+func (r *stampRoot) manifestUnchanged(string) bool { return false }

@@ -159,10 +159,10 @@ func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int
 	if stopped.Load() {
 		return nil, 0, false
 	}
-	if sv.root != nil && !sv.root.manifestUnchanged() {
-		// The stamps and the book were for the manifest as it was when
-		// the survey began, and this one was read from another (or none
-		// was read, being replaced as it was opened).
+	if sv.root != nil && !sv.root.manifestUnchanged(dir) {
+		// The stamps and the book were for the bundle and manifest as
+		// they were when the survey began, and this one was read from
+		// another (or none was read, being replaced as it was opened).
 		return nil, 0, true
 	}
 	if pv == nil {

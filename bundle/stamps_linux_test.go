@@ -3,6 +3,7 @@ package bundle
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -322,5 +323,57 @@ func copyTree(t *testing.T, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPrimingNoticesTheManifestReplaced checks a manifest replaced just
+// after a build's swap, by one that no longer lists b's file in b/sub: the
+// stamps the build keeps are of the folders as it wrote them, for its own
+// manifest, and must not be kept for the other one, where they would vouch
+// for folder b holding nothing but b/top.txt.
+func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	trustTempFileSystem(t, dir)
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(dir, "books")
+	out := filepath.Join(dir, "out")
+	clock := stampClock
+	// A build long enough for its folders to be a tick older than its swap.
+	stampClock = func() int64 { return clock() + int64(time.Second) }
+	afterSwap = func() {
+		pv := readPrevious(out, nil)
+		if pv == nil {
+			panic("no manifest after the swap")
+		}
+		m := pv.manifest
+		m.Files = slices.DeleteFunc(slices.Clone(m.Files), func(e ManifestEntry) bool { return e.Path == "b/sub/deep/leaf.txt" })
+		data, err := m.Encode()
+		if err != nil {
+			panic(err)
+		}
+		tmp := filepath.Join(out, ManifestPath+".new")
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			panic(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(out, ManifestPath)); err != nil {
+			panic(err)
+		}
+	}
+	_, err := Update(out, profiles, list, Options{Full: true, Stamps: books})
+	stampClock, afterSwap = clock, func() {}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffTrees(t, want, out); d != "" {
+		t.Fatalf("Unchanged = %v: the bundle is not a full build's: %s", r.Unchanged, d)
 	}
 }

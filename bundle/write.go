@@ -87,6 +87,7 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	// a later change time, and is not taken as the build wrote it.
 	swapped := stampClock()
 	exchanged, err := tmp.commit(out)
+	afterSwap()
 	var left *LeftoverError
 	if errors.As(err, &left) {
 		primeStamps(opt.Stamps, out, m, swapped)
@@ -133,6 +134,10 @@ func (e *MovedError) Error() string {
 }
 
 func (e *MovedError) Unwrap() error { return e.Err }
+
+// afterSwap runs right after the swap; tests replace it to change the
+// bundle before the build keeps its stamps.
+var afterSwap = func() {}
 
 // removeAll is removeTree; tests replace it to make removal fail.
 var removeAll = removeTree

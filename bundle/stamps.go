@@ -211,23 +211,31 @@ func (root *stampRoot) record(folders []string, since int64) map[string]stamp {
 	return got
 }
 
-// primeStamps keeps the stamps of the folders of the bundle a build has just
-// put in dir (manifest m), in books, so that the next build need not list them. The
-// build wrote them in its own temporary folder, which no other build touches;
-// a folder whose change time is not before swapped (read before the swap)
-// may have been changed since, and is left to be listed.
-func primeStamps(books, dir string, m *Manifest, swapped int64) {
+// stampsRoot opens the folder dir for stamps when books is set (a book is
+// kept) and dir's manifest is small enough to be surveyed; nil otherwise.
+func stampsRoot(books, dir string) *stampRoot {
 	if books == "" {
-		return
+		return nil
 	}
 	root := openStampRoot(dir)
-	if root == nil {
-		return
-	}
-	defer root.close()
-	if root.manifest.size > maxSurveyedManifest {
+	if root != nil && root.manifest.size > maxSurveyedManifest {
 		// Only a survey reads a book, and a manifest this large is not
 		// surveyed.
+		root.close()
+		return nil
+	}
+	return root
+}
+
+// primeStamps keeps the stamps of the folders of the bundle a build has just
+// put in dir (manifest m), in books, so that the next build need not list
+// them. root is the build's temporary folder, opened before the swap (nil:
+// no stamps). The build wrote the folders in it, which no other build
+// touches; a folder whose change time is not before swapped (read before the
+// swap) may have been changed since, and is left to be listed. Nothing is
+// kept when dir is no longer root, or its manifest no longer the build's.
+func primeStamps(books, dir string, root *stampRoot, m *Manifest, swapped int64) {
+	if root == nil {
 		return
 	}
 	tops := runs(m.Files, topFolder)
@@ -242,6 +250,11 @@ func primeStamps(books, dir string, m *Manifest, swapped int64) {
 		for f, st := range g {
 			b.folders[f] = st
 		}
+	}
+	if !root.manifestUnchanged(dir) {
+		// The stamps are of the folders as this build wrote them, for its
+		// manifest: not for another put in its place since.
+		return
 	}
 	b.save(books, dir)
 }

@@ -86,17 +86,23 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	// Read before the swap: a folder of the new bundle changed after it has
 	// a later change time, and is not taken as the build wrote it.
 	swapped := stampClock()
+	// Opened before the swap: the build's own folder and manifest, which
+	// the stamps it keeps are for.
+	root := stampsRoot(opt.Stamps, tmp.path)
+	if root != nil {
+		defer root.close()
+	}
 	exchanged, err := tmp.commit(out)
 	afterSwap()
 	var left *LeftoverError
 	if errors.As(err, &left) {
-		primeStamps(opt.Stamps, out, m, swapped)
+		primeStamps(opt.Stamps, out, root, m, swapped)
 		return r, err
 	}
 	if err != nil {
 		return nil, outError(out, err)
 	}
-	primeStamps(opt.Stamps, out, m, swapped)
+	primeStamps(opt.Stamps, out, root, m, swapped)
 	if !exchanged {
 		return r, nil
 	}

@@ -57,7 +57,8 @@ type Options struct {
 	// Progress, when set, is updated as profiles are rendered or carried.
 	Progress *Progress
 	// Survey, when set, is the previous bundle as StartSurvey found it: it
-	// is not read again.
+	// is not read again, unless the survey was stopped, looked at another
+	// folder, or found the bundle or its manifest replaced as it looked.
 	Survey *Survey
 	// Stamps is the folder in which a stamp book of the bundle's folders is
 	// kept for the next build's survey (stamps.go); empty: none is kept.

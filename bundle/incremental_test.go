@@ -691,3 +691,38 @@ func TestPutManifestTakesTheExactPrevious(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyOfABundleSwappedSince checks that Update does not take a survey
+// of a bundle that another build has replaced since: the survey is up to a
+// compile's time old, and carrying by it would link the other build's files
+// under this one's manifest.
+func TestSurveyOfABundleSwappedSince(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	other := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "another build's"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if _, err := Update(out, profiles, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s := StartSurvey(out, "")
+	<-s.done
+	// Another build, of other intent, swaps its bundle in meanwhile.
+	if _, err := Update(out, other, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Update(out, profiles, list, Options{Survey: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unchanged || r.Rendered != 1 {
+		t.Errorf("Unchanged = %v, %d profiles rendered; want b rendered again", r.Unchanged, r.Rendered)
+	}
+	if d := diffTrees(t, want, out); d != "" {
+		t.Errorf("the bundle is not a full build's: %s", d)
+	}
+}

@@ -1,7 +1,9 @@
 package bundle
 
 import (
+	"io/fs"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,6 +32,7 @@ type Survey struct {
 	dir     string // out as Update resolves it; "" when it does not resolve
 	done    chan struct{}
 	stopped atomic.Bool
+	seen    surveyed  // the bundle as the survey began
 	pv      *previous // nil: no previous bundle, or the survey was stopped
 	// stale says the survey found the manifest replaced while it read it:
 	// pv is nil, but not because there is no previous bundle, and Update
@@ -58,13 +61,14 @@ func StartSurvey(out, stamps string) *Survey {
 		close(s.done)
 		return s
 	}
-	if st, err := lstatIn(dir, ManifestPath); err == nil && st.Size() > maxSurveyedManifest {
+	st, err := lstatIn(dir, ManifestPath)
+	if err == nil && st.Size() > maxSurveyedManifest {
 		// The entries of a manifest this large would be held through the
 		// compile's peak: Update reads it after, as without a survey.
 		close(s.done)
 		return s
 	}
-	s.dir = dir
+	s.dir, s.seen = dir, bundleState(dir)
 	go func() {
 		defer close(s.done)
 		s.pv, s.trusted, s.stale = survey(dir, stamps, &s.stopped)
@@ -88,10 +92,38 @@ func (s *Survey) previous(dir string) *previous {
 		return readPrevious(dir, nil)
 	}
 	<-s.done
-	if s.stopped.Load() || s.stale {
+	if s.stopped.Load() || s.stale || !s.seen.same(bundleState(dir)) {
+		// Another build may have swapped its bundle in while this one
+		// compiled: what the survey found is then another bundle's.
 		return readPrevious(dir, nil)
 	}
 	return s.pv
+}
+
+// surveyed is what a survey saw of the bundle folder and its manifest
+// before it began: the folder, and the manifest's file, size and time.
+type surveyed struct {
+	root, manifest fs.FileInfo
+}
+
+func bundleState(dir string) surveyed {
+	var s surveyed
+	s.root, _ = os.Lstat(dir)
+	s.manifest, _ = lstatIn(dir, ManifestPath)
+	return s
+}
+
+// same reports whether the bundle is as the survey saw it: the same folder
+// and the same manifest file, of the same size and time. Update checks it
+// when it takes the survey: a survey is up to a compile's time old.
+func (s surveyed) same(now surveyed) bool {
+	sameFile := func(a, b fs.FileInfo) bool {
+		if a == nil || b == nil {
+			return a == nil && b == nil
+		}
+		return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+	}
+	return sameFile(s.root, now.root) && sameFile(s.manifest, now.manifest)
 }
 
 // listing is what listing a folder found: whether it holds its manifest

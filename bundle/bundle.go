@@ -285,6 +285,12 @@ type Manifest struct {
 	// incremental build re-renders only the profiles whose digest changed.
 	Profiles []ManifestProfile `json:"profiles"`
 	Files    []ManifestEntry   `json:"files"`
+	// Checksum is the SHA-256 of the manifest as Encode writes it, up to the
+	// end of Files: a manifest edited by hand, or a merge conflict resolved
+	// in it, no longer matches its files, and a build carries nothing over
+	// from it (docs/incremental.md). Encode writes it; it is read to be
+	// checked.
+	Checksum string `json:"checksum"`
 }
 
 // ManifestProfile is one profile of the bundle and the digest of everything
@@ -377,13 +383,16 @@ const encodeChunk = 64 << 10
 
 // encode renders the manifest in chunks of about encodeChunk bytes, handing
 // each to yield (which may keep it only until it returns); it stops when
-// yield returns false.
-func (m *Manifest) encode(yield func(chunk []byte) bool) {
+// yield returns false. It returns the checksum it wrote (Checksum), ""
+// when stopped.
+func (m *Manifest) encode(yield func(chunk []byte) bool) (checksum string) {
 	b := make([]byte, 0, encodeChunk+1024)
+	sum := sha256.New()
 	flush := func(force bool) bool {
 		if len(b) < encodeChunk && !force {
 			return true
 		}
+		sum.Write(b)
 		ok := yield(b)
 		b = b[:0]
 		return ok
@@ -397,7 +406,7 @@ func (m *Manifest) encode(yield func(chunk []byte) bool) {
 	b = append(b, ",\n  \"profiles\": ["...)
 	for i, p := range m.Profiles {
 		if !flush(false) {
-			return
+			return ""
 		}
 		if i > 0 {
 			b = append(b, ',')
@@ -414,7 +423,7 @@ func (m *Manifest) encode(yield func(chunk []byte) bool) {
 	b = append(b, "],\n  \"files\": ["...)
 	for i, f := range m.Files {
 		if !flush(false) {
-			return
+			return ""
 		}
 		if i > 0 {
 			b = append(b, ',')
@@ -436,8 +445,21 @@ func (m *Manifest) encode(yield func(chunk []byte) bool) {
 	if len(m.Files) > 0 {
 		b = append(b, "\n  "...)
 	}
-	b = append(b, "]\n}\n"...)
-	flush(true)
+	b = append(b, ']')
+	sum.Write(b)
+	checksum = "sha256:" + hex.EncodeToString(sum.Sum(nil))
+	b = append(b, ",\n  \"checksum\": \""...)
+	b = append(b, checksum...)
+	b = append(b, "\"\n}\n"...)
+	if !yield(b) {
+		return ""
+	}
+	return checksum
+}
+
+// checksum returns the Checksum Encode writes for m.
+func (m *Manifest) checksum() string {
+	return m.encode(func([]byte) bool { return true })
 }
 
 // appendJSONString appends s as json.Marshal writes a string (HTML-safe

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math"
@@ -502,6 +503,9 @@ func decodeManifest(r io.ReadSeeker, size int64, onRun func([]ManifestEntry)) (m
 	if err := json.NewDecoder(io.LimitReader(r, size)).Decode(m); err != nil {
 		return nil, false, err
 	}
+	if m.Checksum != m.checksum() {
+		return nil, false, errChecksum
+	}
 	return m, false, nil
 }
 
@@ -516,6 +520,17 @@ var errLayout = errors.New("not in Encode's layout")
 // and of each target (a 10,000-profile manifest has 165,000 entries), the
 // hash as its 32 bytes.
 func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry)) (*Manifest, error) {
+	m, sum, err := parseManifestLayout(r, entries, onRun)
+	if err == nil && m.Checksum != sum {
+		return nil, errChecksum
+	}
+	return m, err
+}
+
+// parseManifestLayout is parseManifestLines less the checksum's check: it
+// returns the checksum of what it read, as Encode computes it. onRun may
+// have seen runs of a manifest whose checksum then does not match.
+func parseManifestLayout(r *bufio.Reader, entries int, onRun func([]ManifestEntry)) (*Manifest, string, error) {
 	// Files is made once at about its final length: grown by doubling, the
 	// copies it leaves behind come to its size again (16 MB at 10,000
 	// profiles), while a build surveys the bundle as the fleet compiles.
@@ -523,7 +538,7 @@ func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry
 	var paths stringArena
 	run := 0 // where the run of entries being read starts in Files
 	targets := map[string]string{}
-	lr := lineReader{r: r}
+	lr := lineReader{r: r, sum: sha256.New()}
 	lr.line("{")
 	m.Tool = strings.Clone(lr.str("  ", "tool", false))
 	m.Version = strings.Clone(lr.str("  ", "version", false))
@@ -543,9 +558,15 @@ func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry
 	default:
 		lr.fail()
 	}
+	// The checksum covers the manifest up to the bracket that closes files.
+	sum := lr.sum
+	lr.sum = nil
 	switch lr.next() {
-	case `  "files": []`:
+	case `  "files": [],`:
+		sum.Write([]byte(`  "files": []`))
 	case `  "files": [`:
+		sum.Write([]byte("  \"files\": [\n"))
+		lr.sum = sum
 		for more := true; more && lr.err == nil; {
 			lr.line("    {")
 			e := ManifestEntry{Path: paths.clone(lr.str("      ", "path", false))}
@@ -578,10 +599,13 @@ func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry
 			m.Files = append(m.Files, e)
 			more = lr.close()
 		}
-		lr.line("  ]")
+		lr.sum = nil
+		lr.line("  ],")
+		sum.Write([]byte("  ]"))
 	default:
 		lr.fail()
 	}
+	m.Checksum = strings.Clone(lr.str("  ", "checksum", true))
 	lr.line("}")
 	if lr.err == nil {
 		if _, err := r.ReadByte(); err != io.EOF {
@@ -589,19 +613,26 @@ func parseManifestLines(r *bufio.Reader, entries int, onRun func([]ManifestEntry
 		}
 	}
 	if lr.err != nil {
-		return nil, lr.err
+		return nil, "", lr.err
 	}
 	if n := len(m.Files); onRun != nil && n > run {
 		onRun(m.Files[run:n:n])
 	}
-	return m, nil
+	return m, "sha256:" + hex.EncodeToString(sum.Sum(nil)), nil
 }
 
+// errChecksum is the error of a manifest whose files are not those its
+// checksum was written for: edited by hand, or a merge conflict resolved in
+// it. Nothing is carried over from it.
+var errChecksum = errors.New("the manifest's checksum does not match its contents")
+
 // lineReader reads a manifest in Encode's layout a line at a time; its first
-// error stays in err, and every read after it gives nothing.
+// error stays in err, and every read after it gives nothing. Each line read
+// goes into sum, when set.
 type lineReader struct {
 	r   *bufio.Reader
 	err error
+	sum hash.Hash
 }
 
 // next returns the next line, without its newline; the bytes are the
@@ -619,6 +650,9 @@ func (lr *lineReader) next() string {
 	case err != nil:
 		lr.err = err
 		return ""
+	}
+	if lr.sum != nil {
+		lr.sum.Write(raw)
 	}
 	return unsafe.String(unsafe.SliceData(raw), len(raw)-1)
 }

@@ -3,6 +3,8 @@ package bundle
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -235,6 +237,11 @@ func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
 		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "d"})
 		m.Files = append(m.Files, ManifestEntry{Path: name + "/f.txt", Profile: name, Target: "t", Size: i, SHA256: Hash{byte(i), 0xab}})
 	}
+	// Encode writes the checksum it computes; MarshalIndent, the field.
+	m.Checksum = m.checksum()
+	if !strings.HasPrefix(m.Checksum, "sha256:") || len(m.Checksum) != len("sha256:")+64 {
+		t.Fatalf("checksum %q", m.Checksum)
+	}
 	want, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -398,7 +405,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 		}
 		fmt.Fprintf(&reversed, "\n    {\n      \"sha256\": %q,\n      \"size\": %d,\n      \"target\": %q,\n      \"profile\": %q,\n      \"path\": %q\n    }", e.SHA256.String(), e.Size, e.Target, e.Profile, e.Path)
 	}
-	reversed.WriteString("\n  ]\n}\n")
+	fmt.Fprintf(&reversed, "\n  ],\n  \"checksum\": %q\n}\n", m.checksum())
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
 		got, _, err := decodeManifest(bytes.NewReader(text), int64(len(text)), nil)
 		if err != nil {
@@ -634,12 +641,23 @@ func FuzzManifestLinesMatchEncodingJSON(f *testing.F) {
 	f.Add(empty)
 	f.Add([]byte("{\n  \"tool\": \"mdeproxyc\",\n  \"files\": [\n    {\n      \"path\": \"a\", \"profile\": \"b\",\n    }\n  ]\n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := parseManifestLines(bufio.NewReader(bytes.NewReader(data)), 0, nil)
+		// The layout, whatever the checksum: few inputs would have the
+		// right one.
+		got, sum, err := parseManifestLayout(bufio.NewReader(bytes.NewReader(data)), 0, nil)
 		if err != nil {
 			return
 		}
-		if back, err := got.Encode(); err != nil || !bytes.Equal(back, data) {
-			t.Fatalf("Encode does not write back what the line parser read (%v):\n%q\n%q", err, data, back)
+		// What Encode writes back is the input with the checksum the
+		// line parser computed, which must be Encode's.
+		member := func(v string) []byte {
+			return append(appendJSONString([]byte(`"checksum": `), v), "\n}\n"...)
+		}
+		fixed := bytes.Replace(data, member(got.Checksum), member(sum), 1)
+		if back, err := got.Encode(); err != nil || !bytes.Equal(back, fixed) {
+			t.Fatalf("Encode does not write back what the line parser read (%v):\n%q\n%q", err, fixed, back)
+		}
+		if got.checksum() != sum {
+			t.Fatalf("the line parser's checksum %s, Encode's %s", sum, got.checksum())
 		}
 		var want Manifest
 		if err := json.Unmarshal(data, &want); err != nil {
@@ -724,5 +742,98 @@ func TestSurveyOfABundleSwappedSince(t *testing.T) {
 	}
 	if d := diffTrees(t, want, out); d != "" {
 		t.Errorf("the bundle is not a full build's: %s", d)
+	}
+}
+
+// TestManifestChecksumCatchesHandEdits checks that a manifest edited by hand
+// (or a merge conflict resolved in it) carries nothing over: with an entry
+// taken out, a build used to carry the profile without that file, and a
+// rebuild then reported success with the file gone. The same manifest only
+// laid out otherwise is still read.
+func TestManifestChecksumCatchesHandEdits(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	dir := t.TempDir()
+	want := filepath.Join(dir, "want")
+	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(m *Manifest)) func([]byte) []byte {
+		return func(data []byte) []byte {
+			var m Manifest
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			f(&m)
+			out, err := json.MarshalIndent(&m, "", "  ") // the old checksum kept
+			if err != nil {
+				t.Fatal(err)
+			}
+			return append(out, '\n')
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		change func([]byte) []byte
+		read   bool
+	}{
+		{"an entry taken out", edit(func(m *Manifest) { m.Files = slices.Delete(m.Files, 1, 2) }), false},
+		{"a size changed", edit(func(m *Manifest) { m.Files[1].Size++ }), false},
+		{"a profile's digest changed", edit(func(m *Manifest) { m.Profiles[0].Digest = "sha256:0" }), false},
+		{"the checksum taken out", edit(func(m *Manifest) { m.Checksum = "" }), false},
+		{"laid out with tabs", func(data []byte) []byte {
+			var out bytes.Buffer
+			if err := json.Indent(&out, data, "", "\t"); err != nil {
+				t.Fatal(err)
+			}
+			return out.Bytes()
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out")
+			if _, err := Update(out, profiles, list, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, ManifestPath, string(c.change(data)))
+			if pv := readPrevious(out, nil); (pv != nil) != c.read {
+				t.Fatalf("read = %v, want %v", pv != nil, c.read)
+			}
+			r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, "")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.read && r.Carried != 0 {
+				t.Errorf("%d profiles carried over from an edited manifest", r.Carried)
+			}
+			if d := diffTrees(t, want, out); d != "" {
+				t.Errorf("the bundle is not a full build's: %s", d)
+			}
+		})
+	}
+}
+
+// TestManifestChecksumIsOfItsBytes checks the checksum as anyone can: the
+// SHA-256 of the file's bytes up to the bracket that closes "files".
+func TestManifestChecksumIsOfItsBytes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Update(out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const member = ",\n  \"checksum\": \"sha256:"
+	i := bytes.LastIndex(data, []byte(member))
+	if i < 0 {
+		t.Fatalf("no checksum member:\n%s", data)
+	}
+	sum := sha256.Sum256(data[:i])
+	if want := string(data[i:]); want != member+hex.EncodeToString(sum[:])+"\"\n}\n" {
+		t.Fatalf("the file ends %q; its bytes before hash to %x", want, sum)
 	}
 }

@@ -49,7 +49,7 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 		inBuild[p.Name] = true
 	}
 	inOld := map[string]bool{}
-	if pv := readPrevious(out, nil); pv != nil {
+	if pv := readPrevious(out, reading{}); pv != nil {
 		for name := range pv.byProfile {
 			inOld[name] = true
 		}

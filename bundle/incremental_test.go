@@ -407,7 +407,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 	}
 	fmt.Fprintf(&reversed, "\n  ],\n  \"checksum\": %q\n}\n", m.checksum())
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, _, err := decodeManifest(bytes.NewReader(text), int64(len(text)), nil)
+		got, _, err := decodeManifest(bytes.NewReader(text), int64(len(text)), reading{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -420,11 +420,11 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 		}
 	}
 	for name, text := range map[string][]byte{"keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text)), 0, nil); err == nil {
+		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text)), 0, reading{}); err == nil {
 			t.Errorf("the line parser took a manifest with %s", name)
 		}
 	}
-	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2])), 0, nil); err == nil {
+	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2])), 0, reading{}); err == nil {
 		t.Error("the line parser took a manifest cut short")
 	}
 }
@@ -450,7 +450,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			m.Manifest.Files = append(m.Manifest.Files, entry)
 			data, _ := m.Manifest.Encode()
 			write(t, out, ManifestPath, string(data))
-			if pv := readPrevious(out, nil); pv != nil {
+			if pv := readPrevious(out, reading{}); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
 			r, err := Update(out, profiles, list, Options{})
@@ -481,12 +481,12 @@ func TestReadManifestLarge(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ManifestPath), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := readManifest(dir, int64(len(data)), nil)
+	got, _, err := readManifest(dir, int64(len(data)), reading{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The line parser itself, not its encoding/json fallback.
-	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10), 0, nil)
+	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10), 0, reading{})
 	if err != nil {
 		t.Fatalf("the line parser: %v", err)
 	}
@@ -528,7 +528,7 @@ func TestReadManifestReportsRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][]ManifestEntry
-	read, exact, err := decodeManifest(bytes.NewReader(data), int64(len(data)), func(run []ManifestEntry) { got = append(got, run) })
+	read, exact, err := decodeManifest(bytes.NewReader(data), int64(len(data)), reading{onRun: func(run []ManifestEntry) { got = append(got, run) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,7 +582,7 @@ func BenchmarkDecodeManifest(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), nil); err != nil {
+		if _, _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), reading{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -643,7 +643,7 @@ func FuzzManifestLinesMatchEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The layout, whatever the checksum: few inputs would have the
 		// right one.
-		got, sum, err := parseManifestLayout(bufio.NewReader(bytes.NewReader(data)), 0, nil)
+		got, sum, err := parseManifestLayout(bufio.NewReader(bytes.NewReader(data)), 0, reading{})
 		if err != nil {
 			return
 		}
@@ -799,7 +799,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 				t.Fatal(err)
 			}
 			write(t, out, ManifestPath, string(c.change(data)))
-			if pv := readPrevious(out, nil); (pv != nil) != c.read {
+			if pv := readPrevious(out, reading{}); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
 			r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, "")})

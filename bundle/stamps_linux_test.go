@@ -342,7 +342,7 @@ func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
 	// A build long enough for its folders to be a tick older than its swap.
 	stampClock = func() int64 { return clock() + int64(time.Second) }
 	afterSwap = func() {
-		pv := readPrevious(out, nil)
+		pv := readPrevious(out, reading{})
 		if pv == nil {
 			panic("no manifest after the swap")
 		}

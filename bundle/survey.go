@@ -89,13 +89,13 @@ func (s *Survey) Stop() {
 // elsewhere, was stopped or found the manifest replaced, reads dir now.
 func (s *Survey) previous(dir string) *previous {
 	if s == nil || s.dir != dir {
-		return readPrevious(dir, nil)
+		return readPrevious(dir, reading{})
 	}
 	<-s.done
 	if s.stopped.Load() || s.stale || !s.seen.same(bundleState(dir)) {
 		// Another build may have swapped its bundle in while this one
 		// compiled: what the survey found is then another bundle's.
-		return readPrevious(dir, nil)
+		return readPrevious(dir, reading{})
 	}
 	return s.pv
 }
@@ -185,7 +185,8 @@ func survey(dir, stamps string, stopped *atomic.Bool) (pv *previous, trusted int
 			}
 		}()
 	}
-	pv = readPrevious(dir, func(run []ManifestEntry) { runs <- run })
+	// A stamp book kept for this very manifest says its checksum matched.
+	pv = readPrevious(dir, reading{onRun: func(run []ManifestEntry) { runs <- run }, checked: sv.book != nil})
 	close(runs)
 	wg.Wait()
 	if stopped.Load() {

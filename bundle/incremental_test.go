@@ -837,3 +837,53 @@ func TestManifestChecksumIsOfItsBytes(t *testing.T) {
 		t.Fatalf("the file ends %q; its bytes before hash to %x", want, sum)
 	}
 }
+
+// TestPartialBuildKeepsNothingOfAManifestItCannotRead checks that build -p
+// over a bundle whose manifest is not read (a checksum that does not match:
+// edited by hand, or written before the manifest had one) stops rather than
+// writing a bundle of the named profiles only: the other profiles would be
+// gone, with success reported.
+func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	for _, c := range []struct {
+		name   string
+		change func(data []byte) []byte
+	}{
+		{"an entry taken out", func(data []byte) []byte {
+			var m Manifest
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			m.Files = slices.Delete(m.Files, 1, 2)
+			out, err := json.MarshalIndent(&m, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return append(out, '\n')
+		}},
+		{"no checksum (written before it had one)", func(data []byte) []byte {
+			i := bytes.LastIndex(data, []byte(",\n  \"checksum\": "))
+			return append(data[:i:i], "\n}\n"...)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			if _, err := Update(out, profiles, list, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, ManifestPath, string(c.change(data)))
+			r, err := Update(out, profiles[:1], list, Options{Partial: true})
+			if err == nil {
+				t.Errorf("build -p a succeeded (%d kept); want an error", r.Kept)
+			}
+			if _, serr := os.Stat(filepath.Join(out, "b", "top.txt")); serr != nil {
+				t.Errorf("profile b is gone after build -p a: %v", serr)
+			}
+		})
+	}
+}

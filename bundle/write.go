@@ -61,6 +61,12 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if opt.Partial || !opt.Full {
 		pv = opt.Survey.previous(out)
 	}
+	if opt.Partial && pv == nil && IsBundle(out) {
+		// A partial build keeps the other profiles by the manifest's
+		// record of them; without one it would write the named profiles
+		// only, and every other profile would be gone.
+		return nil, fmt.Errorf("cannot keep the other profiles of %s: its %s cannot be read (edited by hand, written by an earlier version without a checksum, or its checksum does not match its contents); build every profile (without -p) to rewrite it", out, ManifestPath)
+	}
 	if err := pl.over(profiles, pv); err != nil {
 		return nil, err
 	}

@@ -49,7 +49,10 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 		inBuild[p.Name] = true
 	}
 	inOld := map[string]bool{}
-	if pv := readPrevious(out, reading{}); pv != nil {
+	// Only the names of the profiles the folder's manifest lists: its
+	// checksum is not what says them (a bundle committed before manifests
+	// had one has none), and nothing is carried over from it here.
+	if pv := readPrevious(out, reading{checked: true}); pv != nil {
 		for name := range pv.byProfile {
 			inOld[name] = true
 		}

@@ -636,7 +636,8 @@ func parseManifestLayout(r *bufio.Reader, entries int, rd reading) (*Manifest, s
 // is known to match already, and is not computed again: a stamp book was
 // kept for this very file, which a build kept only after reading it whole
 // with its checksum checked, or writing it (38 MB hashed at 10,000
-// profiles).
+// profiles); or that nothing is carried over from it (--check's summary
+// reads only the names of its profiles).
 type reading struct {
 	onRun   func([]ManifestEntry)
 	checked bool

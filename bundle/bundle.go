@@ -288,7 +288,8 @@ type Manifest struct {
 	// Checksum is the SHA-256 of the manifest as Encode writes it, up to the
 	// end of Files: a manifest edited by hand, or a merge conflict resolved
 	// in it, no longer matches its files, and a build carries nothing over
-	// from it (docs/incremental.md). Encode writes it; it is read to be
+	// from it (docs/incremental.md). Encode writes the checksum it
+	// computes, whatever this field holds; a manifest read sets it, to be
 	// checked.
 	Checksum string `json:"checksum"`
 }
@@ -366,7 +367,8 @@ var hexValue = func() (t [256]byte) {
 const ToolName = "mdeproxyc"
 
 // Encode renders the manifest: two-space indent, trailing newline, the bytes
-// json.MarshalIndent would write. It writes them directly: for a million files
+// json.MarshalIndent would write with Checksum set to the checksum Encode
+// computes (m.Checksum itself is not written). It writes them directly: for a million files
 // MarshalIndent holds the output twice (measured: most of a 100,000-profile
 // build's peak memory).
 func (m *Manifest) Encode() ([]byte, error) {

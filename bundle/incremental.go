@@ -59,7 +59,8 @@ type Options struct {
 	Progress *Progress
 	// Survey, when set, is the previous bundle as StartSurvey found it: it
 	// is not read again, unless the survey was stopped, looked at another
-	// folder, or found the bundle or its manifest replaced as it looked.
+	// folder, or the bundle or its manifest was replaced as it looked or
+	// since.
 	Survey *Survey
 	// Stamps is the folder in which a stamp book of the bundle's folders is
 	// kept for the next build's survey (stamps.go); empty: none is kept.
@@ -393,8 +394,8 @@ type previous struct {
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds
-// none this tool can read (then nothing is carried over). onRun, when not
-// nil, is called as the manifest is read with each run of entries of one
+// none this tool can read (then nothing is carried over). rd.onRun, when
+// not nil, is called as the manifest is read with each run of entries of one
 // profile (runs of one profile are consecutive in a manifest Encode wrote);
 // a run's entries are never modified afterwards, but they are not checked
 // yet: see entryValid.

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -373,5 +374,68 @@ func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
 	}
 	if r.Unchanged {
 		t.Fatal("a bundle holding a file its manifest does not list was taken as up to date")
+	}
+}
+
+// TestStampBookDoesNotVouchForAManifestEditedSince checks the shortcut that
+// skips the checksum of a manifest a stamp book was kept for: a manifest
+// edited by hand after the book was kept, replaced or rewritten in place
+// with its modification time set back, is checked, and nothing is carried
+// over from it.
+func TestStampBookDoesNotVouchForAManifestEditedSince(t *testing.T) {
+	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	list := []emitters.Emitter{twoFiles{}}
+	for _, inPlace := range []bool{false, true} {
+		dir := t.TempDir()
+		trustTempFileSystem(t, dir)
+		books := filepath.Join(dir, "books")
+		out := filepath.Join(dir, "out")
+		if _, err := Update(out, profiles, list, Options{Stamps: books}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+		if _, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil {
+			t.Fatal(err)
+		}
+		s := StartSurvey(out, books)
+		if r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books}); err != nil || !r.Unchanged || s.trusted != 3 {
+			t.Fatalf("the book is not used (%v): trusted %d", err, s.trusted)
+		}
+		manifest := filepath.Join(out, ManifestPath)
+		before, err := os.Stat(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		m.Files = slices.Delete(m.Files, 1, 2) // the old checksum kept
+		edited, err := json.MarshalIndent(&m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited = append(edited, '\n')
+		if inPlace {
+			if err := os.WriteFile(manifest, edited, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(manifest, before.ModTime(), before.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			write(t, out, ManifestPath, string(edited))
+		}
+		r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Carried != 0 {
+			t.Errorf("in place %v: %d profiles carried over from a manifest edited since its book was kept", inPlace, r.Carried)
+		}
 	}
 }

@@ -58,8 +58,10 @@ func stampsFile(books, dir string) string {
 	return filepath.Join(books, hex.EncodeToString(sum[:16]))
 }
 
-// stampsMagic starts a stamp book file: its format and version.
-const stampsMagic = "mdeproxyc stamps 1\n"
+// stampsMagic starts a stamp book file: its format and version. Version 2
+// books are kept only for manifests whose checksum was checked (a survey's
+// reading, or the build's own writing), which a survey then takes as read.
+const stampsMagic = "mdeproxyc stamps 2\n"
 
 // encode returns the book as bytes: the magic, the root's dev and inode, the
 // manifest's five numbers, the count of folders, then each folder's path

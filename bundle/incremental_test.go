@@ -113,42 +113,26 @@ func spoilCases() []spoilCase {
 // when the bundle is exactly what a full build writes. Each difference makes
 // the build write the bundle again, and the result is a full build's.
 func TestUpToDateMeansExactly(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
+	f := newAB(t)
 	for _, c := range spoilCases() {
 		// The build reads the previous bundle itself, or takes what a
 		// Survey found while the fleet compiled, or a Survey stopped half
 		// way (a build that failed before Update, in a long-lived process).
 		for _, how := range []string{"read", "surveyed", "survey stopped"} {
 			t.Run(how+"/"+c.name, func(t *testing.T) {
-				if _, err := Update(out, profiles, list, Options{}); err != nil {
+				if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
 					t.Fatal(err)
 				}
-				c.spoil(t, out)
+				c.spoil(t, f.out)
 				var opt Options
 				switch how {
 				case "surveyed":
-					opt.Survey = StartSurvey(out, "")
+					opt.Survey = StartSurvey(f.out, "")
 				case "survey stopped":
-					opt.Survey = StartSurvey(out, "")
+					opt.Survey = StartSurvey(f.out, "")
 					opt.Survey.Stop()
 				}
-				r, err := Update(out, profiles, list, opt)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Unchanged != (c.name == "nothing") {
-					t.Errorf("Unchanged = %v", r.Unchanged)
-				}
-				if d := diffTrees(t, want, out); d != "" {
-					t.Errorf("the bundle is not a full build's: %s", d)
-				}
+				f.rebuild(t, opt, c.name == "nothing")
 			})
 		}
 	}
@@ -716,15 +700,9 @@ func TestPutManifestTakesTheExactPrevious(t *testing.T) {
 // compile's time old, and carrying by it would link the other build's files
 // under this one's manifest.
 func TestSurveyOfABundleSwappedSince(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
+	f := newAB(t)
+	profiles, list, out := f.profiles, f.list, f.out
 	other := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "another build's"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
 	if _, err := Update(out, profiles, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -741,7 +719,7 @@ func TestSurveyOfABundleSwappedSince(t *testing.T) {
 	if r.Unchanged || r.Rendered != 1 {
 		t.Errorf("Unchanged = %v, %d profiles rendered; want b rendered again", r.Unchanged, r.Rendered)
 	}
-	if d := diffTrees(t, want, out); d != "" {
+	if d := diffTrees(t, f.want, out); d != "" {
 		t.Errorf("the bundle is not a full build's: %s", d)
 	}
 }
@@ -752,13 +730,7 @@ func TestSurveyOfABundleSwappedSince(t *testing.T) {
 // rebuild then reported success with the file gone. The same manifest only
 // laid out otherwise is still read.
 func TestManifestChecksumCatchesHandEdits(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
+	f := newAB(t)
 	edit := func(f func(m *Manifest)) func([]byte) []byte {
 		return func(data []byte) []byte {
 			var m Manifest
@@ -791,8 +763,8 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 		}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out := filepath.Join(dir, "out")
-			if _, err := Update(out, profiles, list, Options{}); err != nil {
+			out := filepath.Join(f.dir, "out")
+			if _, err := Update(out, f.profiles, f.list, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
@@ -803,14 +775,14 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 			if pv := readPrevious(out, reading{}); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
-			r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, "")})
+			r, err := Update(out, f.profiles, f.list, Options{Survey: StartSurvey(out, "")})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !c.read && r.Carried != 0 {
 				t.Errorf("%d profiles carried over from an edited manifest", r.Carried)
 			}
-			if d := diffTrees(t, want, out); d != "" {
+			if d := diffTrees(t, f.want, out); d != "" {
 				t.Errorf("the bundle is not a full build's: %s", d)
 			}
 		})
@@ -917,5 +889,49 @@ func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 	}
 	if want := map[string]string{"a": "changed", "b": "removed"}; !maps.Equal(got, want) {
 		t.Errorf("summary %v, want %v", got, want)
+	}
+}
+
+// abFixture is the bundle most incremental tests work on: profiles a and b,
+// rendered by twoFiles, in the temporary folder dir, with want a full build
+// of them to compare with, out the bundle the test builds, and books a
+// stamp book folder.
+type abFixture struct {
+	profiles              []*model.Profile
+	list                  []emitters.Emitter
+	dir, want, out, books string
+}
+
+func newAB(t *testing.T) *abFixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &abFixture{
+		profiles: []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}},
+		list:     []emitters.Emitter{twoFiles{}},
+		dir:      dir,
+		want:     filepath.Join(dir, "want"),
+		out:      filepath.Join(dir, "out"),
+		books:    filepath.Join(dir, "books"),
+	}
+	if _, err := Update(f.want, f.profiles, f.list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// rebuild builds out again with opt and checks that the build wrote nothing
+// exactly when unchanged is set, and that out is then what a full build
+// writes.
+func (f *abFixture) rebuild(t *testing.T, opt Options, unchanged bool) {
+	t.Helper()
+	r, err := Update(f.out, f.profiles, f.list, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unchanged != unchanged {
+		t.Errorf("Unchanged = %v, want %v", r.Unchanged, unchanged)
+	}
+	if d := diffTrees(t, f.want, f.out); d != "" {
+		t.Errorf("the bundle is not a full build's: %s", d)
 	}
 }

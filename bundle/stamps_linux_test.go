@@ -37,29 +37,21 @@ func trustTempFileSystem(t *testing.T, dir string) {
 // listing them, and that every way of spoiling the bundle still makes the
 // build write it again, ending as a full build's.
 func TestStampsTrustOnlyUnchangedFolders(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	trustTempFileSystem(t, dir)
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	books := filepath.Join(dir, "books")
-	out := filepath.Join(dir, "out")
+	f := newAB(t)
+	trustTempFileSystem(t, f.dir)
 	for _, c := range spoilCases() {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := Update(out, profiles, list, Options{Stamps: books}); err != nil {
+			if _, err := Update(f.out, f.profiles, f.list, Options{Stamps: f.books}); err != nil {
 				t.Fatal(err)
 			}
 			// A folder changed within the clock tick of a look keeps its
 			// change time: a book takes only folders a tick older.
 			time.Sleep(30 * time.Millisecond)
-			if _, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil {
+			if _, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil {
 				t.Fatal(err)
 			}
-			s := StartSurvey(out, books)
-			r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+			s := StartSurvey(f.out, f.books)
+			r, err := Update(f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,17 +59,8 @@ func TestStampsTrustOnlyUnchangedFolders(t *testing.T) {
 			if !r.Unchanged || s.trusted != 3 {
 				t.Fatalf("with the book kept: Unchanged = %v, %d folders checked by their stamps; want true, 3", r.Unchanged, s.trusted)
 			}
-			c.spoil(t, out)
-			r, err = Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Unchanged != (c.name == "nothing") {
-				t.Errorf("Unchanged = %v", r.Unchanged)
-			}
-			if d := diffTrees(t, want, out); d != "" {
-				t.Errorf("the bundle is not a full build's: %s", d)
-			}
+			c.spoil(t, f.out)
+			f.rebuild(t, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}, c.name == "nothing")
 		})
 	}
 }
@@ -155,16 +138,12 @@ func TestRecordTakesOnlySettledFolders(t *testing.T) {
 // it for no bundle at all: a partial build would then keep none of the
 // profiles it does not build, and write a bundle of the selected ones only.
 func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	trustTempFileSystem(t, dir)
-	books := filepath.Join(dir, "books")
-	out := filepath.Join(dir, "out")
-	if _, err := Update(out, profiles, list, Options{}); err != nil {
+	f := newAB(t)
+	trustTempFileSystem(t, f.dir)
+	if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	manifest := filepath.Join(out, ManifestPath)
+	manifest := filepath.Join(f.out, ManifestPath)
 	data, err := os.ReadFile(manifest)
 	if err != nil {
 		t.Fatal(err)
@@ -185,17 +164,17 @@ func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.
 		})
 		return clock()
 	}
-	s := StartSurvey(out, books)
+	s := StartSurvey(f.out, f.books)
 	<-s.done
 	stampClock = clock
-	r, err := Update(out, profiles[:1], list, Options{Partial: true, Survey: s, Stamps: books})
+	r, err := Update(f.out, f.profiles[:1], f.list, Options{Partial: true, Survey: s, Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Kept != 1 {
 		t.Errorf("build -p a kept %d profiles, want 1 (b)", r.Kept)
 	}
-	if _, err := os.Stat(filepath.Join(out, "b", "top.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(f.out, "b", "top.txt")); err != nil {
 		t.Errorf("build -p a dropped profile b: %v", err)
 	}
 }
@@ -207,17 +186,9 @@ func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.
 // full build writes. The stamp of folder a, found exact against a's own
 // entries, must not vouch for the fleet-level run in the same folder.
 func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	trustTempFileSystem(t, dir)
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	books := filepath.Join(dir, "books")
-	out := filepath.Join(dir, "out")
-	r, err := Update(out, profiles, list, Options{Full: true})
+	f := newAB(t)
+	trustTempFileSystem(t, f.dir)
+	r, err := Update(f.out, f.profiles, f.list, Options{Full: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,16 +206,16 @@ func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, out, ManifestPath, string(data))
+	write(t, f.out, ManifestPath, string(data))
 	// Folder a a tick older than the survey's look: it gets a stamp.
 	time.Sleep(30 * time.Millisecond)
 	for i := range 3 {
-		r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+		r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
 		if err != nil {
 			t.Errorf("build %d: %v", i+1, err)
 			continue
 		}
-		if d := diffTrees(t, want, out); d != "" {
+		if d := diffTrees(t, f.want, f.out); d != "" {
 			t.Fatalf("build %d (Unchanged = %v): the bundle is not a full build's: %s", i+1, r.Unchanged, d)
 		}
 	}
@@ -256,51 +227,43 @@ func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 // survey opened, now elsewhere, and must not vouch for the one the build
 // replaces.
 func TestSurveyNoticesTheBundleReplaced(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	trustTempFileSystem(t, dir)
-	want := filepath.Join(dir, "want")
-	if _, err := Update(want, profiles, list, Options{Full: true}); err != nil {
-		t.Fatal(err)
-	}
-	books := filepath.Join(dir, "books")
-	out := filepath.Join(dir, "out")
-	if _, err := Update(out, profiles, list, Options{Full: true, Stamps: books}); err != nil {
+	f := newAB(t)
+	trustTempFileSystem(t, f.dir)
+	if _, err := Update(f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30 * time.Millisecond)
-	if r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil || !r.Unchanged {
+	if r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil || !r.Unchanged {
 		t.Fatalf("a rebuild with nothing changed: %v", err)
 	}
 	// b's folder changes and changes back: the survey lists it, and the
 	// bundle is replaced as it does.
-	write(t, out, "b/x", "x")
-	remove(t, out, "b/x")
-	dirty := filepath.Join(dir, "dirty")
-	copyTree(t, out, dirty)
+	write(t, f.out, "b/x", "x")
+	remove(t, f.out, "b/x")
+	dirty := filepath.Join(f.dir, "dirty")
+	copyTree(t, f.out, dirty)
 	write(t, dirty, "a/sub/stray.txt", "x")
 	clock := stampClock
 	var once sync.Once
 	stampClock = func() int64 {
 		once.Do(func() {
-			if err := os.Rename(out, out+".old"); err != nil {
+			if err := os.Rename(f.out, f.out+".old"); err != nil {
 				panic(err)
 			}
-			if err := os.Rename(dirty, out); err != nil {
+			if err := os.Rename(dirty, f.out); err != nil {
 				panic(err)
 			}
 		})
 		return clock()
 	}
-	s := StartSurvey(out, books)
+	s := StartSurvey(f.out, f.books)
 	<-s.done
 	stampClock = clock
-	r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+	r, err := Update(f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := diffTrees(t, want, out); d != "" {
+	if d := diffTrees(t, f.want, f.out); d != "" {
 		t.Fatalf("Unchanged = %v: the bundle is not a full build's: %s", r.Unchanged, d)
 	}
 }
@@ -333,17 +296,13 @@ func copyTree(t *testing.T, from, to string) {
 // manifest, and must not be kept for the other one, where they would vouch
 // for folder b holding nothing but b/top.txt.
 func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
-	dir := t.TempDir()
-	trustTempFileSystem(t, dir)
-	books := filepath.Join(dir, "books")
-	out := filepath.Join(dir, "out")
+	f := newAB(t)
+	trustTempFileSystem(t, f.dir)
 	clock := stampClock
 	// A build long enough for its folders to be a tick older than its swap.
 	stampClock = func() int64 { return clock() + int64(time.Second) }
 	afterSwap = func() {
-		pv := readPrevious(out, reading{})
+		pv := readPrevious(f.out, reading{})
 		if pv == nil {
 			panic("no manifest after the swap")
 		}
@@ -353,22 +312,22 @@ func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
 		if err != nil {
 			panic(err)
 		}
-		tmp := filepath.Join(out, ManifestPath+".new")
+		tmp := filepath.Join(f.out, ManifestPath+".new")
 		if err := os.WriteFile(tmp, data, 0o644); err != nil {
 			panic(err)
 		}
-		if err := os.Rename(tmp, filepath.Join(out, ManifestPath)); err != nil {
+		if err := os.Rename(tmp, filepath.Join(f.out, ManifestPath)); err != nil {
 			panic(err)
 		}
 	}
-	_, err := Update(out, profiles, list, Options{Full: true, Stamps: books})
+	_, err := Update(f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books})
 	stampClock, afterSwap = clock, func() {}
 	if err != nil {
 		t.Fatal(err)
 	}
 	// (Not compared with a full build: a profile whose manifest entries
 	// were edited down is carried over with the fewer files, stamps or not.)
-	r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+	r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}

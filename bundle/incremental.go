@@ -484,9 +484,9 @@ func readManifest(dir string, size int64, rd reading) (*Manifest, bool, error) {
 
 // decodeManifest reads a manifest of size bytes a line at a time in the
 // layout Encode writes (a 100,000-profile manifest is 400 MB: it is never
-// held whole), and in any other layout with encoding/json, streaming. onRun
-// is parseManifestLines's: it sees runs only of a manifest in Encode's
-// layout, and runs it saw belong to the manifest returned only when their
+// held whole), and in any other layout with encoding/json, streaming.
+// rd.onRun is parseManifestLines's: it sees runs only of a manifest in
+// Encode's layout, and runs it saw belong to the manifest returned only when their
 // entries are the returned Files' (a layout found wrong half way is read
 // again, into other entries).
 //
@@ -540,10 +540,11 @@ func parseManifestLayout(r *bufio.Reader, entries int, rd reading) (*Manifest, s
 	var paths stringArena
 	run := 0 // where the run of entries being read starts in Files
 	targets := map[string]string{}
-	lr := lineReader{r: r}
+	sum := hash.Hash(nopHash{})
 	if !rd.checked {
-		lr.sum = sha256.New()
+		sum = sha256.New()
 	}
+	lr := lineReader{r: r, sum: sum}
 	lr.line("{")
 	m.Tool = strings.Clone(lr.str("  ", "tool", false))
 	m.Version = strings.Clone(lr.str("  ", "version", false))
@@ -563,11 +564,9 @@ func parseManifestLayout(r *bufio.Reader, entries int, rd reading) (*Manifest, s
 	default:
 		lr.fail()
 	}
-	// The checksum covers the manifest up to the bracket that closes files.
-	sum := lr.sum
-	if sum == nil {
-		sum = nopHash{}
-	}
+	// The checksum covers the manifest up to the bracket that closes files:
+	// the lines around that bracket are read unhashed, and their part of it
+	// hashed here.
 	lr.sum = nil
 	switch lr.next() {
 	case `  "files": [],`:
@@ -644,7 +643,8 @@ type reading struct {
 	checked bool
 }
 
-// nopHash is a hash.Hash that hashes nothing, for a manifest read checked.
+// nopHash takes what a manifest read checked would hash, and hashes nothing;
+// its Sum is never called.
 type nopHash struct{ hash.Hash }
 
 func (nopHash) Write(p []byte) (int, error) { return len(p), nil }

@@ -154,15 +154,7 @@ func fleetChanges(old, new []*model.Profile, list []emitters.Emitter) ([]File, e
 		}
 		return files, nil
 	}
-	of, err := render(old)
-	if err != nil {
-		return nil, err
-	}
-	nf, err := render(new)
-	if err != nil {
-		return nil, err
-	}
-	return compareFiles(of, nf), nil
+	return compareRenders(old, new, render)
 }
 
 // fileChanges renders one profile's old and new bundle files and compares them.
@@ -183,6 +175,11 @@ func fileChanges(old, new *model.Profile, list []emitters.Emitter) ([]File, erro
 		}
 		return files, nil
 	}
+	return compareRenders(old, new, render)
+}
+
+// compareRenders renders old and new and compares the files (compareFiles).
+func compareRenders[T any](old, new T, render func(T) (map[string][]byte, error)) ([]File, error) {
 	of, err := render(old)
 	if err != nil {
 		return nil, err

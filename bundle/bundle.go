@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,43 +55,13 @@ func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts .
 // from the previous bundle instead of rendered (incremental.go).
 func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *plan) (*Manifest, error) {
 	perProfile := make([][]ManifestEntry, len(profiles))
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				entries, err := pl.profile(i, profiles[i], list, sink)
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					continue
-				}
-				perProfile[i] = entries
-			}
-		}()
-	}
-	for i := range profiles {
-		mu.Lock()
-		failed := first != nil
-		mu.Unlock()
-		if failed {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if first != nil {
-		return nil, first
+	err := par.Until(len(profiles), func(i int) error {
+		entries, err := pl.profile(i, profiles[i], list, sink)
+		perProfile[i] = entries
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	m := &Manifest{Tool: ToolName, Version: version.Version}
 	if err := pl.carryKept(sink); err != nil {
@@ -221,7 +190,7 @@ func buildFleet(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (
 		// One proxy's folder a few files, thousands of proxies: written on
 		// every core, recorded in the emitter's order.
 		put := make([]ManifestEntry, len(fs))
-		err = par.First(len(fs), func(i int) error {
+		err = par.Until(len(fs), func(i int) error {
 			f := fs[i]
 			put[i] = ManifestEntry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data)}
 			return sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable})

@@ -267,7 +267,7 @@ func (pl *plan) carryKept(sink Sink) error {
 	// A profile's entries are one run of keptEntries: each is kept by one
 	// goroutine, which then says the profile is done.
 	kept := runs(pl.keptEntries, byProfile)
-	return par.First(len(kept), func(i int) error {
+	return par.Until(len(kept), func(i int) error {
 		for _, e := range kept[i] {
 			if err := c.carry(pl.from, e); err != nil {
 				return fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)

@@ -46,3 +46,33 @@ func First(n int, f func(i int) error) error {
 	}
 	return nil
 }
+
+// Until runs f(i) as First does, but starts no iteration above one that has
+// failed (a build that fails writes nothing: what it would still render is
+// wasted), and returns the error of the lowest i that failed, or nil. An
+// iteration below a failed one still runs, so the lowest failing iteration
+// always does: the error is the same whatever the timing.
+func Until(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var lowest atomic.Int64 // the lowest i that failed so far; n: none
+	lowest.Store(int64(n))
+	Each(n, func(_, i int) {
+		if lowest.Load() < int64(i) {
+			return
+		}
+		if errs[i] = f(i); errs[i] != nil {
+			for {
+				low := lowest.Load()
+				if low <= int64(i) || lowest.CompareAndSwap(low, int64(i)) {
+					break
+				}
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

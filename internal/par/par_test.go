@@ -50,3 +50,31 @@ func TestFirst(t *testing.T) {
 		t.Error("the error is not returned as it is")
 	}
 }
+
+// TestUntil: the error of the lowest failing iteration, whatever the timing,
+// and no iteration below it skipped. (Which ones above it are skipped depends
+// on the timing: that is the point, and not asserted.)
+func TestUntil(t *testing.T) {
+	for round := range 50 {
+		fail := 10 + round
+		var ran [200]atomic.Bool
+		err := Until(len(ran), func(i int) error {
+			ran[i].Store(true)
+			if i >= fail && i%7 == fail%7 {
+				return fmt.Errorf("failed %d", i)
+			}
+			return nil
+		})
+		if err == nil || err.Error() != fmt.Sprintf("failed %d", fail) {
+			t.Fatalf("round %d: got %v, want failed %d", round, err, fail)
+		}
+		for i := 0; i <= fail; i++ {
+			if !ran[i].Load() {
+				t.Fatalf("round %d: iteration %d, not above the failure, was skipped", round, i)
+			}
+		}
+	}
+	if err := Until(10, func(int) error { return nil }); err != nil {
+		t.Error(err)
+	}
+}

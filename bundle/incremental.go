@@ -386,11 +386,8 @@ type previous struct {
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
 	fleet  []ManifestEntry
 	digest map[string]string
-	// listed holds the folders' listings when a Survey took them ahead;
-	// fleetListed its listings of fleet-level folders, by name, while the
-	// manifest was read.
-	listed      *listed
-	fleetListed map[string]runListing
+	// listed holds the folders' listings when a Survey took them ahead.
+	listed *listed
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds

@@ -935,3 +935,29 @@ func (f *abFixture) rebuild(t *testing.T, opt Options, unchanged bool) {
 		t.Errorf("the bundle is not a full build's: %s", d)
 	}
 }
+
+// TestFleetListingOnlyForTheSameFiles checks that a survey's listing of
+// proxy/ is taken only for the very files the manifest read lists there: a
+// listing taken against fewer (a manifest whose proxy/ entries came in two
+// runs) says nothing of the others.
+func TestFleetListingOnlyForTheSameFiles(t *testing.T) {
+	f := newAB(t)
+	if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	pv := readPrevious(f.out, reading{})
+	if pv == nil || len(pv.fleet) == 0 {
+		t.Fatal("no previous bundle with proxy/ files")
+	}
+	listedRun := slices.Clone(pv.fleet)
+	pv.fleet = append(slices.Clone(pv.fleet), ManifestEntry{Path: "proxy/missing.txt", Target: "proxy", Size: 1})
+	pv.adopt([][]runListing{{{top: "proxy", run: listedRun, listing: listing{intact: true, exact: true}}}})
+	if in, _ := pv.fleetIntact(); in {
+		t.Fatal("proxy/ taken as intact by a listing of fewer files than the manifest lists")
+	}
+	pv.fleet = listedRun
+	pv.adopt([][]runListing{{{top: "proxy", run: listedRun, listing: listing{intact: true, exact: true}}}})
+	if in, ex := pv.fleetIntact(); !in || !ex {
+		t.Fatalf("proxy/ listed against its very files: intact %v, exact %v", in, ex)
+	}
+}

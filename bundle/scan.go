@@ -99,8 +99,10 @@ func fleetFolders(entries []ManifestEntry) (folders []string, ok bool) {
 }
 
 // fleetIntact reports whether the fleet-level entries are in dir as the
-// manifest records them, and in exact whether their folders hold nothing else.
-func fleetIntact(dir string, entries []ManifestEntry) (intact, exact bool) {
+// manifest records them, and in exact whether their folders hold nothing
+// else. A folder a survey listed against the same files (known, by name) is
+// not listed again.
+func fleetIntact(dir string, entries []ManifestEntry, known map[string]runListing) (intact, exact bool) {
 	folders, ok := fleetFolders(entries)
 	if !ok {
 		return false, false
@@ -113,11 +115,14 @@ func fleetIntact(dir string, entries []ManifestEntry) (intact, exact bool) {
 				in = append(in, e)
 			}
 		}
-		i, x := folderIntact(dir, top, in)
-		if !i {
+		l, ok := known[top]
+		if !ok || !slices.EqualFunc(l.run, in, func(a, b ManifestEntry) bool { return a.Path == b.Path && a.Size == b.Size }) {
+			l.intact, l.exact = folderIntact(dir, top, in)
+		}
+		if !l.intact {
 			return false, false
 		}
-		exact = exact && x
+		exact = exact && l.exact
 	}
 	return true, exact
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,8 +315,10 @@ func (sv *surveyor) save() {
 // second reading of a manifest found in another layout half way, nor one run
 // of a profile whose entries came in two).
 //
-// It returns whether every listing was adopted; the stamps found alongside
-// are kept only then, as they hold for the runs that were listed.
+// The fleet-level folders' listings are taken where they were listed
+// against the same files (fleetIntact). It returns whether every profile's
+// listing was adopted; the stamps found alongside are kept only then, as
+// they hold for the runs that were listed.
 func (pv *previous) adopt(found [][]runListing) (all bool) {
 	pv.listed = &listed{profiles: make(map[string]listing, len(pv.byProfile))}
 	fleet := map[string]runListing{}
@@ -336,41 +337,12 @@ func (pv *previous) adopt(found [][]runListing) (all bool) {
 			}
 		}
 	}
-	pv.fleetListed = fleet
+	pv.listed.fleet.intact, pv.listed.fleet.exact = fleetIntact(pv.dir, pv.fleet, fleet)
 	return all
 }
 
-// listFleet reports whether the fleet-level entries are in pv.dir as the
-// manifest records them, and in exact whether their folders hold nothing
-// else (fleetIntact), taking each folder's listing from the survey where it
-// listed that folder against the same entries.
-func (pv *previous) listFleet() listing {
-	folders, ok := fleetFolders(pv.fleet)
-	if !ok {
-		return listing{}
-	}
-	all := listing{intact: true, exact: true}
-	for _, top := range folders {
-		var in []ManifestEntry
-		for _, e := range pv.fleet {
-			if strings.HasPrefix(e.Path, top+"/") {
-				in = append(in, e)
-			}
-		}
-		l, ok := pv.fleetListed[top]
-		if !ok || !slices.EqualFunc(l.run, in, func(a, b ManifestEntry) bool { return a.Path == b.Path && a.Size == b.Size }) {
-			l.intact, l.exact = folderIntact(pv.dir, top, in)
-		}
-		if !l.intact {
-			return listing{}
-		}
-		all.exact = all.exact && l.exact
-	}
-	return all
-}
-
-// listRest lists, on every core, the folders adopt did not find listed, and
-// the fleet-level files'; false when stopped first.
+// listRest lists, on every core, the folders adopt did not find listed;
+// false when stopped first.
 func (pv *previous) listRest(stopped *atomic.Bool) bool {
 	var names []string
 	for name := range pv.byProfile {
@@ -379,12 +351,8 @@ func (pv *previous) listRest(stopped *atomic.Bool) bool {
 		}
 	}
 	rest := make([]listing, len(names))
-	parallel(len(names)+1, func(i int) {
-		switch {
-		case stopped.Load():
-		case i == len(names):
-			pv.listed.fleet = pv.listFleet()
-		default:
+	parallel(len(names), func(i int) {
+		if !stopped.Load() {
 			rest[i].intact, rest[i].exact = folderIntact(pv.dir, names[i], pv.byProfile[names[i]])
 		}
 	})
@@ -414,5 +382,5 @@ func (pv *previous) fleetIntact() (intact, exact bool) {
 	if pv.listed != nil {
 		return pv.listed.fleet.intact, pv.listed.fleet.exact
 	}
-	return fleetIntact(pv.dir, pv.fleet)
+	return fleetIntact(pv.dir, pv.fleet, nil)
 }

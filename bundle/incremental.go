@@ -941,7 +941,9 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 		root[f] = true
 	}
 	// A dry run: everything is carried, so this renders only the fleet
-	// index, in memory, and compares the manifest as it is encoded.
+	// index, in memory, and compares the manifest as it is encoded (or, given
+	// back the very entries of a manifest in Encode's layout, knows it the
+	// same: carryMemory.putManifest).
 	sink := &carryMemory{Memory: &Memory{}, dir: pv.dir}
 	if pv.exact {
 		sink.prev = pv.manifest

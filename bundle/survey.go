@@ -225,10 +225,7 @@ type surveyor struct {
 }
 
 func newSurveyor(dir, books string) *surveyor {
-	sv := &surveyor{dir: dir, books: books}
-	if books != "" {
-		sv.root = openStampRoot(dir)
-	}
+	sv := &surveyor{dir: dir, books: books, root: stampsRoot(books, dir)}
 	if sv.root != nil {
 		sv.book = loadStamps(books, dir, sv.root)
 	}

@@ -260,6 +260,10 @@ var aborting atomic.Bool
 
 var errAborted = errors.New("interrupted")
 
+// Interrupted reports whether err is a build's stopping because Abort was
+// called: the caller that called Abort says so and exits.
+func Interrupted(err error) bool { return errors.Is(err, errAborted) }
+
 func newTemp(parent string) (*temp, error) {
 	active.Lock()
 	defer active.Unlock()
@@ -332,9 +336,12 @@ type Aborted struct {
 // Abort removes the temporary folder of every build in progress and stops
 // them; it is for a signal handler that exits right after.
 func Abort() Aborted {
-	aborting.Store(true)
+	// Under the lock: a build that sees aborting and gives up releases its
+	// temporary folder under the same lock, so it waits until Abort has
+	// looked at it, and Abort reports the build it interrupted.
 	active.Lock()
 	defer active.Unlock()
+	aborting.Store(true)
 	active.aborted = true
 	var a Aborted
 	for t := range active.temps {

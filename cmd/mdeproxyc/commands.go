@@ -392,6 +392,11 @@ func (c *cli) build(args []string) int {
 	case errors.As(err, &moved):
 		c.errorf("%v", err)
 		return exitFail
+	case bundle.Interrupted(err):
+		// A signal stopped the build: its handler (main.go) says what
+		// became of the bundle and exits with the signal's code. Returning
+		// here would race it to exit, with another message and code.
+		select {}
 	case err != nil && statErr != nil:
 		c.errorf("%v; nothing was written", err)
 		return exitFail

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"encoding/binary"
 	"io/fs"
 	"os"
@@ -38,7 +39,7 @@ func TestModesUnderDefaultACL(t *testing.T) {
 		t.Fatal("modes read as exact under a default ACL that takes other's bits")
 	}
 	out := filepath.Join(parent, "dist")
-	if _, err := Update(out, []*model.Profile{{Name: "a", Description: "x"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "x"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

@@ -348,8 +348,8 @@ type carrier interface {
 // carry implements carrier: a hard link in the temporary folder to the
 // previous bundle's file, or a copy where the file system has no hard links.
 func (f *folder) carry(from string, e ManifestEntry) error {
-	if aborting.Load() {
-		return errAborted
+	if err := f.stopped(); err != nil {
+		return err
 	}
 	if rel := path.Dir(e.Path); rel != "." {
 		if err := f.mkdirs(e.Profile, rel); err != nil {

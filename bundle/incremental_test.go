@@ -3,6 +3,7 @@ package bundle
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -120,7 +121,7 @@ func TestUpToDateMeansExactly(t *testing.T) {
 		// way (a build that failed before Update, in a long-lived process).
 		for _, how := range []string{"read", "surveyed", "survey stopped"} {
 			t.Run(how+"/"+c.name, func(t *testing.T) {
-				if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
+				if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
 					t.Fatal(err)
 				}
 				c.spoil(t, f.out)
@@ -344,10 +345,10 @@ func TestFleetFilesFollowProfileOrder(t *testing.T) {
 	a, b := &model.Profile{Name: "a", Description: "A"}, &model.Profile{Name: "b", Description: "B"}
 	list := []emitters.Emitter{twoFiles{}}
 	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(out, []*model.Profile{b, a}, list, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{b, a}, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Update(out, []*model.Profile{a, b}, list, Options{})
+	r, err := Update(context.Background(), out, []*model.Profile{a, b}, list, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestFleetFilesFollowProfileOrder(t *testing.T) {
 		t.Error("up to date, though proxy/ lists the profiles in the other order")
 	}
 	want := filepath.Join(t.TempDir(), "want")
-	if _, err := Update(want, []*model.Profile{a, b}, list, Options{Full: true}); err != nil {
+	if _, err := Update(context.Background(), want, []*model.Profile{a, b}, list, Options{Full: true}); err != nil {
 		t.Fatal(err)
 	}
 	if d := diffTrees(t, want, out); d != "" {
@@ -428,7 +429,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			m, err := Update(out, profiles, list, Options{})
+			m, err := Update(context.Background(), out, profiles, list, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -438,7 +439,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			if pv := readPrevious(out, reading{}); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
-			r, err := Update(out, profiles, list, Options{})
+			r, err := Update(context.Background(), out, profiles, list, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -580,7 +581,7 @@ func TestSurveyLeavesLargeManifests(t *testing.T) {
 	profiles := []*model.Profile{{Name: "a"}, {Name: "b"}}
 	list := []emitters.Emitter{twoFiles{}}
 	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(out, profiles, list, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(filepath.Join(out, ManifestPath))
@@ -596,7 +597,7 @@ func TestSurveyLeavesLargeManifests(t *testing.T) {
 		if surveyed := s.pv != nil; surveyed != (limit >= st.Size()) {
 			t.Errorf("a %d-byte manifest with the limit at %d: surveyed = %v", st.Size(), limit, surveyed)
 		}
-		r, err := Update(out, profiles, list, Options{Survey: s})
+		r, err := Update(context.Background(), out, profiles, list, Options{Survey: s})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -703,16 +704,16 @@ func TestSurveyOfABundleSwappedSince(t *testing.T) {
 	f := newAB(t)
 	profiles, list, out := f.profiles, f.list, f.out
 	other := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "another build's"}}
-	if _, err := Update(out, profiles, list, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	s := StartSurvey(out, "")
 	<-s.done
 	// Another build, of other intent, swaps its bundle in meanwhile.
-	if _, err := Update(out, other, list, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, other, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Update(out, profiles, list, Options{Survey: s})
+	r, err := Update(context.Background(), out, profiles, list, Options{Survey: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -764,7 +765,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(f.dir, "out")
-			if _, err := Update(out, f.profiles, f.list, Options{}); err != nil {
+			if _, err := Update(context.Background(), out, f.profiles, f.list, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
@@ -775,7 +776,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 			if pv := readPrevious(out, reading{}); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
-			r, err := Update(out, f.profiles, f.list, Options{Survey: StartSurvey(out, "")})
+			r, err := Update(context.Background(), out, f.profiles, f.list, Options{Survey: StartSurvey(out, "")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -793,7 +794,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 // SHA-256 of the file's bytes up to the bracket that closes "files".
 func TestManifestChecksumIsOfItsBytes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(out, ManifestPath))
@@ -842,7 +843,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			if _, err := Update(out, profiles, list, Options{}); err != nil {
+			if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
@@ -850,7 +851,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			write(t, out, ManifestPath, string(c.change(data)))
-			r, err := Update(out, profiles[:1], list, Options{Partial: true})
+			r, err := Update(context.Background(), out, profiles[:1], list, Options{Partial: true})
 			if err == nil {
 				t.Errorf("build -p a succeeded (%d kept); want an error", r.Kept)
 			}
@@ -870,7 +871,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 	list := []emitters.Emitter{twoFiles{}}
 	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(out, ManifestPath))
@@ -913,7 +914,7 @@ func newAB(t *testing.T) *abFixture {
 		out:      filepath.Join(dir, "out"),
 		books:    filepath.Join(dir, "books"),
 	}
-	if _, err := Update(f.want, f.profiles, f.list, Options{Full: true}); err != nil {
+	if _, err := Update(context.Background(), f.want, f.profiles, f.list, Options{Full: true}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -924,7 +925,7 @@ func newAB(t *testing.T) *abFixture {
 // writes.
 func (f *abFixture) rebuild(t *testing.T, opt Options, unchanged bool) {
 	t.Helper()
-	r, err := Update(f.out, f.profiles, f.list, opt)
+	r, err := Update(context.Background(), f.out, f.profiles, f.list, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -942,7 +943,7 @@ func (f *abFixture) rebuild(t *testing.T, opt Options, unchanged bool) {
 // runs) says nothing of the others.
 func TestFleetListingOnlyForTheSameFiles(t *testing.T) {
 	f := newAB(t)
-	if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
+	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	pv := readPrevious(f.out, reading{})

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -41,17 +42,17 @@ func TestStampsTrustOnlyUnchangedFolders(t *testing.T) {
 	trustTempFileSystem(t, f.dir)
 	for _, c := range spoilCases() {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := Update(f.out, f.profiles, f.list, Options{Stamps: f.books}); err != nil {
+			if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Stamps: f.books}); err != nil {
 				t.Fatal(err)
 			}
 			// A folder changed within the clock tick of a look keeps its
 			// change time: a book takes only folders a tick older.
 			time.Sleep(30 * time.Millisecond)
-			if _, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil {
+			if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil {
 				t.Fatal(err)
 			}
 			s := StartSurvey(f.out, f.books)
-			r, err := Update(f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
+			r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,12 +83,12 @@ func TestBuildPrimesStamps(t *testing.T) {
 			// than its swap.
 			stampClock = func() int64 { return clock() + int64(time.Second) }
 		}
-		if _, err := Update(out, profiles, list, Options{Full: true, Stamps: books}); err != nil {
+		if _, err := Update(context.Background(), out, profiles, list, Options{Full: true, Stamps: books}); err != nil {
 			t.Fatal(err)
 		}
 		stampClock = clock
 		s := StartSurvey(out, books)
-		r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books})
+		r, err := Update(context.Background(), out, profiles, list, Options{Survey: s, Stamps: books})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +99,7 @@ func TestBuildPrimesStamps(t *testing.T) {
 		}
 	}
 	write(t, out, "a/sub/stray.txt", "x")
-	r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+	r, err := Update(context.Background(), out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestRecordTakesOnlySettledFolders(t *testing.T) {
 func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.T) {
 	f := newAB(t)
 	trustTempFileSystem(t, f.dir)
-	if _, err := Update(f.out, f.profiles, f.list, Options{}); err != nil {
+	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	manifest := filepath.Join(f.out, ManifestPath)
@@ -167,7 +168,7 @@ func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.
 	s := StartSurvey(f.out, f.books)
 	<-s.done
 	stampClock = clock
-	r, err := Update(f.out, f.profiles[:1], f.list, Options{Partial: true, Survey: s, Stamps: f.books})
+	r, err := Update(context.Background(), f.out, f.profiles[:1], f.list, Options{Partial: true, Survey: s, Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestPartialBuildKeepsProfilesOfAManifestReplacedDuringTheSurvey(t *testing.
 func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 	f := newAB(t)
 	trustTempFileSystem(t, f.dir)
-	r, err := Update(f.out, f.profiles, f.list, Options{Full: true})
+	r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Full: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 	// Folder a a tick older than the survey's look: it gets a stamp.
 	time.Sleep(30 * time.Millisecond)
 	for i := range 3 {
-		r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
+		r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
 		if err != nil {
 			t.Errorf("build %d: %v", i+1, err)
 			continue
@@ -229,11 +230,11 @@ func TestStampsOfAProfileFolderDoNotVouchForAFleetEntry(t *testing.T) {
 func TestSurveyNoticesTheBundleReplaced(t *testing.T) {
 	f := newAB(t)
 	trustTempFileSystem(t, f.dir)
-	if _, err := Update(f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books}); err != nil {
+	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30 * time.Millisecond)
-	if r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil || !r.Unchanged {
+	if r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books}); err != nil || !r.Unchanged {
 		t.Fatalf("a rebuild with nothing changed: %v", err)
 	}
 	// b's folder changes and changes back: the survey lists it, and the
@@ -259,7 +260,7 @@ func TestSurveyNoticesTheBundleReplaced(t *testing.T) {
 	s := StartSurvey(f.out, f.books)
 	<-s.done
 	stampClock = clock
-	r, err := Update(f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
+	r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: s, Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,14 +321,14 @@ func TestPrimingNoticesTheManifestReplaced(t *testing.T) {
 			panic(err)
 		}
 	}
-	_, err := Update(f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books})
+	_, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Full: true, Stamps: f.books})
 	stampClock, afterSwap = clock, func() {}
 	if err != nil {
 		t.Fatal(err)
 	}
 	// (Not compared with a full build: a profile whose manifest entries
 	// were edited down is carried over with the fewer files, stamps or not.)
-	r, err := Update(f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
+	r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{Survey: StartSurvey(f.out, f.books), Stamps: f.books})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,15 +350,15 @@ func TestStampBookDoesNotVouchForAManifestEditedSince(t *testing.T) {
 		trustTempFileSystem(t, dir)
 		books := filepath.Join(dir, "books")
 		out := filepath.Join(dir, "out")
-		if _, err := Update(out, profiles, list, Options{Stamps: books}); err != nil {
+		if _, err := Update(context.Background(), out, profiles, list, Options{Stamps: books}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(30 * time.Millisecond)
-		if _, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil {
+		if _, err := Update(context.Background(), out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books}); err != nil {
 			t.Fatal(err)
 		}
 		s := StartSurvey(out, books)
-		if r, err := Update(out, profiles, list, Options{Survey: s, Stamps: books}); err != nil || !r.Unchanged || s.trusted != 3 {
+		if r, err := Update(context.Background(), out, profiles, list, Options{Survey: s, Stamps: books}); err != nil || !r.Unchanged || s.trusted != 3 {
 			t.Fatalf("the book is not used (%v): trusted %d", err, s.trusted)
 		}
 		manifest := filepath.Join(out, ManifestPath)
@@ -389,7 +390,7 @@ func TestStampBookDoesNotVouchForAManifestEditedSince(t *testing.T) {
 		} else {
 			write(t, out, ManifestPath, string(edited))
 		}
-		r, err := Update(out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
+		r, err := Update(context.Background(), out, profiles, list, Options{Survey: StartSurvey(out, books), Stamps: books})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/par"
@@ -30,7 +29,7 @@ import (
 // With a manifest and a *LeftoverError the new bundle is in place and only
 // the removal of the previous one failed.
 func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*Manifest, error) {
-	r, err := Update(out, profiles, list, Options{Render: opts})
+	r, err := Update(context.Background(), out, profiles, list, Options{Render: opts})
 	if r == nil {
 		return nil, err
 	}
@@ -41,8 +40,10 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts 
 // digest is unchanged are carried over from the bundle in out), partial with
 // opt.Partial, and a no-op when out already holds exactly this build
 // (incremental.go). The result is byte for byte what a full build writes. On
-// error the Result is nil unless the error is a *LeftoverError.
-func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt Options) (*Result, error) {
+// error the Result is nil unless the error is a *LeftoverError. When ctx is
+// cancelled before the new bundle takes out's place, the build stops, removes
+// its temporary folder and returns ctx's error; out is untouched.
+func Update(ctx context.Context, out string, profiles []*model.Profile, list []emitters.Emitter, opt Options) (*Result, error) {
 	out, err := resolveOut(out)
 	if err != nil {
 		return nil, err
@@ -76,6 +77,9 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if pl.unchanged(profiles, pv) {
 		return &Result{Manifest: pv.manifest, Carried: len(profiles), Unchanged: true}, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	tmp, err := newTemp(parent)
 	if err != nil {
 		return nil, err
@@ -84,7 +88,7 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if err := os.Chmod(tmp.path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := build(profiles, list, &folder{root: tmp.path, modesExact: modesExact(tmp.path)}, pl)
+	m, err := build(profiles, list, &folder{ctx: ctx, root: tmp.path, modesExact: modesExact(tmp.path)}, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +102,7 @@ func Update(out string, profiles []*model.Profile, list []emitters.Emitter, opt 
 	if root != nil {
 		defer root.close()
 	}
-	exchanged, err := tmp.commit(out)
+	exchanged, err := tmp.commit(ctx, out)
 	afterSwap()
 	var left *LeftoverError
 	if errors.As(err, &left) {
@@ -240,36 +244,14 @@ func removeStale(parent string) {
 	}
 }
 
-// temp is a build's temporary folder, locked while the build runs and known to
-// Abort.
+// temp is a build's temporary folder, locked while the build runs.
 type temp struct {
 	path      string
 	unlock    func()
 	committed bool
 }
 
-// active holds the temporary folders of the builds in progress, for Abort.
-var active struct {
-	sync.Mutex
-	temps   map[*temp]bool
-	aborted bool
-}
-
-// aborting tells the workers writing files to stop.
-var aborting atomic.Bool
-
-var errAborted = errors.New("interrupted")
-
-// Interrupted reports whether err is a build's stopping because Abort was
-// called: the caller that called Abort says so and exits.
-func Interrupted(err error) bool { return errors.Is(err, errAborted) }
-
 func newTemp(parent string) (*temp, error) {
-	active.Lock()
-	defer active.Unlock()
-	if active.aborted {
-		return nil, errAborted
-	}
 	dir, err := os.MkdirTemp(parent, tempPrefix)
 	if err != nil {
 		return nil, err
@@ -279,23 +261,16 @@ func newTemp(parent string) (*temp, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	t := &temp{path: filepath.Clean(dir), unlock: unlock}
-	if active.temps == nil {
-		active.temps = map[*temp]bool{}
-	}
-	active.temps[t] = true
-	return t, nil
+	return &temp{path: filepath.Clean(dir), unlock: unlock}, nil
 }
 
-// commit puts the built bundle in out's place, under the lock Abort takes, so
-// an interrupt lands either before (out untouched) or after (out new).
+// commit puts the built bundle in out's place unless ctx is cancelled
+// first: a signal lands either before (out untouched) or after (out new).
 // exchanged reports that the temporary folder now holds the previous bundle;
 // a *LeftoverError says the new bundle is in place but the old one elsewhere.
-func (t *temp) commit(out string) (exchanged bool, err error) {
-	active.Lock()
-	defer active.Unlock()
-	if active.aborted {
-		return false, errAborted
+func (t *temp) commit(ctx context.Context, out string) (exchanged bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
 	}
 	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(t.path, out); err != nil {
@@ -314,58 +289,10 @@ func (t *temp) commit(out string) (exchanged bool, err error) {
 
 // release removes the temporary folder unless it became out, and unlocks it.
 func (t *temp) release() {
-	active.Lock()
-	defer active.Unlock()
-	if !t.committed && !active.aborted {
+	if !t.committed {
 		removeAll(t.path)
 	}
 	t.unlock()
-	delete(active.temps, t)
-}
-
-// Aborted says what Abort found and did.
-type Aborted struct {
-	// Building is set when a build was writing a bundle.
-	Building bool
-	// Replaced is set when a build had already put its new bundle in place.
-	Replaced bool
-	// Left names the temporary folders that could not be removed.
-	Left []string
-}
-
-// Abort removes the temporary folder of every build in progress and stops
-// them; it is for a signal handler that exits right after.
-func Abort() Aborted {
-	// Under the lock: a build that sees aborting and gives up releases its
-	// temporary folder under the same lock, so it waits until Abort has
-	// looked at it, and Abort reports the build it interrupted.
-	active.Lock()
-	defer active.Unlock()
-	aborting.Store(true)
-	active.aborted = true
-	var a Aborted
-	for t := range active.temps {
-		a.Building = true
-		if t.committed {
-			// out is the new bundle; the previous one, if still beside it,
-			// is unlocked once this process exits and the next build removes it.
-			a.Replaced = true
-			continue
-		}
-		// Workers may still be creating files in the folder; a few tries win
-		// the race with the last of them, which stop at their next file.
-		var err error
-		for range 50 {
-			if err = os.RemoveAll(t.path); err == nil {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if err != nil {
-			a.Left = append(a.Left, t.path)
-		}
-	}
-	return a
 }
 
 // swapFallback exchanges two folders with two renames, for systems without an
@@ -392,6 +319,8 @@ func swapFallback(tmp, out string, rename func(from, to string) error) error {
 
 // folder is a Sink that writes files below root.
 type folder struct {
+	// ctx stops the build: once it is cancelled, Put fails. Nil: never.
+	ctx  context.Context
 	root string
 	// modesExact says files and folders created below root get exactly the
 	// modes they are created with (modesExact), so they need no chmod after
@@ -404,6 +333,14 @@ type folder struct {
 	// 100,000-profile bundle to the end took 90 MB.
 	mu   sync.Mutex
 	sets map[string]*dirSet
+}
+
+// stopped is the error of the folder's context once it is cancelled.
+func (f *folder) stopped() error {
+	if f.ctx == nil {
+		return nil
+	}
+	return f.ctx.Err()
 }
 
 // dirSet is the folders made for one profile.
@@ -437,8 +374,8 @@ func (f *folder) profileDone(profile string) {
 // Put implements Sink. Modes are set explicitly, whatever the umask: 0644
 // files, 0755 scripts meant to run, 0755 folders.
 func (f *folder) Put(file File) error {
-	if aborting.Load() {
-		return errAborted
+	if err := f.stopped(); err != nil {
+		return err
 	}
 	if err := checkIntuneScripts(file); err != nil {
 		return err
@@ -480,8 +417,8 @@ func (f *folder) create(p string, mode fs.FileMode, write func(w io.Writer) erro
 // encoded, so a build never holds its bytes (40 MB at 10,000 profiles, and
 // twice that while a growing buffer is copied).
 func (f *folder) putManifest(m *Manifest) error {
-	if aborting.Load() {
-		return errAborted
+	if err := f.stopped(); err != nil {
+		return err
 	}
 	return f.create(filepath.Join(f.root, ManifestPath), 0o644, func(w io.Writer) (err error) {
 		m.encode(func(chunk []byte) bool {

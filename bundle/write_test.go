@@ -1,12 +1,15 @@
 package bundle
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -149,33 +152,44 @@ func TestResolveOut(t *testing.T) {
 	}
 }
 
-// TestAbort: Abort removes a build's temporary folder and no build commits
-// after it.
-func TestAbort(t *testing.T) {
+// TestCancel: a build whose context is cancelled writes nothing more, does
+// not take out's place, and removes its temporary folder; out is untouched.
+func TestCancel(t *testing.T) {
 	parent := t.TempDir()
+	out := filepath.Join(parent, "dist")
+	list := []emitters.Emitter{twoFiles{}}
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}}, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(out, ManifestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Update(ctx, out, []*model.Profile{{Name: "a", Description: "second"}}, list, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Update after cancel: %v", err)
+	}
+	if after, err := os.ReadFile(filepath.Join(out, ManifestPath)); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the bundle changed: %v", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*")); len(m) > 0 {
+		t.Errorf("temporary folders left: %v", m)
+	}
 	tmp, err := newTemp(parent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		active.Lock()
-		active.aborted = false
-		active.Unlock()
-		aborting.Store(false)
-	}()
-	if a := Abort(); !a.Building || a.Replaced || len(a.Left) > 0 {
-		t.Errorf("Abort = %+v", a)
+	if _, err := tmp.commit(ctx, out); !errors.Is(err, context.Canceled) {
+		t.Errorf("commit after cancel: %v", err)
 	}
+	if err := (&folder{ctx: ctx, root: tmp.path}).Put(File{Path: "x"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Put after cancel: %v", err)
+	}
+	tmp.release()
 	if _, err := os.Stat(tmp.path); !os.IsNotExist(err) {
 		t.Errorf("the temporary folder is still there: %v", err)
 	}
-	if _, err := tmp.commit(filepath.Join(parent, "dist")); err != errAborted {
-		t.Errorf("commit after Abort: %v", err)
-	}
-	if err := (&folder{root: parent}).Put(File{Path: "x"}); err != errAborted {
-		t.Errorf("Put after Abort: %v", err)
-	}
-	tmp.release()
 }
 
 // TestRemoveTree: the folder and everything in it go, in parallel; a symlink

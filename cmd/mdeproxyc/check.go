@@ -15,21 +15,19 @@ import (
 
 // check is build --check: the summary of what changes, per profile and
 // setting, in semdiff's text format, then the file diff.
-func (c *cli) check(out string, ps []*model.Profile, list []emitters.Emitter, rebuild string) int {
+func (c *cli) check(out string, ps []*model.Profile, list []emitters.Emitter, rebuild string) error {
 	r, err := bundle.CheckReport(out, ps, list, decoders...)
 	if err != nil {
-		c.errorf("check: %v", err)
-		return exitFail
+		return fmt.Errorf("check: %v", err)
 	}
 	if len(r.Diff) == 0 {
 		fmt.Fprintf(c.stderr, "%s is up to date (%s)\n", out, count(len(ps), "profile"))
-		return exitOK
+		return nil
 	}
 	semdiff.Write(c.stdout, "text", summaryOf(r))
 	fmt.Fprintln(c.stdout)
 	c.stdout.Write(r.Diff)
-	c.errorf("%s differs from the intent: %s and commit the result", out, rebuild)
-	return exitFail
+	return fmt.Errorf("%s differs from the intent: %s and commit the result", out, rebuild)
 }
 
 // summaryOf turns the check's per-profile report into semdiff's changes: the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -20,17 +21,16 @@ import (
 
 var shells = []string{"bash", "zsh", "fish", "powershell"}
 
-func (c *cli) completion(args []string) int {
+func (c *cli) completion(_ context.Context, args []string) error {
 	fs := c.flags("completion")
-	if code, ok := c.parse(fs, args, 1); !ok {
-		return code
+	if stop, err := c.parse(fs, args, 1); stop {
+		return err
 	}
 	if fs.NArg() != 1 || !slices.Contains(shells, fs.Arg(0)) {
-		c.errorf("completion: name a shell: %s", strings.Join(shells, ", "))
-		return exitUsage
+		return usagef("completion: name a shell: %s", strings.Join(shells, ", "))
 	}
 	writeCompletion(c.stdout, fs.Arg(0), completionSpec())
-	return exitOK
+	return nil
 }
 
 // cmdSpec is what completion knows of one command.
@@ -51,7 +51,7 @@ func completionSpec() []cmdSpec {
 	}
 	var specs []cmdSpec
 	for _, cmd := range commands() {
-		cmd.run(collector, nil)
+		cmd.run(collector, context.Background(), nil)
 		sp := cmdSpec{name: cmd.name, values: map[string][]string{}}
 		if fs := collector.collect[cmd.name]; fs != nil {
 			fs.VisitAll(func(f *pflag.Flag) {

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -22,16 +23,15 @@ import (
 // diff compares two versions of a fleet: two folders, or a folder with itself
 // at a Git revision. Exit 0 when nothing changes, 1 when something does (or a
 // version does not compile), 2 on usage errors.
-func (c *cli) diff(args []string) int {
+func (c *cli) diff(ctx context.Context, args []string) error {
 	fs := c.flags("diff")
 	base := fs.String("base", "", "compare DIR (default .) with the same folder at this Git revision (main, HEAD~1, a commit)")
 	format := fs.String("format", "text", "output format: "+strings.Join(semdiff.Formats, ", "))
-	if code, ok := c.parse(fs, args, 2); !ok {
-		return code
+	if stop, err := c.parse(fs, args, 2); stop {
+		return err
 	}
 	if !slices.Contains(semdiff.Formats, *format) {
-		c.errorf("diff: unknown format %q; formats are: %s", *format, strings.Join(semdiff.Formats, ", "))
-		return exitUsage
+		return usagef("diff: unknown format %q; formats are: %s", *format, strings.Join(semdiff.Formats, ", "))
 	}
 	var oldDir, newDir, oldName string
 	switch {
@@ -39,8 +39,7 @@ func (c *cli) diff(args []string) int {
 		newDir = dirArg(fs)
 		dir, cleanup, err := checkoutAt(newDir, *base)
 		if err != nil {
-			c.errorf("diff: --base %s: %v", *base, err)
-			return exitUsage
+			return usagef("diff: --base %s: %v", *base, err)
 		}
 		defer cleanup()
 		oldDir = dir
@@ -49,21 +48,20 @@ func (c *cli) diff(args []string) int {
 	case *base == "" && fs.NArg() == 2:
 		oldDir, newDir = fs.Arg(0), fs.Arg(1)
 	default:
-		c.errorf("diff: give two fleet folders (OLD NEW), or --base REV and at most one folder")
-		return exitUsage
+		return usagef("diff: give two fleet folders (OLD NEW), or --base REV and at most one folder")
 	}
 	// A fleet folder that the base revision does not have yet (the pull
 	// request adds it) is an empty fleet: every profile is added.
 	var old []*model.Profile
 	if oldDir != "" {
-		var ok bool
-		if old, ok = c.compileFleet(oldDir, compile.Options{}); !ok {
-			return exitFail
+		var err error
+		if old, err = c.compileFleet(ctx, oldDir, compile.Options{}); err != nil {
+			return err
 		}
 	}
-	cur, ok := c.compileFleet(newDir, compile.Options{})
-	if !ok {
-		return exitFail
+	cur, err := c.compileFleet(ctx, newDir, compile.Options{})
+	if err != nil {
+		return err
 	}
 	cwd, _ := os.Getwd()
 	relocate(old, func(file string) string {
@@ -77,17 +75,15 @@ func (c *cli) diff(args []string) int {
 	relocate(cur, func(file string) string { return diag.RelPath(cwd, file) })
 	changes, err := semdiff.Compare(old, cur, all.Emitters())
 	if err != nil {
-		c.errorf("diff: %v", err)
-		return exitFail
+		return fmt.Errorf("diff: %v", err)
 	}
 	if err := semdiff.Write(c.stdout, *format, changes); err != nil {
-		c.errorf("diff: %v", err)
-		return exitFail
+		return fmt.Errorf("diff: %v", err)
 	}
 	if len(changes) > 0 {
-		return exitFail
+		return errReported
 	}
-	return exitOK
+	return nil
 }
 
 // relocate rewrites the file names of every origin, for printing.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -25,24 +26,22 @@ type endpointRow struct {
 
 // endpoints prints the catalogue's destinations for one profile: its
 // connectivity mode, region, platforms and components (docs/endpoints.md).
-func (c *cli) endpoints(args []string) int {
+func (c *cli) endpoints(ctx context.Context, args []string) error {
 	fs := c.flags("endpoints")
 	profile := fs.StringP("profile", "p", "", "the profile whose destinations to print (required)")
 	format := fs.String("format", "text", "output format: text, json or csv")
-	if code, ok := c.parse(fs, args, 1); !ok {
-		return code
+	if stop, err := c.parse(fs, args, 1); stop {
+		return err
 	}
 	if *profile == "" {
-		c.errorf("endpoints: --profile NAME is required")
-		return exitUsage
+		return usagef("endpoints: --profile NAME is required")
 	}
 	if *format != "text" && *format != "json" && *format != "csv" {
-		c.errorf("endpoints: unknown format %q; formats are: text, json, csv", *format)
-		return exitUsage
+		return usagef("endpoints: unknown format %q; formats are: text, json, csv", *format)
 	}
-	ps, ok := c.compileFleet(dirArg(fs), compile.Options{Profiles: []string{*profile}})
-	if !ok {
-		return exitFail
+	ps, err := c.compileFleet(ctx, dirArg(fs), compile.Options{Profiles: []string{*profile}})
+	if err != nil {
+		return err
 	}
 	p := ps[0]
 	cat := endpoints.Default()
@@ -91,5 +90,5 @@ func (c *cli) endpoints(args []string) int {
 		}
 		tw.Flush()
 	}
-	return exitOK
+	return nil
 }

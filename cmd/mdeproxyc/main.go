@@ -3,16 +3,12 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-
-	"github.com/spf13/pflag"
-
-	"github.com/mdeproxyc/mdeproxyc/bundle"
 )
 
 func main() {
@@ -23,88 +19,51 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	handleSignals(os.Stderr)
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// handleSignals makes SIGINT and SIGTERM (Ctrl-C, a cancelled CI job) remove
-// the temporary folder of a build in progress before the process exits with
-// 128 plus the signal's number, the shells' convention; without it the folder,
-// tens to hundreds of MB, stays beside --out for `git add -A` to commit.
-func handleSignals(stderr io.Writer) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+// runMain is run with SIGINT and SIGTERM (Ctrl-C, a cancelled CI job)
+// turned into the cancellation of the context the command runs with: a
+// build in progress stops, removes its temporary folder (tens to hundreds of
+// MB that `git add -A` would otherwise commit) and leaves the previous
+// bundle as it was; the process then exits with 128 plus the signal's
+// number, the shells' convention (exitCode). A second signal, once the first
+// has been taken, has its default effect: the process ends at once.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stopTerm()
+	ctx, stopInt := signal.NotifyContext(term, os.Interrupt)
+	defer stopInt()
 	go func() {
-		s := <-sigs
-		a := bundle.Abort()
-		switch {
-		case a.Replaced:
-			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the new bundle was already in place\n", s)
-		case a.Building:
-			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v); the previous bundle is untouched\n", s)
-		default:
-			fmt.Fprintf(stderr, "mdeproxyc: interrupted (%v)\n", s)
-		}
-		for _, dir := range a.Left {
-			fmt.Fprintf(stderr, "mdeproxyc: could not remove the temporary folder %s; remove it by hand\n", dir)
-		}
-		code := 130
-		if s == syscall.SIGTERM {
-			code = 143
-		}
-		os.Exit(code)
+		<-ctx.Done()
+		stopInt()
+		stopTerm()
 	}()
-}
-
-// defaultMemoryLimit is the soft memory limit of the mdeproxyc process.
-const defaultMemoryLimit = 768 << 20
-
-// Exit codes, as docs/ARCHITECTURE.md ("Exit codes") and the README fix them.
-const (
-	exitOK    = 0
-	exitFail  = 1 // invalid input, drift found, lint errors
-	exitUsage = 2
-)
-
-// command is one subcommand: its usage line, one-line summary, and body.
-type command struct {
-	name    string
-	usage   string
-	summary string
-	run     func(c *cli, args []string) int
-}
-
-// cli carries the output streams through a run.
-type cli struct {
-	stdout, stderr io.Writer
-	// color is set when stderr is a terminal that takes colour (term.go).
-	color bool
-	// writes is set by commands that write files: their failure messages
-	// say that nothing was written.
-	writes bool
-	// collect, when set, makes parse record each command's flags and stop:
-	// completion scripts are made from the commands' own flag sets.
-	collect map[string]*pflag.FlagSet
-}
-
-func commands() []command {
-	return []command{
-		{"build", "build [flags] [DIR]", "compile DIR (default .) into --out (default dist)", (*cli).build},
-		{"vet", "vet [flags] [DIR]", "validate and lint; warnings and errors with rule IDs and file:line:col", (*cli).vet},
-		{"diff", "diff OLD NEW | --base REV [DIR]", "what changes between two versions of the fleet, per profile and setting", (*cli).diff},
-		{"publish", "publish intune [DIR]", "make Intune match the fleet: create, update, assign (and with --prune delete) its objects", (*cli).publishCmd},
-		{"explain", "explain [DIR] -p NAME...", "for each profile named: each setting, where its value came from, which artifacts carry it", (*cli).explain},
-		{"endpoints", "endpoints [DIR] -p NAME", "for one profile: the destinations its proxy must allow, with their sources", (*cli).endpoints},
-		{"targets", "targets", "list the emitters, one line each", (*cli).targets},
-		{"schema", "schema", "print the embedded CUE schema of the intent language", (*cli).schema},
-		{"init", "init [DIR]", "write a starter fleet that builds as it is", (*cli).init},
-		{"version", "version", "print the version, the commit and the Go version", (*cli).version},
-		{"completion", "completion SHELL", "print a completion script for bash, zsh, fish or powershell", (*cli).completion},
+	// The cause of a context that a signal cancelled names the signal; one
+	// that stop cancelled has context.Canceled itself as its cause (the
+	// signal's cause also matches errors.Is(…, context.Canceled)).
+	caught := func() os.Signal {
+		switch {
+		case ctx.Err() == nil:
+			return nil
+		case term.Err() != nil && context.Cause(term) != context.Canceled:
+			return syscall.SIGTERM
+		}
+		return os.Interrupt
 	}
+	return runCtx(ctx, caught, args, stdout, stderr)
 }
 
+// run is runMain without signal handling, for tests that call a command in
+// the test's own process.
 func run(args []string, stdout, stderr io.Writer) int {
-	c := &cli{stdout: stdout, stderr: stderr, color: colorFor(stderr)}
+	return runCtx(context.Background(), func() os.Signal { return nil }, args, stdout, stderr)
+}
+
+// runCtx runs the command args names and maps what it returns to the
+// process's exit code (exitCode).
+func runCtx(ctx context.Context, caught func() os.Signal, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr, color: colorFor(stderr), caught: caught}
 	if len(args) == 0 {
 		c.usage(stderr)
 		return exitUsage
@@ -112,16 +71,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "help", "-h", "--help":
 		if len(args) > 1 {
-			return run([]string{args[1], "--help"}, stdout, stderr)
+			return runCtx(ctx, caught, []string{args[1], "--help"}, stdout, stderr)
 		}
 		c.usage(stdout)
 		return exitOK
 	case "--version":
-		return c.version(nil)
+		return c.exitCode(c.version(ctx, nil))
 	}
 	for _, cmd := range commands() {
 		if cmd.name == args[0] {
-			return cmd.run(c, args[1:])
+			return c.exitCode(cmd.run(c, ctx, args[1:]))
 		}
 	}
 	c.errorf("unknown command %q", args[0])

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,8 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(ownCache{m}, map[string]func(){
 		"mdeproxyc": func() {
-			handleSignals(os.Stderr)
-			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+			os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 		},
 	})
 }
@@ -112,17 +112,38 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 || sig == nil {
 		ts.Fatalf("usage: signal TERM|INT")
 	}
-	for _, c := range ts.BackgroundCmds() {
+	cmds := ts.BackgroundCmds()
+	if len(cmds) == 0 {
+		ts.Fatalf("signal: no background command")
+	}
+	for _, c := range cmds {
 		ts.Check(c.Process.Signal(sig))
 	}
+	signalled.Lock()
+	signalled.cmds[ts] = cmds
+	signalled.Unlock()
 }
 
-// cmdExitcode checks the exit code of the background commands after wait:
-// exitcode N.
+// signalled remembers, per script, the commands signal sent a signal to:
+// wait forgets its background commands, and exitcode looks at them after it.
+var signalled = struct {
+	sync.Mutex
+	cmds map[*testscript.TestScript][]*exec.Cmd
+}{cmds: map[*testscript.TestScript][]*exec.Cmd{}}
+
+// cmdExitcode checks the exit code of the commands the last signal went to,
+// after wait: exitcode N.
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	for _, c := range ts.BackgroundCmds() {
+	signalled.Lock()
+	cmds := signalled.cmds[ts]
+	delete(signalled.cmds, ts)
+	signalled.Unlock()
+	if len(cmds) == 0 {
+		ts.Fatalf("exitcode: no command was signalled")
+	}
+	for _, c := range cmds {
 		if c.ProcessState == nil {
 			ts.Fatalf("a background command has not been waited for")
 		}

@@ -2,9 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -16,58 +15,49 @@ import (
 
 // publishCmd makes a deployment channel match the fleet; "intune" is the one
 // channel so far (docs/intune-publish.md).
-func (c *cli) publishCmd(args []string) int {
+func (c *cli) publishCmd(ctx context.Context, args []string) error {
 	fs := c.flags("publish")
 	dryRun := fs.Bool("dry-run", false, "print the plan (create / update / unchanged / orphaned, with the changed fields) and write nothing")
 	format := fs.String("format", "text", "output format of the plan: "+strings.Join(publish.Formats, ", "))
 	prune := fs.Bool("prune", false, "delete objects that carry mdeproxyc's marker for profiles no longer in the fleet")
 	graphURL := fs.String("graph-url", publish.DefaultGraphURL, "Microsoft Graph endpoint: https://graph.microsoft.us, https://dod-graph.microsoft.us or https://microsoftgraph.chinacloudapi.cn for the national clouds")
 	auth := fs.String("auth", "auto", "how to sign in: "+strings.Join(publish.AuthMethods, ", ")+"; "+publish.TokenEnv+" (a bearer token) wins with auto")
-	if code, ok := c.parse(fs, args, 2); !ok {
-		return code
+	if stop, err := c.parse(fs, args, 2); stop {
+		return err
 	}
 	if fs.NArg() == 0 || fs.Arg(0) != "intune" {
-		c.errorf("publish: name the channel: 'mdeproxyc publish intune [DIR]'")
-		return exitUsage
+		return usagef("publish: name the channel: 'mdeproxyc publish intune [DIR]'")
 	}
 	if !slices.Contains(publish.Formats, *format) {
-		c.errorf("publish: unknown format %q; formats are: %s", *format, strings.Join(publish.Formats, ", "))
-		return exitUsage
+		return usagef("publish: unknown format %q; formats are: %s", *format, strings.Join(publish.Formats, ", "))
 	}
 	if !slices.Contains(publish.AuthMethods, *auth) {
-		c.errorf("publish: unknown --auth %q; methods are: %s", *auth, strings.Join(publish.AuthMethods, ", "))
-		return exitUsage
+		return usagef("publish: unknown --auth %q; methods are: %s", *auth, strings.Join(publish.AuthMethods, ", "))
 	}
 	dir := "."
 	if fs.NArg() > 1 {
 		dir = fs.Arg(1)
 	}
-	ps, ok := c.compileFleet(dir, compile.Options{})
-	if !ok {
-		return exitFail
+	ps, err := c.compileFleet(ctx, dir, compile.Options{})
+	if err != nil {
+		return err
 	}
 	// What build refuses to write is not published either.
 	if errs := lint.Errors(lint.Run(ps)); len(errs) > 0 {
 		c.printDiags(errs)
-		c.errorf("%d vet error%s; nothing was published", len(errs), plural(len(errs)))
-		return exitFail
+		return fmt.Errorf("%d vet error%s; nothing was published", len(errs), plural(len(errs)))
 	}
 	tokens, err := publish.Tokens(*auth, *graphURL)
 	if err != nil {
-		c.errorf("publish: %v", err)
-		return exitFail
+		return fmt.Errorf("publish: %v", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	client := &publish.Client{BaseURL: *graphURL, Token: tokens, HTTP: &http.Client{Timeout: 2 * time.Minute}}
 	res, err := publish.Run(ctx, client, ps, publish.Options{DryRun: *dryRun, Prune: *prune})
 	if err != nil {
-		c.errorf("publish: %v; nothing was written", err)
-		return exitFail
+		return fmt.Errorf("publish: %v; nothing was written", err)
 	}
 	if err := res.Write(c.stdout, *format); err != nil {
-		c.errorf("publish: %v", err)
-		return exitFail
+		return fmt.Errorf("publish: %v", err)
 	}
 	if res.Failed() {
 		for _, it := range res.Items {
@@ -75,7 +65,7 @@ func (c *cli) publishCmd(args []string) int {
 				c.errorf("%s", it.Error)
 			}
 		}
-		return exitFail
+		return errReported
 	}
-	return exitOK
+	return nil
 }

@@ -52,7 +52,7 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 	// Only the names of the profiles the folder's manifest lists: its
 	// checksum is not what says them (a bundle committed before manifests
 	// had one has none), and nothing is carried over from it here.
-	if pv := readPrevious(out, reading{checked: true}); pv != nil {
+	if pv := readPrevious(out, false); pv != nil {
 		for name := range pv.byProfile {
 			inOld[name] = true
 		}

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,9 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
-	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -89,6 +85,52 @@ func spoilCases() []spoilCase {
 			}
 			write(t, out, "README.md", string(bytes.ToUpper(data)))
 		}},
+		{"a file edited to the same size", func(t *testing.T, out string) { write(t, out, "b/sub/deep/leaf.txt", "SECOND\n") }},
+		{"a fleet file edited to the same size", func(t *testing.T, out string) {
+			data, err := os.ReadFile(filepath.Join(out, "proxy", "all.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, out, "proxy/all.txt", strings.ToUpper(string(data)))
+		}},
+		{"a file edited in place to the same size", func(t *testing.T, out string) {
+			// The same inode, the same size: only the bytes tell.
+			f, err := os.OpenFile(filepath.Join(out, "a", "top.txt"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt([]byte("P"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file made 0666", func(t *testing.T, out string) { chmod(t, out, "a/top.txt", 0o666) }},
+		{"a file made setuid", func(t *testing.T, out string) { chmod(t, out, "a/top.txt", 0o644|os.ModeSetuid) }},
+		{"a file made executable", func(t *testing.T, out string) { chmod(t, out, "proxy/all.txt", 0o755) }},
+		{"a folder made 0777", func(t *testing.T, out string) { chmod(t, out, "a/sub", 0o777|os.ModeDir) }},
+		{"a file hard-linked to one outside the bundle", func(t *testing.T, out string) {
+			outside := filepath.Join(filepath.Dir(out), "outside.txt")
+			os.Remove(outside)
+			if err := os.Link(filepath.Join(out, "a", "top.txt"), outside); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file replaced by a symlink to the same bytes", func(t *testing.T, out string) {
+			data, err := os.ReadFile(filepath.Join(out, "a", "top.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			outside := filepath.Join(filepath.Dir(out), "same.txt")
+			if err := os.WriteFile(outside, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			remove(t, out, "a/top.txt")
+			if err := os.Symlink(outside, filepath.Join(out, "a", "top.txt")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"a manifest with one more space", func(t *testing.T, out string) {
 			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
 			if err != nil {
@@ -116,26 +158,13 @@ func spoilCases() []spoilCase {
 func TestUpToDateMeansExactly(t *testing.T) {
 	f := newAB(t)
 	for _, c := range spoilCases() {
-		// The build reads the previous bundle itself, or takes what a
-		// Survey found while the fleet compiled, or a Survey stopped half
-		// way (a build that failed before Update, in a long-lived process).
-		for _, how := range []string{"read", "surveyed", "survey stopped"} {
-			t.Run(how+"/"+c.name, func(t *testing.T) {
-				if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
-					t.Fatal(err)
-				}
-				c.spoil(t, f.out)
-				var opt Options
-				switch how {
-				case "surveyed":
-					opt.Survey = StartSurvey(f.out, "")
-				case "survey stopped":
-					opt.Survey = StartSurvey(f.out, "")
-					opt.Survey.Stop()
-				}
-				f.rebuild(t, opt, c.name == "nothing")
-			})
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			c.spoil(t, f.out)
+			f.rebuild(t, Options{}, c.name == "nothing")
+		})
 	}
 }
 
@@ -149,6 +178,13 @@ func write(t *testing.T, root, rel, data string) {
 	// links shared with the previous bundle.
 	_ = os.Remove(p)
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chmod(t *testing.T, root, rel string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(filepath.Join(root, filepath.FromSlash(rel)), mode); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -168,7 +204,7 @@ func remove(t *testing.T, root, rel string) {
 }
 
 // diffTrees names the first difference between two folders: a path in one
-// only, of another type, or with other bytes.
+// only, of another type, mode or link count, or with other bytes.
 func diffTrees(t *testing.T, a, b string) string {
 	t.Helper()
 	list := func(root string) map[string]string {
@@ -182,13 +218,16 @@ func diffTrees(t *testing.T, a, b string) string {
 			case info.Mode()&os.ModeSymlink != 0:
 				out[rel] = "symlink"
 			case info.IsDir():
-				out[rel] = "folder"
+				out[rel] = "folder " + info.Mode().String()
 			default:
 				data, err := os.ReadFile(p)
 				if err != nil {
 					return err
 				}
-				out[rel] = string(data)
+				// A build's file is linked nowhere else once the
+				// previous bundle is gone.
+				n, _ := linkCount(info)
+				out[rel] = fmt.Sprintf("%v %d links\n%s", info.Mode(), n, data)
 			}
 			return nil
 		})
@@ -393,7 +432,7 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 	}
 	fmt.Fprintf(&reversed, "\n  ],\n  \"checksum\": %q\n}\n", m.checksum())
 	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, _, err := decodeManifest(bytes.NewReader(text), int64(len(text)), reading{})
+		got, err := decodeManifest(bytes.NewReader(text), true)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -405,13 +444,8 @@ func TestParseManifestAnyKeyOrder(t *testing.T) {
 			t.Errorf("%s: files %v, want %v", name, got.Files, m.Files)
 		}
 	}
-	for name, text := range map[string][]byte{"keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(text)), 0, reading{}); err == nil {
-			t.Errorf("the line parser took a manifest with %s", name)
-		}
-	}
-	if _, err := parseManifestLines(bufio.NewReader(bytes.NewReader(canonical[:len(canonical)/2])), 0, reading{}); err == nil {
-		t.Error("the line parser took a manifest cut short")
+	if _, err := decodeManifest(bytes.NewReader(canonical[:len(canonical)/2]), true); err == nil {
+		t.Error("a manifest cut short was read")
 	}
 }
 
@@ -436,7 +470,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			m.Manifest.Files = append(m.Manifest.Files, entry)
 			data, _ := m.Manifest.Encode()
 			write(t, out, ManifestPath, string(data))
-			if pv := readPrevious(out, reading{}); pv != nil {
+			if pv := readPrevious(out, true); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
 			r, err := Update(context.Background(), out, profiles, list, Options{})
@@ -450,106 +484,8 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 	}
 }
 
-// TestReadManifestLarge: a manifest of many entries, read from its file a
-// buffer at a time, is what encoding/json reads; every string read survives
-// the buffer's reuse.
-func TestReadManifestLarge(t *testing.T) {
-	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
-	for i := range 3000 {
-		name := fmt.Sprintf("site-%06d", i)
-		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: fmt.Sprintf("sha256:%064d", i)})
-		for _, f := range []string{"README.md", "windows/intune/remediation.json", "linux/set-proxy.sh"} {
-			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: f[:5], Size: i, SHA256: Hash{byte(i), byte(i >> 8)}})
-		}
-	}
-	data, _ := m.Encode()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ManifestPath), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := readManifest(dir, int64(len(data)), reading{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The line parser itself, not its encoding/json fallback.
-	lines, err := parseManifestLines(bufio.NewReaderSize(bytes.NewReader(data), 64<<10), 0, reading{})
-	if err != nil {
-		t.Fatalf("the line parser: %v", err)
-	}
-	if !slices.Equal(lines.Profiles, got.Profiles) || !slices.Equal(lines.Files, got.Files) {
-		t.Fatal("the line parser read another manifest than readManifest")
-	}
-	var want Manifest
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	if got.Tool != want.Tool || got.Version != want.Version || got.Fleet != want.Fleet ||
-		!slices.Equal(got.Profiles, want.Profiles) || !slices.Equal(got.Files, want.Files) {
-		t.Fatalf("read %d profiles, %d files; want %d, %d (first file %+v, want %+v)", len(got.Profiles), len(got.Files), len(want.Profiles), len(want.Files), got.Files[0], want.Files[0])
-	}
-	if len(data) < 4*64<<10 {
-		t.Fatalf("the manifest is %d bytes: the reader's buffer is never reused", len(data))
-	}
-}
-
-// TestReadManifestReportsRuns checks what a survey lists while the manifest
-// is read: every entry once, in runs of one profile each, in order, and each
-// run the very entries the manifest returned holds.
-func TestReadManifestReportsRuns(t *testing.T) {
-	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
-	m.Files = append(m.Files, ManifestEntry{Path: "README.md", Target: readme.IndexTarget})
-	for i := range 2000 {
-		name := fmt.Sprintf("site-%06d", i)
-		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "sha256:d"})
-		for _, f := range []string{"README.md", "windows/intune/remediation.json", "linux/set-proxy.sh"} {
-			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: f[:5], Size: i})
-		}
-		if i == 1000 {
-			// Entries without a profile between two profiles' runs.
-			m.Files = append(m.Files, ManifestEntry{Path: "site-001000-proxy/a.pac", Target: "proxy"}, ManifestEntry{Path: "site-001000-proxy/b.pac", Target: "proxy"})
-		}
-	}
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got [][]ManifestEntry
-	read, exact, err := decodeManifest(bytes.NewReader(data), int64(len(data)), reading{onRun: func(run []ManifestEntry) { got = append(got, run) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !exact || !slices.Equal(read.Files, m.Files) {
-		t.Fatalf("the manifest read (exact %v) is not the one written", exact)
-	}
-	at := 0
-	for i, run := range got {
-		if len(run) == 0 || &run[0] != &read.Files[at] {
-			t.Fatalf("run %d does not start at entry %d of Files", i, at)
-		}
-		for _, e := range run {
-			if e.Profile != run[0].Profile {
-				t.Fatalf("run %d mixes profiles %q and %q", i, run[0].Profile, e.Profile)
-			}
-		}
-		if i > 0 && got[i-1][0].Profile == run[0].Profile {
-			t.Fatalf("runs %d and %d are both profile %q's", i-1, i, run[0].Profile)
-		}
-		if cap(run) != len(run) {
-			t.Fatalf("run %d can be appended to in place", i)
-		}
-		at += len(run)
-	}
-	if at != len(read.Files) {
-		t.Fatalf("the runs cover %d of %d entries", at, len(read.Files))
-	}
-	// 2,000 profiles, the index, and the entries without a profile.
-	if len(got) != 2002 {
-		t.Fatalf("%d runs, want 2002", len(got))
-	}
-}
-
 // BenchmarkDecodeManifest reads a manifest the size of the 10,000-profile
-// benchmark fleet's (165,000 entries), as a rebuild's survey does.
+// benchmark fleet's (165,000 entries), as a rebuild does (encoding/json, checksum checked).
 func BenchmarkDecodeManifest(b *testing.B) {
 	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
 	files := []string{"README.md", "linux/check-connectivity.sh", "linux/mdatp_managed.json", "linux/set-proxy.sh", "macos/com.microsoft.wdav.mobileconfig",
@@ -568,160 +504,9 @@ func BenchmarkDecodeManifest(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, _, err := decodeManifest(bytes.NewReader(data), int64(len(data)), reading{}); err != nil {
+		if _, err := decodeManifest(bytes.NewReader(data), true); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// TestSurveyLeavesLargeManifests checks that a survey does not read a
-// manifest over maxSurveyedManifest while the fleet compiles, and that the
-// build then reads it itself, carrying every profile over all the same.
-func TestSurveyLeavesLargeManifests(t *testing.T) {
-	profiles := []*model.Profile{{Name: "a"}, {Name: "b"}}
-	list := []emitters.Emitter{twoFiles{}}
-	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(filepath.Join(out, ManifestPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, limit := range []int64{st.Size() - 1, st.Size()} {
-		old := maxSurveyedManifest
-		maxSurveyedManifest = limit
-		s := StartSurvey(out, "")
-		maxSurveyedManifest = old
-		<-s.done
-		if surveyed := s.pv != nil; surveyed != (limit >= st.Size()) {
-			t.Errorf("a %d-byte manifest with the limit at %d: surveyed = %v", st.Size(), limit, surveyed)
-		}
-		r, err := Update(context.Background(), out, profiles, list, Options{Survey: s})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.Unchanged || r.Carried != 2 {
-			t.Errorf("limit %d: Unchanged = %v, Carried = %d; want an unchanged bundle, both profiles carried", limit, r.Unchanged, r.Carried)
-		}
-	}
-}
-
-// FuzzManifestLinesMatchEncodingJSON: whatever the line parser reads, it
-// reads as encoding/json does, and Encode writes it back byte for byte; or
-// it declines, and encoding/json reads it.
-func FuzzManifestLinesMatchEncodingJSON(f *testing.F) {
-	m := &Manifest{Tool: ToolName, Version: "1.0", Fleet: "sha256:f",
-		Profiles: []ManifestProfile{{Name: "hq", Digest: "sha256:a"}, {Name: "b\\\"r", Digest: "sha256:b"}},
-		Files: []ManifestEntry{
-			{Path: "README.md", Target: readme.IndexTarget, Size: 10, SHA256: Hash{1}},
-			{Path: "hq/windows/x.reg", Profile: "hq", Target: "regfile", Size: 3, SHA256: Hash{2}},
-			{Path: "b\\\"r/é <&>", Profile: "b\\\"r", Target: "t", Size: 0, SHA256: Hash{3}},
-		}}
-	data, err := m.Encode()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(data)
-	empty, _ := (&Manifest{Tool: ToolName}).Encode()
-	f.Add(empty)
-	f.Add([]byte("{\n  \"tool\": \"mdeproxyc\",\n  \"files\": [\n    {\n      \"path\": \"a\", \"profile\": \"b\",\n    }\n  ]\n}\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		// The layout, whatever the checksum: few inputs would have the
-		// right one.
-		got, sum, err := parseManifestLayout(bufio.NewReader(bytes.NewReader(data)), 0, reading{})
-		if err != nil {
-			return
-		}
-		// What Encode writes back is the input with the checksum the
-		// line parser computed, which must be Encode's.
-		member := func(v string) []byte {
-			return append(appendJSONString([]byte(`"checksum": `), v), "\n}\n"...)
-		}
-		fixed := bytes.Replace(data, member(got.Checksum), member(sum), 1)
-		if back, err := got.Encode(); err != nil || !bytes.Equal(back, fixed) {
-			t.Fatalf("Encode does not write back what the line parser read (%v):\n%q\n%q", err, fixed, back)
-		}
-		if got.checksum() != sum {
-			t.Fatalf("the line parser's checksum %s, Encode's %s", sum, got.checksum())
-		}
-		var want Manifest
-		if err := json.Unmarshal(data, &want); err != nil {
-			t.Fatalf("the line parser read a manifest encoding/json rejects (%v):\n%q", err, data)
-		}
-		norm := func(m *Manifest) {
-			if len(m.Files) == 0 {
-				m.Files = nil
-			}
-			if len(m.Profiles) == 0 {
-				m.Profiles = nil
-			}
-		}
-		norm(got)
-		norm(&want)
-		if d := cmp.Diff(&want, got); d != "" {
-			t.Fatalf("the line parser and encoding/json read two manifests (-json +lines):\n%s\n%q", d, data)
-		}
-	})
-}
-
-// TestPutManifestTakesTheExactPrevious checks the no-change rebuild's
-// shortcut: the very entries of a previous manifest whose file Encode writes
-// back as it is are the same bytes, without reading the file; anything else
-// is compared with the file.
-func TestPutManifestTakesTheExactPrevious(t *testing.T) {
-	prev := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f", Profiles: []ManifestProfile{{Name: "a", Digest: "d"}},
-		Files: []ManifestEntry{{Path: "a/x", Profile: "a", Target: "t", Size: 1}}}
-	missing := filepath.Join(t.TempDir(), "nothing here")
-	for _, c := range []struct {
-		name string
-		m    Manifest
-		same bool
-	}{
-		{"the same entries", *prev, true},
-		{"equal entries elsewhere", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: prev.Fleet, Profiles: prev.Profiles, Files: slices.Clone(prev.Files)}, false},
-		{"another fleet digest", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: "sha256:g", Profiles: prev.Profiles, Files: prev.Files}, false},
-		{"another profile digest", Manifest{Tool: prev.Tool, Version: prev.Version, Fleet: prev.Fleet, Profiles: []ManifestProfile{{Name: "a", Digest: "e"}}, Files: prev.Files}, false},
-		{"another version", Manifest{Tool: prev.Tool, Version: "2", Fleet: prev.Fleet, Profiles: prev.Profiles, Files: prev.Files}, false},
-	} {
-		// The previous bundle's folder is gone: only the shortcut can say
-		// "the same".
-		sink := &carryMemory{Memory: &Memory{}, dir: missing, prev: prev}
-		if err := sink.putManifest(&c.m); err != nil {
-			t.Fatal(err)
-		}
-		if sink.same != c.same {
-			t.Errorf("%s: same = %v, want %v", c.name, sink.same, c.same)
-		}
-	}
-}
-
-// TestSurveyOfABundleSwappedSince checks that Update does not take a survey
-// of a bundle that another build has replaced since: the survey is up to a
-// compile's time old, and carrying by it would link the other build's files
-// under this one's manifest.
-func TestSurveyOfABundleSwappedSince(t *testing.T) {
-	f := newAB(t)
-	profiles, list, out := f.profiles, f.list, f.out
-	other := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "another build's"}}
-	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	s := StartSurvey(out, "")
-	<-s.done
-	// Another build, of other intent, swaps its bundle in meanwhile.
-	if _, err := Update(context.Background(), out, other, list, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Update(context.Background(), out, profiles, list, Options{Survey: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Unchanged || r.Rendered != 1 {
-		t.Errorf("Unchanged = %v, %d profiles rendered; want b rendered again", r.Unchanged, r.Rendered)
-	}
-	if d := diffTrees(t, f.want, out); d != "" {
-		t.Errorf("the bundle is not a full build's: %s", d)
 	}
 }
 
@@ -773,10 +558,10 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 				t.Fatal(err)
 			}
 			write(t, out, ManifestPath, string(c.change(data)))
-			if pv := readPrevious(out, reading{}); (pv != nil) != c.read {
+			if pv := readPrevious(out, true); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
-			r, err := Update(context.Background(), out, f.profiles, f.list, Options{Survey: StartSurvey(out, "")})
+			r, err := Update(context.Background(), out, f.profiles, f.list, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -934,31 +719,5 @@ func (f *abFixture) rebuild(t *testing.T, opt Options, unchanged bool) {
 	}
 	if d := diffTrees(t, f.want, f.out); d != "" {
 		t.Errorf("the bundle is not a full build's: %s", d)
-	}
-}
-
-// TestFleetListingOnlyForTheSameFiles checks that a survey's listing of
-// proxy/ is taken only for the very files the manifest read lists there: a
-// listing taken against fewer (a manifest whose proxy/ entries came in two
-// runs) says nothing of the others.
-func TestFleetListingOnlyForTheSameFiles(t *testing.T) {
-	f := newAB(t)
-	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	pv := readPrevious(f.out, reading{})
-	if pv == nil || len(pv.fleet) == 0 {
-		t.Fatal("no previous bundle with proxy/ files")
-	}
-	listedRun := slices.Clone(pv.fleet)
-	pv.fleet = append(slices.Clone(pv.fleet), ManifestEntry{Path: "proxy/missing.txt", Target: "proxy", Size: 1})
-	pv.adopt([][]runListing{{{top: "proxy", run: listedRun, listing: listing{intact: true, exact: true}}}})
-	if in, _ := pv.fleetIntact(); in {
-		t.Fatal("proxy/ taken as intact by a listing of fewer files than the manifest lists")
-	}
-	pv.fleet = listedRun
-	pv.adopt([][]runListing{{{top: "proxy", run: listedRun, listing: listing{intact: true, exact: true}}}})
-	if in, ex := pv.fleetIntact(); !in || !ex {
-		t.Fatalf("proxy/ listed against its very files: intact %v, exact %v", in, ex)
 	}
 }

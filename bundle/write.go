@@ -56,11 +56,10 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 		return nil, err
 	}
 	removeStale(parent)
-	// The digests first: a survey may still be listing the previous bundle.
 	pl := newPlan(profiles, list, opt)
 	var pv *previous
 	if opt.Partial || !opt.Full {
-		pv = opt.Survey.previous(out)
+		pv = readPrevious(out, true)
 	}
 	if opt.Partial && pv == nil && IsBundle(out) {
 		// A partial build keeps the other profiles by the manifest's
@@ -93,26 +92,15 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 		return nil, err
 	}
 	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept), FleetKept: pl.keepFleet}
-	// Read before the swap: a folder of the new bundle changed after it has
-	// a later change time, and is not taken as the build wrote it.
-	swapped := stampClock()
-	// Opened before the swap: the build's own folder and manifest, which
-	// the stamps it keeps are for.
-	root := stampsRoot(opt.Stamps, tmp.path)
-	if root != nil {
-		defer root.close()
-	}
 	exchanged, err := tmp.commit(ctx, out)
 	afterSwap()
 	var left *LeftoverError
 	if errors.As(err, &left) {
-		primeStamps(opt.Stamps, out, root, m, swapped)
 		return r, err
 	}
 	if err != nil {
 		return nil, outError(out, err)
 	}
-	primeStamps(opt.Stamps, out, root, m, swapped)
 	if !exchanged {
 		return r, nil
 	}
@@ -151,8 +139,7 @@ func (e *MovedError) Error() string {
 
 func (e *MovedError) Unwrap() error { return e.Err }
 
-// afterSwap runs right after the swap; tests replace it to change the
-// bundle before the build keeps its stamps.
+// afterSwap runs right after the swap; tests replace it.
 var afterSwap = func() {}
 
 // removeAll is removeTree; tests replace it to make removal fail.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -70,22 +68,11 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	// few: rules across profiles (MDE015: two Macs' profiles with one
 	// identifier) hold between a selected profile and every other.
 	dir := dirArg(fs)
-	// The bundle being replaced is read and listed while the fleet
-	// compiles (bundle.Survey); --full and --check read it differently.
-	var survey *bundle.Survey
-	stamps := stampsDir()
-	if !*check && (!*full || len(*profiles) > 0) {
-		survey = bundle.StartSurvey(*out, stamps)
-		defer survey.Stop()
-	}
-	restoreGC := compileGC()
 	ps, err := c.compileFleet(ctx, dir, compile.Options{})
 	if err != nil {
 		return err
 	}
 	findings := lint.Run(ps)
-	restoreGC()
-	fitMemoryLimit(len(ps), previousManifestSize(*out))
 	if len(*profiles) > 0 {
 		if ps, err = c.selectProfiles(ctx, dir, ps, *profiles); err != nil {
 			return err
@@ -108,8 +95,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.stderr, "vet: %s: %s to read them\n", strings.Join(parts, ", "), hint("mdeproxyc", "vet", dir))
 	}
-	// --full: a file edited by hand to the same size is carried over by an
-	// incremental build; the hint must repair whatever --check found.
+	// --full: the hint must repair whatever --check found, whatever the
+	// previous bundle holds.
 	rebuild := []string{"mdeproxyc", "build", dir, "-o", *out, "--full"}
 	if *check {
 		return c.check(*out, ps, list, hint(rebuild...))
@@ -124,7 +111,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Survey: survey, Stamps: stamps})
+	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
 	stop()
 	var left *bundle.LeftoverError
 	var moved *bundle.MovedError
@@ -167,9 +154,8 @@ func (c *cli) wrote(out string, r *bundle.Result, quiet bool) {
 	n := r.Rendered + r.Carried + r.Kept
 	files := count(len(r.Manifest.Files)+1, "file")
 	if r.Unchanged {
-		// Carried files are checked by presence, size and type, not byte by
-		// byte: say so, and what compares every byte.
-		fmt.Fprintf(c.stderr, "%s %s is up to date: %s, %s; nothing was rewritten (files checked by size; --check compares every byte, --full rewrites them)\n", c.paint(sgrGreen, "ok:"), out, count(n, "profile"), files)
+		// Every file was checked by content, mode and link count.
+		fmt.Fprintf(c.stderr, "%s %s is up to date: %s, %s; nothing was rewritten\n", c.paint(sgrGreen, "ok:"), out, count(n, "profile"), files)
 		return
 	}
 	var how []string
@@ -251,74 +237,3 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, error) {
 	}
 	return slices.DeleteFunc(list, func(e emitters.Emitter) bool { return !slices.Contains(names, e.Name()) }), nil
 }
-
-// compileGC makes a build collect garbage less often while it compiles and
-// vets the fleet, for the reason readOnlyGC does for vet, and returns the
-// function that restores the default before the bundle is planned and
-// rendered: those phases allocate what they write and free it at once, and
-// the default keeps the build's peak memory low there.
-func compileGC() (restore func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	old := debug.SetGCPercent(compileGCPercent)
-	return func() { debug.SetGCPercent(old) }
-}
-
-// fitMemoryLimit lowers the soft memory limit, once a build knows how many
-// profiles it writes, to what their planning and rendering need: the limit
-// makes the collector run before the heap doubles, and a fixed limit sized
-// for 100,000 profiles lets a 10,000-profile build's heap double unchecked.
-// Measured at 10,000 profiles, the live heap while carrying a bundle over is
-// about 130 MB, and each profile adds about 13 KiB; the limit leaves room
-// above that (memoryBase + memoryPerProfile each), or above three times the
-// previous bundle's manifest, which the build reads whole (a fleet that
-// shrank), never above the default. GOMEMLIMIT, when set, wins.
-func fitMemoryLimit(profiles int, previousManifest int64) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+max(int64(profiles)*memoryPerProfile, 3*previousManifest)))
-}
-
-// stampsDir is the folder builds keep their stamp books in
-// (bundle.Options.Stamps): $MDEPROXYC_CACHE/stamps, by default in the
-// user's cache folder ($XDG_CACHE_HOME or ~/.cache on Linux); with
-// MDEPROXYC_CACHE=off, none is kept and every build lists every folder.
-func stampsDir() string {
-	dir := os.Getenv("MDEPROXYC_CACHE")
-	switch dir {
-	case "off":
-		return ""
-	case "":
-		d, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(d, "mdeproxyc")
-	}
-	return filepath.Join(dir, "stamps")
-}
-
-// previousManifestSize is the size of the manifest in the folder a build
-// replaces, 0 when there is none (Lstat: a symlink is not followed).
-func previousManifestSize(out string) int64 {
-	st, err := os.Lstat(filepath.Join(out, bundle.ManifestPath))
-	if err != nil || !st.Mode().IsRegular() {
-		return 0
-	}
-	return st.Size()
-}
-
-// defaultMemoryLimit is the soft memory limit of the mdeproxyc process.
-const defaultMemoryLimit = 768 << 20
-
-// The soft memory limit of a build of N profiles is memoryBase +
-// N*memoryPerProfile, at most defaultMemoryLimit.
-const (
-	memoryBase       = 64 << 20
-	memoryPerProfile = 16 << 10
-)
-
-// compileGCPercent is GOGC while a build compiles and vets the fleet.
-const compileGCPercent = 300

@@ -19,28 +19,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(ownCache{m}, map[string]func(){
+	testscript.Main(m, map[string]func(){
 		"mdeproxyc": func() {
 			os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 		},
 	})
-}
-
-// ownCache runs the tests with a cache folder of their own: builds keep
-// stamp books in the user's cache folder otherwise. (Each script has its
-// own in its $WORK: Setup below. testscript.Main runs a script's mdeproxyc
-// without calling Run.)
-type ownCache struct{ m *testing.M }
-
-func (o ownCache) Run() int {
-	cache, err := os.MkdirTemp("", "mdeproxyc-test-cache-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(cache)
-	os.Setenv("MDEPROXYC_CACHE", cache)
-	return o.m.Run()
 }
 
 // TestScripts runs the CLI scenarios in testdata/script. Each script starts with
@@ -57,7 +40,6 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("MDEPROXYC_CACHE", filepath.Join(env.WorkDir, ".cache"))
 			return copyDir("../../examples/contoso", filepath.Join(env.WorkDir, "contoso"))
 		},
 		Cmds: cmds,

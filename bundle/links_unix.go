@@ -1,0 +1,17 @@
+//go:build unix
+
+package bundle
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// linkCount is the number of hard links to the file st describes.
+func linkCount(st fs.FileInfo) (uint64, bool) {
+	s, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return uint64(s.Nlink), true
+}

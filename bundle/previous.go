@@ -1,0 +1,317 @@
+package bundle
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
+)
+
+// previous is what a build reads of the bundle it replaces.
+type previous struct {
+	dir      string
+	manifest *Manifest
+	// byProfile holds each profile's entries, in manifest order.
+	byProfile map[string][]ManifestEntry
+	// fleet holds the fleet-level files' entries (proxy/), not the index.
+	fleet  []ManifestEntry
+	digest map[string]string
+}
+
+// readPrevious reads the manifest of the bundle in dir; nil when dir holds
+// none this tool can read (then nothing is carried over). With verify, a
+// manifest whose checksum does not match its contents is not read either;
+// without, it is read for the names it lists (--check's summary), and
+// nothing may be carried over from it.
+func readPrevious(dir string, verify bool) *previous {
+	if !IsBundle(dir) {
+		return nil
+	}
+	m, err := readManifest(dir, verify)
+	if err != nil || m.Tool != ToolName {
+		return nil
+	}
+	for _, e := range m.Files {
+		if !entryValid(e) {
+			return nil
+		}
+	}
+	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}}
+	// A manifest is sorted by path, so a profile's entries are one run of
+	// Files: each profile's list is that run, not a copy of it. A run met
+	// twice (a manifest edited by hand) is appended to a copy.
+	for _, run := range runs(m.Files, byProfile) {
+		name := run[0].Profile
+		if name == "" {
+			// The fleet index sorts first (README.md): the proxy/ files
+			// after it are kept as a run of Files, not copied, so that
+			// assemble finds them where they lie.
+			if pv.fleet == nil && run[0].Target == readme.IndexTarget && !slices.ContainsFunc(run[1:], isIndex) {
+				pv.fleet = run[1:]
+				continue
+			}
+			for _, e := range run {
+				if !isIndex(e) {
+					pv.fleet = append(pv.fleet, e)
+				}
+			}
+			continue
+		}
+		if prev, dup := pv.byProfile[name]; dup {
+			run = append(prev, run...)
+		}
+		pv.byProfile[name] = run
+	}
+	// A full build writes no fleet-level file in a profile's folder. One
+	// listed there would be checked, and carried, twice over: as the
+	// profile's folder and as a fleet-level one.
+	for _, e := range pv.fleet {
+		if top, _, _ := strings.Cut(e.Path, "/"); pv.byProfile[top] != nil {
+			return nil
+		}
+	}
+	for _, p := range m.Profiles {
+		pv.digest[p.Name] = p.Digest
+	}
+	return pv
+}
+
+// isIndex reports whether e is the fleet index's entry.
+func isIndex(e ManifestEntry) bool { return e.Target == readme.IndexTarget }
+
+// entryValid reports whether a previous manifest's entry names a file this
+// tool could have written. The manifest may come from anyone who can write
+// to the folder: a path that climbs out of the bundle ("..") or a file filed
+// under another profile's folder would make the check read, and a build link
+// from, the wrong place. A manifest with such an entry is not this tool's:
+// nothing is carried over from it.
+func entryValid(e ManifestEntry) bool {
+	top, _, nested := strings.Cut(e.Path, "/")
+	return fs.ValidPath(e.Path) && e.Path != "." && (e.Profile == "" || nested && top == e.Profile)
+}
+
+// errChecksum is the error of a manifest whose files are not those its
+// checksum was written for: edited by hand, or a merge conflict resolved in
+// it. Nothing is carried over from it.
+var errChecksum = errors.New("the manifest's checksum does not match its contents")
+
+// readManifest reads the manifest of the bundle in dir with encoding/json,
+// streaming, the safe way (no symlink followed, no FIFO waited on); with
+// verify, its checksum must be the one Encode writes for what was read.
+func readManifest(dir string, verify bool) (*Manifest, error) {
+	f, st, err := openRegular(dir, ManifestPath, 1<<40)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return decodeManifest(io.LimitReader(f, st.Size()), verify)
+}
+
+// decodeManifest decodes a manifest, checking its checksum with verify.
+func decodeManifest(r io.Reader, verify bool) (*Manifest, error) {
+	m := &Manifest{}
+	if err := json.NewDecoder(r).Decode(m); err != nil {
+		return nil, err
+	}
+	if verify && m.Checksum != m.checksum() {
+		return nil, errChecksum
+	}
+	return m, nil
+}
+
+// Carried files are checked by content: "up to date", and every file a build
+// carries over from the previous bundle, mean byte for byte what a build
+// writes (docs/incremental.md). A file is taken as the build would write it
+// when it is a regular file, reached without a symlink, linked nowhere else
+// (a link count of 1: a hard link to a file outside the bundle would be
+// written through by whoever edits that file), with the mode the build
+// gives it, and with the size and SHA-256 its manifest entry records.
+
+// folderCheck checks the folder rel of the bundle in dir against entries, the
+// manifest's files below it: intact says every entry's file is as the build
+// would write it (fileMatches); exact says, moreover, that the folder holds
+// nothing else: no other file, no folder but those on the way to an entry,
+// each a real folder of mode 0755. A symlink, FIFO or device anywhere below
+// rel, or rel not a real folder, makes it not intact: nothing is followed.
+func folderCheck(dir, rel string, entries []ManifestEntry) (intact, exact bool) {
+	want := make(map[string]ManifestEntry, len(entries))
+	onTheWay := map[string]bool{}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Path, rel+"/") {
+			return false, false
+		}
+		if _, dup := want[e.Path]; dup {
+			return false, false
+		}
+		want[e.Path] = e
+		for d := e.Path; ; {
+			i := strings.LastIndexByte(d, '/')
+			if i < 0 {
+				break
+			}
+			d = d[:i]
+			if onTheWay[d] {
+				break
+			}
+			onTheWay[d] = true
+		}
+	}
+	root := filepath.Join(dir, filepath.FromSlash(rel))
+	if st, err := os.Lstat(root); err != nil || !st.IsDir() {
+		return false, false
+	}
+	exact = true
+	found := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		r, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		r = filepath.ToSlash(r)
+		switch {
+		case d.IsDir():
+			if !onTheWay[r] {
+				exact = false
+			} else if modesMatter {
+				if info, err := d.Info(); err != nil || info.Mode().Perm() != 0o755 || info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
+					exact = false
+				}
+			}
+		case d.Type().IsRegular():
+			e, ok := want[r]
+			if !ok {
+				exact = false
+				return nil
+			}
+			if !fileMatches(dir, e) {
+				return errMismatch
+			}
+			found++
+		default:
+			return errMismatch
+		}
+		return nil
+	})
+	if err != nil || found != len(entries) {
+		return false, false
+	}
+	return true, exact
+}
+
+// errMismatch stops a folder's walk at the first file not as the build would
+// write it.
+var errMismatch = errors.New("not as the build writes it")
+
+// modesMatter says the file system keeps Unix modes; elsewhere (Windows) the
+// modes a build gives are not checked.
+var modesMatter = filepath.Separator == '/'
+
+// fileMatches reports whether the previous bundle's file e is as a build
+// would write it: a regular file, opened without following a symlink, with
+// a link count of 1, the mode the build gives it (0644, or 0755 for a
+// script), and the size and SHA-256 of its manifest entry.
+func fileMatches(dir string, e ManifestEntry) bool {
+	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(e.Path)), os.O_RDONLY|openNoFollow, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() != int64(e.Size) {
+		return false
+	}
+	if modesMatter && st.Mode() != fileMode(e.Executable) {
+		return false
+	}
+	if n, ok := linkCount(st); ok && n != 1 {
+		return false
+	}
+	h, err := hashFile(f, st.Size())
+	return err == nil && h == e.SHA256
+}
+
+// hashBuffers are hashFile's read buffers: a bundle's files are a few KB.
+var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// hashFile returns the SHA-256 of the size bytes of f; a file that holds
+// more or fewer is an error.
+func hashFile(f *os.File, size int64) (Hash, error) {
+	bp := hashBuffers.Get().(*[]byte)
+	defer hashBuffers.Put(bp)
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, io.LimitReader(f, size+1), *bp)
+	if err != nil {
+		return Hash{}, err
+	}
+	if n != size {
+		return Hash{}, errMismatch
+	}
+	var sum Hash
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// fileMode is the mode a build gives a file: 0755 to a script meant to run,
+// 0644 to any other.
+func fileMode(executable bool) fs.FileMode {
+	if executable {
+		return 0o755
+	}
+	return 0o644
+}
+
+// fleetFolders returns the folders the fleet-level entries lie in (proxy),
+// in order; ok is false when one lies at the bundle's root.
+func fleetFolders(entries []ManifestEntry) (folders []string, ok bool) {
+	seen := map[string]bool{}
+	for _, e := range entries {
+		top, _, found := strings.Cut(e.Path, "/")
+		if !found {
+			return nil, false
+		}
+		if !seen[top] {
+			seen[top] = true
+			folders = append(folders, top)
+		}
+	}
+	return folders, true
+}
+
+// intact is folderCheck of the folder of the profile name.
+func (pv *previous) intact(name string) (intact, exact bool) {
+	return folderCheck(pv.dir, name, pv.byProfile[name])
+}
+
+// fleetIntact is folderCheck of the fleet-level files' folders (proxy/).
+func (pv *previous) fleetIntact() (intact, exact bool) {
+	folders, ok := fleetFolders(pv.fleet)
+	if !ok {
+		return false, false
+	}
+	exact = true
+	for _, top := range folders {
+		var in []ManifestEntry
+		for _, e := range pv.fleet {
+			if strings.HasPrefix(e.Path, top+"/") {
+				in = append(in, e)
+			}
+		}
+		i, x := folderCheck(pv.dir, top, in)
+		if !i {
+			return false, false
+		}
+		exact = exact && x
+	}
+	return true, exact
+}

@@ -47,9 +47,25 @@ func Check(t testing.TB, path string, got []byte) {
 		return
 	}
 	if !bytes.Equal(want, got) {
+		if filepath.Base(path) == manifestName {
+			t.Errorf("%s differs from the golden file:\n%s\n%s", path, Diff(path, want, got), manifestNote)
+			return
+		}
 		t.Errorf("%s differs from the golden file (%s=1 go test ./... rewrites it):\n%s", path, Env, Diff(path, want, got))
 	}
 }
+
+// manifestName is a bundle's manifest, whose golden copy records every
+// profile's render digest and every file's hash.
+const manifestName = "manifest.json"
+
+// manifestNote is what a differing golden manifest says instead of offering
+// to rewrite it: a changed digest means the files of some profile change,
+// which another golden file shows, or an incremental build that carries a
+// profile over would keep files a fresh build no longer writes.
+const manifestNote = "A changed digest or hash in manifest.json is a change of behaviour: find the intent, emitter or version change that explains it " +
+	"(the other golden files show which files change) and say so in the commit. Do not rewrite it (" + Env + "=1) only to make this test pass: " +
+	"a digest that moved without its files, or files that moved without their digest, is an incremental-build bug."
 
 // Tree compares files (slash-separated paths relative to root → bytes) with
 // the folder root: each differing file gets one bounded diff, and a file

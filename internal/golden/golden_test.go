@@ -70,3 +70,25 @@ func TestTreeUpdates(t *testing.T) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// TestManifestDiffIsNotToBeAccepted: a differing golden manifest says that a
+// changed digest is a change of behaviour to explain, and does not offer the
+// rewrite that every other golden file's message offers.
+func TestManifestDiffIsNotToBeAccepted(t *testing.T) {
+	t.Setenv(Env, "")
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "manifest.json"), []byte(`{"digest": "sha256:1"}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "other.txt"), []byte("a\n"), 0o644)
+	r := &recorder{TB: t}
+	Check(r, filepath.Join(root, "manifest.json"), []byte(`{"digest": "sha256:2"}`+"\n"))
+	Check(r, filepath.Join(root, "other.txt"), []byte("b\n"))
+	if len(r.errs) != 2 {
+		t.Fatalf("want 2 reports, got %d: %v", len(r.errs), r.errs)
+	}
+	if m := r.errs[0]; !strings.Contains(m, "change of behaviour") || strings.Contains(m, "rewrites it") || !strings.Contains(m, "sha256:2") {
+		t.Errorf("the manifest's report: %s", m)
+	}
+	if m := r.errs[1]; !strings.Contains(m, "rewrites it") {
+		t.Errorf("another file's report: %s", m)
+	}
+}

@@ -52,7 +52,7 @@ func CheckReport(out string, profiles []*model.Profile, list []emitters.Emitter,
 	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", Printable(out), kindOf(st.Mode()))
 	}
-	c := &checker{root: out, diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
+	c := &checker{root: out, isBundle: IsBundle(out), diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
 	if _, err := Build(profiles, list, c); err != nil {
 		return nil, err
 	}
@@ -123,7 +123,9 @@ func removeNote(kind string) string {
 
 // checker is a Sink that compares each file with the one on disk.
 type checker struct {
-	root     string
+	root string
+	// isBundle says root holds a bundle: its new files are shown in full.
+	isBundle bool
 	decoders []Decoder
 	mu       sync.Mutex
 	diffs    map[string][]byte
@@ -144,10 +146,14 @@ func (c *checker) Put(f File) error {
 	var te *typeError
 	var tl *tooLargeError
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// A whole new file's lines would make a first --check against an empty
-		// folder print (and hold) the entire bundle: name it instead.
+	case errors.Is(err, fs.ErrNotExist) && !c.isBundle:
+		// Against a folder that holds no bundle yet, every file is new:
+		// showing each in full would print (and hold) the entire bundle.
 		d = fmt.Appendf(nil, "--- /dev/null\n+++ b/%s\nnew file, %d bytes\n", f.Path, len(f.Data))
+	case errors.Is(err, fs.ErrNotExist):
+		// A new file in a bundle is shown in full, as a removed one is,
+		// decoded like any other.
+		d = c.textDiff("/dev/null", nil, "b/"+f.Path, f.Data)
 	case errors.As(err, &te):
 		// A symlink on the way is reported once, under its own path.
 		key = te.Rel

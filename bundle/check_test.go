@@ -1,9 +1,14 @@
 package bundle
 
 import (
+	"context"
 	"encoding/base64"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
 // upperDecoder stands for a format package's Decoder: it handles .up files.
@@ -85,5 +90,32 @@ func TestIntuneScriptLimit(t *testing.T) {
 	f.Target = "readme"
 	if err := checkIntuneScripts(f); err != nil {
 		t.Errorf("another target: %v", err)
+	}
+}
+
+// TestCheckShowsNewFiles: in a bundle, a file a build would add is shown in
+// full, as a removed one is; against a folder that holds no bundle yet, each
+// file is only named (the whole bundle would be printed).
+func TestCheckShowsNewFiles(t *testing.T) {
+	list := []emitters.Emitter{twoFiles{}}
+	profiles := []*model.Profile{{Name: "a", Description: "first line"}}
+	out := filepath.Join(t.TempDir(), "out")
+	empty, err := Check(out, profiles, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(empty), "+++ b/a/sub/deep/leaf.txt\nnew file, 11 bytes\n") || strings.Contains(string(empty), "+first line") {
+		t.Errorf("against no bundle:\n%s", empty)
+	}
+	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	remove(t, out, "a/sub/deep/leaf.txt")
+	d, err := Check(out, profiles, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(d), "--- /dev/null\n+++ b/a/sub/deep/leaf.txt\n") || !strings.Contains(string(d), "\n+first line\n") {
+		t.Errorf("a file missing from a bundle:\n%s", d)
 	}
 }

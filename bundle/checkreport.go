@@ -11,7 +11,8 @@ import (
 type Report struct {
 	// Diff is the unified diff of every file that differs, by path.
 	Diff []byte
-	// Profiles lists, by name, every profile with a file that differs.
+	// Profiles lists, by name, every profile with a file that differs, then,
+	// under the empty name, the fleet-level files (proxy/) that differ.
 	Profiles []ProfileChange
 }
 
@@ -42,7 +43,8 @@ type FileChange struct {
 
 // summary groups the differing paths by profile. A path's profile is its
 // first folder when that names a profile of the build or of the folder's
-// manifest; other paths (the index, the manifest) are the fleet's.
+// manifest; paths in another folder are the fleet-level files, listed last;
+// the index and the manifest are left out.
 func (c *checker) summary(out string, profiles []*model.Profile, paths []string) []ProfileChange {
 	inBuild := map[string]bool{}
 	for _, p := range profiles {
@@ -59,9 +61,19 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 	}
 	byName := map[string]*ProfileChange{}
 	var names []string
+	var fleet *ProfileChange
 	for _, p := range paths {
 		name, _, ok := strings.Cut(p, "/")
-		if !ok || !inBuild[name] && !inOld[name] {
+		if !ok {
+			continue // the index and the manifest
+		}
+		if !inBuild[name] && !inOld[name] {
+			// A folder of no profile: the fleet-level files (proxy/),
+			// listed as diff lists them, under no profile's name.
+			if fleet == nil {
+				fleet = &ProfileChange{Change: "changed", Settings: []RowChange{}}
+			}
+			fleet.Files = append(fleet.Files, FileChange{Path: p, Change: fileChange(c.diffs[p])})
 			continue
 		}
 		pc := byName[name]
@@ -87,6 +99,9 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 			pc.Settings = rowChanges(settingsRows(r[0]), settingsRows(r[1]))
 		}
 		out2 = append(out2, *pc)
+	}
+	if fleet != nil {
+		out2 = append(out2, *fleet)
 	}
 	return out2
 }

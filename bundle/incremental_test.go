@@ -673,19 +673,19 @@ func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 	for _, p := range r.Profiles {
 		got[p.Name] = p.Change
 	}
-	if want := map[string]string{"a": "changed", "b": "removed"}; !maps.Equal(got, want) {
+	// "": the fleet-level file proxy/all.txt, which names every profile.
+	if want := map[string]string{"a": "changed", "b": "removed", "": "changed"}; !maps.Equal(got, want) {
 		t.Errorf("summary %v, want %v", got, want)
 	}
 }
 
 // abFixture is the bundle most incremental tests work on: profiles a and b,
 // rendered by twoFiles, in the temporary folder dir, with want a full build
-// of them to compare with, out the bundle the test builds, and books a
-// stamp book folder.
+// of them to compare with, and out the bundle the test builds.
 type abFixture struct {
-	profiles              []*model.Profile
-	list                  []emitters.Emitter
-	dir, want, out, books string
+	profiles       []*model.Profile
+	list           []emitters.Emitter
+	dir, want, out string
 }
 
 func newAB(t *testing.T) *abFixture {
@@ -697,7 +697,6 @@ func newAB(t *testing.T) *abFixture {
 		dir:      dir,
 		want:     filepath.Join(dir, "want"),
 		out:      filepath.Join(dir, "out"),
-		books:    filepath.Join(dir, "books"),
 	}
 	if _, err := Update(context.Background(), f.want, f.profiles, f.list, Options{Full: true}); err != nil {
 		t.Fatal(err)

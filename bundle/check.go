@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -162,7 +163,7 @@ func (c *checker) Put(f File) error {
 		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%d bytes or more, not read; a build writes %d bytes\n", f.Path, f.Path, tl.Size, len(f.Data))
 	case err != nil:
 		return err
-	case !bytes.Equal(have, f.Data) && f.Path == ManifestPath:
+	case !bytes.Equal(have, f.Data) && f.Path == manifest.Path:
 		// Its lines are sizes and hashes of the files diffed above: checked,
 		// not printed.
 		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%s differs (the sizes, hashes and digests of the changes above; not shown)\n", f.Path, f.Path, f.Path)

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/par"
@@ -68,7 +69,7 @@ type Progress struct {
 
 // Result says what Update did.
 type Result struct {
-	Manifest *Manifest
+	Manifest *manifest.Manifest
 	// Rendered, Carried and Kept count profiles: rendered anew, carried over
 	// unchanged, kept as they were by a partial build.
 	Rendered, Carried, Kept int
@@ -96,7 +97,7 @@ func Digest(p *model.Profile, list []emitters.Emitter, inputs []string) string {
 		q.LintIgnore = append(q.LintIgnore, li)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s\x00", ToolName, version.Version)
+	fmt.Fprintf(h, "%s %s\x00", manifest.ToolName, version.Version)
 	for _, e := range list {
 		fmt.Fprintf(h, "emitter %s\x00", e.Name())
 	}
@@ -120,7 +121,7 @@ type plan struct {
 	digests []string
 	// carry[i] holds the previous entries of profile i when it is carried over;
 	// exact[i] says its folder held nothing else.
-	carry [][]ManifestEntry
+	carry [][]manifest.Entry
 	exact []bool
 	// fleet is the digest of what the fleet-level files are rendered from
 	// (fleetDigest), or, when keepFleet, of what the kept ones were.
@@ -130,23 +131,23 @@ type plan struct {
 	// that their folders held nothing else.
 	carryFleet   bool
 	fleetExact   bool
-	fleetEntries []ManifestEntry
-	kept         []ManifestProfile
-	keptEntries  []ManifestEntry
+	fleetEntries []manifest.Entry
+	kept         []manifest.Profile
+	keptEntries  []manifest.Entry
 	// keepFleet says the fleet-level files are among keptEntries, not
 	// rendered (a partial build over a previous bundle).
 	keepFleet bool
 	keptRows  map[string]string
 	// like is the previous manifest's entries, which assemble returns when
 	// the build's would be the same.
-	like     []ManifestEntry
+	like     []manifest.Entry
 	rendered atomic.Int64
 	carried  atomic.Int64
 }
 
 // newPlan makes the plan of a build that renders every profile.
 func newPlan(profiles []*model.Profile, list []emitters.Emitter, opt Options) *plan {
-	pl := &plan{opt: opt, list: list, digests: make([]string, len(profiles)), carry: make([][]ManifestEntry, len(profiles)), exact: make([]bool, len(profiles))}
+	pl := &plan{opt: opt, list: list, digests: make([]string, len(profiles)), carry: make([][]manifest.Entry, len(profiles)), exact: make([]bool, len(profiles))}
 	parallel(len(profiles), func(i int) { pl.digests[i] = Digest(profiles[i], list, opt.Inputs) })
 	pl.fleet = fleetDigest(profiles, pl.digests, list)
 	return pl
@@ -159,7 +160,7 @@ func newPlan(profiles []*model.Profile, list []emitters.Emitter, opt Options) *p
 // bundle's carries those files over instead of rendering them.
 func fleetDigest(profiles []*model.Profile, digests []string, list []emitters.Emitter) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s\x00", ToolName, version.Version)
+	fmt.Fprintf(h, "%s %s\x00", manifest.ToolName, version.Version)
 	for _, e := range list {
 		if _, ok := e.(emitters.FleetEmitter); ok {
 			fmt.Fprintf(h, "fleet emitter %s\x00", e.Name())
@@ -177,8 +178,8 @@ func parallel(n int, f func(i int)) { par.Each(n, func(_, i int) { f(i) }) }
 // runs splits entries into runs of consecutive entries with the same key:
 // a profile's files, proxy/'s, a file at the root. Each run is capped, so an
 // append to it copies instead of writing into the next run.
-func runs(entries []ManifestEntry, key func(ManifestEntry) string) [][]ManifestEntry {
-	var out [][]ManifestEntry
+func runs(entries []manifest.Entry, key func(manifest.Entry) string) [][]manifest.Entry {
+	var out [][]manifest.Entry
 	for lo := 0; lo < len(entries); {
 		k := key(entries[lo])
 		hi := lo + 1
@@ -192,10 +193,10 @@ func runs(entries []ManifestEntry, key func(ManifestEntry) string) [][]ManifestE
 }
 
 // byProfile is runs' key for a profile's entries ("" for the others).
-func byProfile(e ManifestEntry) string { return e.Profile }
+func byProfile(e manifest.Entry) string { return e.Profile }
 
 // profile renders profile i, or carries it over, and returns its entries.
-func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink Sink) ([]manifest.Entry, error) {
 	prog := pl.opt.Progress
 	if prev := pl.carry[i]; prev != nil {
 		c, ok := sink.(carrier)
@@ -271,7 +272,7 @@ func (pl *plan) carryKept(sink Sink) error {
 // fleetFiles puts the fleet-level files, carried over from the previous
 // bundle or rendered, and returns their entries. A partial build that keeps
 // them has them among keptEntries and puts nothing here.
-func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, sink Sink) ([]ManifestEntry, error) {
+func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, sink Sink) ([]manifest.Entry, error) {
 	switch {
 	case pl.keepFleet:
 		return nil, nil
@@ -292,7 +293,7 @@ func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, s
 
 // index is the build's fleet-level step: the fleet index, a row per profile
 // built and per profile kept.
-func (pl *plan) index(profiles []*model.Profile, sink Sink) (ManifestEntry, error) {
+func (pl *plan) index(profiles []*model.Profile, sink Sink) (manifest.Entry, error) {
 	type row struct{ name, text string }
 	rows := make([]row, len(profiles), len(profiles)+len(pl.kept))
 	parallel(len(profiles), func(i int) { rows[i] = row{profiles[i].Name, readme.IndexRow(profiles[i])} })
@@ -311,31 +312,31 @@ func (pl *plan) index(profiles []*model.Profile, sink Sink) (ManifestEntry, erro
 	}
 	data := readme.Index(text)
 	if err := sink.Put(File{Path: readme.IndexPath, Target: readme.IndexTarget, Data: data}); err != nil {
-		return ManifestEntry{}, err
+		return manifest.Entry{}, err
 	}
-	return ManifestEntry{Path: readme.IndexPath, Target: readme.IndexTarget, Size: len(data), SHA256: sha256.Sum256(data)}, nil
+	return manifest.Entry{Path: readme.IndexPath, Target: readme.IndexTarget, Size: len(data), SHA256: sha256.Sum256(data)}, nil
 }
 
 // profiles is the manifest's list of profiles: those built and those kept.
-func (pl *plan) profiles(profiles []*model.Profile) []ManifestProfile {
-	out := make([]ManifestProfile, 0, len(profiles)+len(pl.kept))
+func (pl *plan) profiles(profiles []*model.Profile) []manifest.Profile {
+	out := make([]manifest.Profile, 0, len(profiles)+len(pl.kept))
 	for i, p := range profiles {
-		out = append(out, ManifestProfile{Name: p.Name, Digest: pl.digests[i]})
+		out = append(out, manifest.Profile{Name: p.Name, Digest: pl.digests[i]})
 	}
 	out = append(out, pl.kept...)
-	slices.SortFunc(out, func(a, b ManifestProfile) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b manifest.Profile) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
 // carrier is implemented by sinks that can take a file over from a previous
 // bundle without rendering it.
 type carrier interface {
-	carry(from string, e ManifestEntry) error
+	carry(from string, e manifest.Entry) error
 }
 
 // carry implements carrier: a hard link in the temporary folder to the
 // previous bundle's file, or a copy where the file system has no hard links.
-func (f *folder) carry(from string, e ManifestEntry) error {
+func (f *folder) carry(from string, e manifest.Entry) error {
 	if err := f.stopped(); err != nil {
 		return err
 	}
@@ -392,7 +393,7 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 			if !intact[i] {
 				return fmt.Errorf("cannot keep profile %s from the previous bundle: its files are not as its manifest lists them (missing, edited, of another mode, linked elsewhere, not regular files, or beside a symlink, FIFO or device); build every profile (without -p) to repair it", name)
 			}
-			pl.kept = append(pl.kept, ManifestProfile{Name: name, Digest: pv.digest[name]})
+			pl.kept = append(pl.kept, manifest.Profile{Name: name, Digest: pv.digest[name]})
 			pl.keptEntries = append(pl.keptEntries, entries...)
 		}
 		// The fleet-level files describe the kept profiles as they were
@@ -446,7 +447,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	if pv == nil || len(pl.kept) > 0 || len(profiles) != len(pv.byProfile) || !pl.carryFleet || !pl.fleetExact {
 		return false
 	}
-	root := map[string]bool{ManifestPath: false, readme.IndexPath: false}
+	root := map[string]bool{manifest.Path: false, readme.IndexPath: false}
 	for i, p := range profiles {
 		if pl.carry[i] == nil || !pl.exact[i] {
 			return false
@@ -497,17 +498,17 @@ type carryMemory struct {
 	same bool
 }
 
-func (c *carryMemory) putManifest(m *Manifest) error {
+func (c *carryMemory) putManifest(m *manifest.Manifest) error {
 	c.same = false
-	f, st, err := openRegular(c.dir, ManifestPath, math.MaxInt64)
+	f, st, err := openRegular(c.dir, manifest.Path, math.MaxInt64)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(io.LimitReader(f, st.Size()), 64<<10)
-	buf := make([]byte, 0, encodeChunk+1024)
+	buf := make([]byte, 0, (64<<10)+1024)
 	same := true
-	m.encode(func(chunk []byte) bool {
+	m.EncodeChunks(func(chunk []byte) bool {
 		if cap(buf) < len(chunk) {
 			buf = make([]byte, len(chunk))
 		}
@@ -524,7 +525,7 @@ func (c *carryMemory) putManifest(m *Manifest) error {
 	return nil
 }
 
-func (c *carryMemory) carry(string, ManifestEntry) error { return nil }
+func (c *carryMemory) carry(string, manifest.Entry) error { return nil }
 
 // data returns the bytes put at path.
 func (m *Memory) data(p string) []byte {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -132,14 +133,14 @@ func spoilCases() []spoilCase {
 			}
 		}},
 		{"a manifest with one more space", func(t *testing.T, out string) {
-			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, ManifestPath, string(data)+" ")
+			write(t, out, manifest.Path, string(data)+" ")
 		}},
 		{"a manifest in another JSON layout", func(t *testing.T, out string) {
-			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +148,7 @@ func spoilCases() []spoilCase {
 			if err := json.Compact(&compact, data); err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, ManifestPath, compact.String())
+			write(t, out, manifest.Path, compact.String())
 		}},
 	}
 }
@@ -252,41 +253,6 @@ func diffTrees(t *testing.T, a, b string) string {
 	return ""
 }
 
-// TestEncodeChunksMatchMarshalIndent: the manifest encoded in chunks, as the
-// up-to-date check compares it, is json.MarshalIndent's bytes, for a manifest
-// larger than one chunk.
-func TestEncodeChunksMatchMarshalIndent(t *testing.T) {
-	m := &Manifest{Tool: ToolName, Version: "v<1>", Fleet: "sha256:x"}
-	for i := range 2000 {
-		name := string(rune('a'+i%26)) + "-\u00e9&" + string(rune('0'+i%10))
-		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: "d"})
-		m.Files = append(m.Files, ManifestEntry{Path: name + "/f.txt", Profile: name, Target: "t", Size: i, SHA256: Hash{byte(i), 0xab}})
-	}
-	// Encode writes the checksum it computes; MarshalIndent, the field.
-	m.Checksum = m.checksum()
-	if !strings.HasPrefix(m.Checksum, "sha256:") || len(m.Checksum) != len("sha256:")+64 {
-		t.Fatalf("checksum %q", m.Checksum)
-	}
-	want, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = append(want, '\n')
-	var chunks int
-	var got []byte
-	m.encode(func(c []byte) bool { chunks++; got = append(got, c...); return true })
-	if !bytes.Equal(got, want) {
-		t.Fatal("chunked encoding differs from MarshalIndent")
-	}
-	if chunks < 2 {
-		t.Fatalf("%d chunk(s): the test does not cross a chunk boundary", chunks)
-	}
-	enc, _ := m.Encode()
-	if !bytes.Equal(enc, want) {
-		t.Fatal("Encode differs from MarshalIndent")
-	}
-}
-
 // TestAssembleIsASort: assemble orders any list of blocks as a plain sort by
 // path does, including names that are prefixes of one another ("a", "a-b",
 // "a.b") and runs split or repeated, and leaves the blocks as they were.
@@ -296,7 +262,7 @@ func TestAssembleIsASort(t *testing.T) {
 	x := uint32(7)
 	next := func(n int) int { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return int(x % uint32(n)) }
 	for round := range 500 {
-		var in []ManifestEntry
+		var in []manifest.Entry
 		for range next(40) {
 			top, rest := tops[next(len(tops))], rests[next(len(rests))]
 			p := top
@@ -305,13 +271,13 @@ func TestAssembleIsASort(t *testing.T) {
 			}
 			// Runs as a build makes them: a profile's entries together, often.
 			for range 1 + next(3) {
-				in = append(in, ManifestEntry{Path: p, Size: round})
+				in = append(in, manifest.Entry{Path: p, Size: round})
 			}
 		}
 		want := slices.Clone(in)
-		slices.SortStableFunc(want, func(a, b ManifestEntry) int { return strings.Compare(a.Path, b.Path) })
+		slices.SortStableFunc(want, func(a, b manifest.Entry) int { return strings.Compare(a.Path, b.Path) })
 		// Split into blocks as a build hands them over, at random places.
-		var blocks [][]ManifestEntry
+		var blocks [][]manifest.Entry
 		for lo := 0; lo < len(in); {
 			hi := min(len(in), lo+1+next(8))
 			blocks = append(blocks, in[lo:hi])
@@ -331,8 +297,8 @@ func TestAssembleIsASort(t *testing.T) {
 				t.Fatalf("round %d: given entries like its result, assemble returned others", round)
 			}
 			// A manifest's paths are unique.
-			same = slices.CompactFunc(same, func(a, b ManifestEntry) bool { return a.Path == b.Path })
-			var own [][]ManifestEntry
+			same = slices.CompactFunc(same, func(a, b manifest.Entry) bool { return a.Path == b.Path })
+			var own [][]manifest.Entry
 			for lo := 0; lo < len(same); {
 				hi := min(len(same), lo+1+next(8))
 				own = append(own, same[lo:hi:hi])
@@ -357,21 +323,6 @@ func TestAssembleIsASort(t *testing.T) {
 		}
 		if !slices.Equal(gp, wp) {
 			t.Fatalf("round %d: got %q, want %q", round, gp, wp)
-		}
-	}
-}
-
-// TestParseHash: 64 hex digits of either case, nothing else.
-func TestParseHash(t *testing.T) {
-	want := Hash{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
-	for _, s := range []string{want.String(), strings.ToUpper(want.String())} {
-		if h, ok := parseHash(s); !ok || h != want {
-			t.Errorf("%s: %x, %v", s, h, ok)
-		}
-	}
-	for _, s := range []string{"", want.String()[1:], want.String() + "0", "g" + want.String()[1:], want.String()[:63] + "/", want.String()[:63] + ":"} {
-		if _, ok := parseHash(s); ok {
-			t.Errorf("%q parsed", s)
 		}
 	}
 }
@@ -403,59 +354,13 @@ func TestFleetFilesFollowProfileOrder(t *testing.T) {
 	}
 }
 
-// TestParseManifestAnyKeyOrder: a manifest whose members come in another
-// order (rewritten by a tool that sorts keys) reads as encoding/json reads it;
-// the line parser used to pair each path with the next entry's hash.
-func TestParseManifestAnyKeyOrder(t *testing.T) {
-	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f", Profiles: []ManifestProfile{{Name: "a", Digest: "d"}}}
-	for i := range 3 {
-		m.Files = append(m.Files, ManifestEntry{Path: "a/f" + string(rune('0'+i)), Profile: "a", Target: "t", Size: i, SHA256: Hash{byte(i)}})
-	}
-	canonical, _ := m.Encode()
-	var generic map[string]any
-	if err := json.Unmarshal(canonical, &generic); err != nil {
-		t.Fatal(err)
-	}
-	sorted, err := json.MarshalIndent(generic, "", "  ") // maps: keys sorted
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Encode's layout, but each entry's members last to first: the top
-	// level as Encode writes it, so only the entries' order differs.
-	var reversed bytes.Buffer
-	reversed.WriteString("{\n  \"tool\": \"mdeproxyc\",\n  \"version\": \"1\",\n  \"fleet\": \"sha256:f\",\n  \"profiles\": [\n    {\n      \"name\": \"a\",\n      \"digest\": \"d\"\n    }\n  ],\n  \"files\": [")
-	for i, e := range m.Files {
-		if i > 0 {
-			reversed.WriteString(",")
-		}
-		fmt.Fprintf(&reversed, "\n    {\n      \"sha256\": %q,\n      \"size\": %d,\n      \"target\": %q,\n      \"profile\": %q,\n      \"path\": %q\n    }", e.SHA256.String(), e.Size, e.Target, e.Profile, e.Path)
-	}
-	fmt.Fprintf(&reversed, "\n  ],\n  \"checksum\": %q\n}\n", m.checksum())
-	for name, text := range map[string][]byte{"Encode's layout": canonical, "keys sorted": sorted, "entries' members reversed": reversed.Bytes()} {
-		got, err := decodeManifest(bytes.NewReader(text), true)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var want Manifest
-		if err := json.Unmarshal(text, &want); err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(got.Files, want.Files) || !slices.Equal(got.Files, m.Files) {
-			t.Errorf("%s: files %v, want %v", name, got.Files, m.Files)
-		}
-	}
-	if _, err := decodeManifest(bytes.NewReader(canonical[:len(canonical)/2]), true); err == nil {
-		t.Error("a manifest cut short was read")
-	}
-}
-
 // TestPreviousManifestStaysInTheBundle: a manifest naming a path outside the
 // bundle, or a profile's file outside its folder, is not read: nothing is
 // carried over from it, and the check lists nothing outside the bundle.
 func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 	list := []emitters.Emitter{twoFiles{}}
 	profiles := []*model.Profile{{Name: "a", Description: "A"}, {Name: "b", Description: "B"}}
-	for name, entry := range map[string]ManifestEntry{
+	for name, entry := range map[string]manifest.Entry{
 		"a path that climbs out":        {Path: "../secret/x", Target: "two"},
 		"a fleet file at a profile's":   {Path: "b/../../x", Target: "two"},
 		"a profile's file in another's": {Path: "b/top.txt", Profile: "a", Target: "two"},
@@ -469,7 +374,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			}
 			m.Manifest.Files = append(m.Manifest.Files, entry)
 			data, _ := m.Manifest.Encode()
-			write(t, out, ManifestPath, string(data))
+			write(t, out, manifest.Path, string(data))
 			if pv := readPrevious(out, true); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
@@ -484,32 +389,6 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 	}
 }
 
-// BenchmarkDecodeManifest reads a manifest the size of the 10,000-profile
-// benchmark fleet's (165,000 entries), as a rebuild does (encoding/json, checksum checked).
-func BenchmarkDecodeManifest(b *testing.B) {
-	m := &Manifest{Tool: ToolName, Version: "1", Fleet: "sha256:f"}
-	files := []string{"README.md", "linux/check-connectivity.sh", "linux/mdatp_managed.json", "linux/set-proxy.sh", "macos/com.microsoft.wdav.mobileconfig",
-		"macos/com.microsoft.wdav.plist", "windows/Registry.pol", "windows/Set-MdeProxy.ps1", "windows/Test-MdeProxy.ps1", "windows/configmgr/New-MdeProxyApplication.ps1",
-		"windows/gpo/Set-MdeProxyGpo.ps1", "windows/intune/custom-configuration.json", "windows/intune/platform-script.json", "windows/intune/remediation.json", "windows/mde-proxy-undo.reg", "windows/mde-proxy.reg"}
-	for i := range 10000 {
-		name := fmt.Sprintf("site-%06d", i)
-		m.Profiles = append(m.Profiles, ManifestProfile{Name: name, Digest: fmt.Sprintf("sha256:%064d", i)})
-		for j, f := range files {
-			m.Files = append(m.Files, ManifestEntry{Path: name + "/" + f, Profile: name, Target: strings.Split(f, "/")[0], Size: 1000 + i + j, SHA256: Hash{byte(i), byte(j)}})
-		}
-	}
-	data, err := m.Encode()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := decodeManifest(bytes.NewReader(data), true); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // TestManifestChecksumCatchesHandEdits checks that a manifest edited by hand
 // (or a merge conflict resolved in it) carries nothing over: with an entry
 // taken out, a build used to carry the profile without that file, and a
@@ -517,9 +396,9 @@ func BenchmarkDecodeManifest(b *testing.B) {
 // laid out otherwise is still read.
 func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 	f := newAB(t)
-	edit := func(f func(m *Manifest)) func([]byte) []byte {
+	edit := func(f func(m *manifest.Manifest)) func([]byte) []byte {
 		return func(data []byte) []byte {
-			var m Manifest
+			var m manifest.Manifest
 			if err := json.Unmarshal(data, &m); err != nil {
 				t.Fatal(err)
 			}
@@ -536,10 +415,10 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 		change func([]byte) []byte
 		read   bool
 	}{
-		{"an entry taken out", edit(func(m *Manifest) { m.Files = slices.Delete(m.Files, 1, 2) }), false},
-		{"a size changed", edit(func(m *Manifest) { m.Files[1].Size++ }), false},
-		{"a profile's digest changed", edit(func(m *Manifest) { m.Profiles[0].Digest = "sha256:0" }), false},
-		{"the checksum taken out", edit(func(m *Manifest) { m.Checksum = "" }), false},
+		{"an entry taken out", edit(func(m *manifest.Manifest) { m.Files = slices.Delete(m.Files, 1, 2) }), false},
+		{"a size changed", edit(func(m *manifest.Manifest) { m.Files[1].Size++ }), false},
+		{"a profile's digest changed", edit(func(m *manifest.Manifest) { m.Profiles[0].Digest = "sha256:0" }), false},
+		{"the checksum taken out", edit(func(m *manifest.Manifest) { m.Checksum = "" }), false},
 		{"laid out with tabs", func(data []byte) []byte {
 			var out bytes.Buffer
 			if err := json.Indent(&out, data, "", "\t"); err != nil {
@@ -553,11 +432,11 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 			if _, err := Update(context.Background(), out, f.profiles, f.list, Options{}); err != nil {
 				t.Fatal(err)
 			}
-			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, ManifestPath, string(c.change(data)))
+			write(t, out, manifest.Path, string(c.change(data)))
 			if pv := readPrevious(out, true); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
@@ -582,7 +461,7 @@ func TestManifestChecksumIsOfItsBytes(t *testing.T) {
 	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+	data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +489,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 		change func(data []byte) []byte
 	}{
 		{"an entry taken out", func(data []byte) []byte {
-			var m Manifest
+			var m manifest.Manifest
 			if err := json.Unmarshal(data, &m); err != nil {
 				t.Fatal(err)
 			}
@@ -631,11 +510,11 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 			if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
 				t.Fatal(err)
 			}
-			data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+			data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, ManifestPath, string(c.change(data)))
+			write(t, out, manifest.Path, string(c.change(data)))
 			r, err := Update(context.Background(), out, profiles[:1], list, Options{Partial: true})
 			if err == nil {
 				t.Errorf("build -p a succeeded (%d kept); want an error", r.Kept)
@@ -659,12 +538,12 @@ func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(out, ManifestPath))
+	data, err := os.ReadFile(filepath.Join(out, manifest.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	i := bytes.LastIndex(data, []byte(",\n  \"checksum\": "))
-	write(t, out, ManifestPath, string(data[:i])+"\n}\n")
+	write(t, out, manifest.Path, string(data[:i])+"\n}\n")
 	r, err := CheckReport(out, []*model.Profile{{Name: "a", Description: "edited"}}, list)
 	if err != nil {
 		t.Fatal(err)

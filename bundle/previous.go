@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -12,17 +11,18 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 )
 
 // previous is what a build reads of the bundle it replaces.
 type previous struct {
 	dir      string
-	manifest *Manifest
+	manifest *manifest.Manifest
 	// byProfile holds each profile's entries, in manifest order.
-	byProfile map[string][]ManifestEntry
+	byProfile map[string][]manifest.Entry
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
-	fleet  []ManifestEntry
+	fleet  []manifest.Entry
 	digest map[string]string
 }
 
@@ -36,7 +36,7 @@ func readPrevious(dir string, verify bool) *previous {
 		return nil
 	}
 	m, err := readManifest(dir, verify)
-	if err != nil || m.Tool != ToolName {
+	if err != nil || m.Tool != manifest.ToolName {
 		return nil
 	}
 	for _, e := range m.Files {
@@ -44,7 +44,7 @@ func readPrevious(dir string, verify bool) *previous {
 			return nil
 		}
 	}
-	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]ManifestEntry{}, digest: map[string]string{}}
+	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]manifest.Entry{}, digest: map[string]string{}}
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
 	// twice (a manifest edited by hand) is appended to a copy.
@@ -85,7 +85,7 @@ func readPrevious(dir string, verify bool) *previous {
 }
 
 // isIndex reports whether e is the fleet index's entry.
-func isIndex(e ManifestEntry) bool { return e.Target == readme.IndexTarget }
+func isIndex(e manifest.Entry) bool { return e.Target == readme.IndexTarget }
 
 // entryValid reports whether a previous manifest's entry names a file this
 // tool could have written. The manifest may come from anyone who can write
@@ -93,38 +93,21 @@ func isIndex(e ManifestEntry) bool { return e.Target == readme.IndexTarget }
 // under another profile's folder would make the check read, and a build link
 // from, the wrong place. A manifest with such an entry is not this tool's:
 // nothing is carried over from it.
-func entryValid(e ManifestEntry) bool {
+func entryValid(e manifest.Entry) bool {
 	top, _, nested := strings.Cut(e.Path, "/")
 	return fs.ValidPath(e.Path) && e.Path != "." && (e.Profile == "" || nested && top == e.Profile)
 }
 
-// errChecksum is the error of a manifest whose files are not those its
-// checksum was written for: edited by hand, or a merge conflict resolved in
-// it. Nothing is carried over from it.
-var errChecksum = errors.New("the manifest's checksum does not match its contents")
-
-// readManifest reads the manifest of the bundle in dir with encoding/json,
-// streaming, the safe way (no symlink followed, no FIFO waited on); with
-// verify, its checksum must be the one Encode writes for what was read.
-func readManifest(dir string, verify bool) (*Manifest, error) {
-	f, st, err := openRegular(dir, ManifestPath, 1<<40)
+// readManifest reads the manifest of the bundle in dir, streaming, the
+// safe way (no symlink followed, no FIFO waited on); with verify, its
+// checksum must match (manifest.Decode).
+func readManifest(dir string, verify bool) (*manifest.Manifest, error) {
+	f, st, err := openRegular(dir, manifest.Path, 1<<40)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return decodeManifest(io.LimitReader(f, st.Size()), verify)
-}
-
-// decodeManifest decodes a manifest, checking its checksum with verify.
-func decodeManifest(r io.Reader, verify bool) (*Manifest, error) {
-	m := &Manifest{}
-	if err := json.NewDecoder(r).Decode(m); err != nil {
-		return nil, err
-	}
-	if verify && m.Checksum != m.checksum() {
-		return nil, errChecksum
-	}
-	return m, nil
+	return manifest.Decode(io.LimitReader(f, st.Size()), verify)
 }
 
 // Carried files are checked by content: "up to date", and every file a build
@@ -141,8 +124,8 @@ func decodeManifest(r io.Reader, verify bool) (*Manifest, error) {
 // nothing else: no other file, no folder but those on the way to an entry,
 // each a real folder of mode 0755. A symlink, FIFO or device anywhere below
 // rel, or rel not a real folder, makes it not intact: nothing is followed.
-func folderCheck(dir, rel string, entries []ManifestEntry) (intact, exact bool) {
-	want := make(map[string]ManifestEntry, len(entries))
+func folderCheck(dir, rel string, entries []manifest.Entry) (intact, exact bool) {
+	want := make(map[string]manifest.Entry, len(entries))
 	onTheWay := map[string]bool{}
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Path, rel+"/") {
@@ -221,7 +204,7 @@ var modesMatter = filepath.Separator == '/'
 // would write it: a regular file, opened without following a symlink, with
 // a link count of 1, the mode the build gives it (0644, or 0755 for a
 // script), and the size and SHA-256 of its manifest entry.
-func fileMatches(dir string, e ManifestEntry) bool {
+func fileMatches(dir string, e manifest.Entry) bool {
 	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(e.Path)), os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
 		return false
@@ -246,18 +229,18 @@ var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return 
 
 // hashFile returns the SHA-256 of the size bytes of f; a file that holds
 // more or fewer is an error.
-func hashFile(f *os.File, size int64) (Hash, error) {
+func hashFile(f *os.File, size int64) (manifest.Hash, error) {
 	bp := hashBuffers.Get().(*[]byte)
 	defer hashBuffers.Put(bp)
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, io.LimitReader(f, size+1), *bp)
 	if err != nil {
-		return Hash{}, err
+		return manifest.Hash{}, err
 	}
 	if n != size {
-		return Hash{}, errMismatch
+		return manifest.Hash{}, errMismatch
 	}
-	var sum Hash
+	var sum manifest.Hash
 	h.Sum(sum[:0])
 	return sum, nil
 }
@@ -273,7 +256,7 @@ func fileMode(executable bool) fs.FileMode {
 
 // fleetFolders returns the folders the fleet-level entries lie in (proxy),
 // in order; ok is false when one lies at the bundle's root.
-func fleetFolders(entries []ManifestEntry) (folders []string, ok bool) {
+func fleetFolders(entries []manifest.Entry) (folders []string, ok bool) {
 	seen := map[string]bool{}
 	for _, e := range entries {
 		top, _, found := strings.Cut(e.Path, "/")
@@ -301,7 +284,7 @@ func (pv *previous) fleetIntact() (intact, exact bool) {
 	}
 	exact = true
 	for _, top := range folders {
-		var in []ManifestEntry
+		var in []manifest.Entry
 		for _, e := range pv.fleet {
 			if strings.HasPrefix(e.Path, top+"/") {
 				in = append(in, e)

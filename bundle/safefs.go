@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 )
 
 // The folder --check compares and the previous bundle build replaces may come
@@ -146,11 +148,11 @@ func openRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
 // the manifest the safe way (no symlink, no FIFO) and only up to its "tool"
 // member, which Encode writes first.
 func IsBundle(dir string) bool {
-	st, err := lstatIn(dir, ManifestPath)
+	st, err := lstatIn(dir, manifest.Path)
 	if err != nil || !st.Mode().IsRegular() {
 		return false
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ManifestPath), os.O_RDONLY|openNoFollow, 0)
+	f, err := os.OpenFile(filepath.Join(dir, manifest.Path), os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
 		return false
 	}
@@ -159,7 +161,7 @@ func IsBundle(dir string) bool {
 		return false
 	}
 	tool, err := manifestTool(io.LimitReader(f, maxRead))
-	return err == nil && tool == ToolName
+	return err == nil && tool == manifest.ToolName
 }
 
 // manifestTool returns the top-level "tool" member of a manifest, reading no

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -40,7 +41,7 @@ func TestCheckFollowsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(os.Symlink(secret, filepath.Join(out, ManifestPath)))
+	must(os.Symlink(secret, filepath.Join(out, manifest.Path)))
 	must(os.Mkdir(filepath.Join(out, "p"), 0o755))
 	must(os.Symlink(secret, filepath.Join(out, "p", "README.md")))
 	must(os.Symlink("/dev/zero", filepath.Join(out, "p", "zero")))
@@ -112,7 +113,7 @@ func TestReadRegular(t *testing.T) {
 // does not hang); the tool member is found without reading further.
 func TestIsBundle(t *testing.T) {
 	dir := t.TempDir()
-	man := filepath.Join(dir, ManifestPath)
+	man := filepath.Join(dir, manifest.Path)
 	if err := syscall.Mkfifo(man, 0o644); err != nil {
 		t.Fatal(err)
 	}

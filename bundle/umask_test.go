@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -37,8 +38,8 @@ func TestModesIgnoreUmask(t *testing.T) {
 		filepath.Join(root, "p/windows"):            0o755 | fs.ModeDir,
 		filepath.Join(root, "p/windows/a.reg"):      0o644,
 		filepath.Join(root, "p/linux/set-proxy.sh"): 0o755,
-		out:                              0o755 | fs.ModeDir,
-		filepath.Join(out, ManifestPath): 0o644,
+		out:                               0o755 | fs.ModeDir,
+		filepath.Join(out, manifest.Path): 0o644,
 	} {
 		st, err := os.Stat(p)
 		if err != nil {

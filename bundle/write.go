@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -28,7 +29,7 @@ import (
 // and the previous bundle is untouched, unless the error is a *MovedError.
 // With a manifest and a *LeftoverError the new bundle is in place and only
 // the removal of the previous one failed.
-func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*Manifest, error) {
+func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*manifest.Manifest, error) {
 	r, err := Update(context.Background(), out, profiles, list, Options{Render: opts})
 	if r == nil {
 		return nil, err
@@ -65,7 +66,7 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 		// A partial build keeps the other profiles by the manifest's
 		// record of them; without one it would write the named profiles
 		// only, and every other profile would be gone.
-		return nil, fmt.Errorf("cannot keep the other profiles of %s: its %s cannot be read (edited by hand, written by an earlier version without a checksum, or its checksum does not match its contents); build every profile (without -p) to rewrite it", out, ManifestPath)
+		return nil, fmt.Errorf("cannot keep the other profiles of %s: its %s cannot be read (edited by hand, written by an earlier version without a checksum, or its checksum does not match its contents); build every profile (without -p) to rewrite it", out, manifest.Path)
 	}
 	if err := pl.over(profiles, pv); err != nil {
 		return nil, err
@@ -403,12 +404,12 @@ func (f *folder) create(p string, mode fs.FileMode, write func(w io.Writer) erro
 // putManifest implements manifestSink: the manifest is written as it is
 // encoded, so a build never holds its bytes (40 MB at 10,000 profiles, and
 // twice that while a growing buffer is copied).
-func (f *folder) putManifest(m *Manifest) error {
+func (f *folder) putManifest(m *manifest.Manifest) error {
 	if err := f.stopped(); err != nil {
 		return err
 	}
-	return f.create(filepath.Join(f.root, ManifestPath), 0o644, func(w io.Writer) (err error) {
-		m.encode(func(chunk []byte) bool {
+	return f.create(filepath.Join(f.root, manifest.Path), 0o644, func(w io.Writer) (err error) {
+		m.EncodeChunks(func(chunk []byte) bool {
 			_, err = w.Write(chunk)
 			return err == nil
 		})

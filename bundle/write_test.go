@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -116,7 +117,7 @@ func TestWriteLeftover(t *testing.T) {
 	if m == nil || !errors.As(err, &left) || !strings.HasPrefix(filepath.Base(left.Dir), tempPrefix) {
 		t.Fatalf("got %v, %v", m, err)
 	}
-	if _, err := os.Stat(filepath.Join(left.Dir, ManifestPath)); err != nil {
+	if _, err := os.Stat(filepath.Join(left.Dir, manifest.Path)); err != nil {
 		t.Errorf("the folder named is not the previous bundle: %v", err)
 	}
 	if !IsBundle(out) {
@@ -161,7 +162,7 @@ func TestCancel(t *testing.T) {
 	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}}, list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(filepath.Join(out, ManifestPath))
+	before, err := os.ReadFile(filepath.Join(out, manifest.Path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestCancel(t *testing.T) {
 	if _, err := Update(ctx, out, []*model.Profile{{Name: "a", Description: "second"}}, list, Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update after cancel: %v", err)
 	}
-	if after, err := os.ReadFile(filepath.Join(out, ManifestPath)); err != nil || !bytes.Equal(after, before) {
+	if after, err := os.ReadFile(filepath.Join(out, manifest.Path)); err != nil || !bytes.Equal(after, before) {
 		t.Errorf("the bundle changed: %v", err)
 	}
 	if m, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*")); len(m) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -35,7 +36,7 @@ func TestModesUnderDefaultACL(t *testing.T) {
 	if err := unix.Setxattr(parent, "system.posix_acl_default", acl, 0); err != nil {
 		t.Skipf("this file system takes no POSIX ACL: %v", err)
 	}
-	if modesExact(parent) {
+	if outdir.ModesExact(parent) {
 		t.Fatal("modes read as exact under a default ACL that takes other's bits")
 	}
 	out := filepath.Join(parent, "dist")

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -51,9 +52,9 @@ func Check(out string, profiles []*model.Profile, list []emitters.Emitter, decod
 func CheckReport(out string, profiles []*model.Profile, list []emitters.Emitter, decoders ...Decoder) (*Report, error) {
 	out = filepath.Clean(out)
 	if st, err := os.Lstat(out); err == nil && !st.IsDir() {
-		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", Printable(out), kindOf(st.Mode()))
+		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", outdir.Printable(out), outdir.KindOf(st.Mode()))
 	}
-	c := &checker{root: out, isBundle: IsBundle(out), diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
+	c := &checker{root: out, isBundle: outdir.IsBundle(out), diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
 	if _, err := Build(profiles, list, c); err != nil {
 		return nil, err
 	}
@@ -89,17 +90,17 @@ func CheckReport(out string, profiles []*model.Profile, list []emitters.Emitter,
 			continue // already reported as a symlink on the way to a file
 		}
 		if k := kinds[rel]; !k.IsRegular() {
-			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(kindOf(k)))
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", outdir.Printable(rel), removeNote(outdir.KindOf(k)))
 			continue
 		}
-		have, _, err := readRegular(out, rel, maxRead)
-		var te *typeError
-		var tl *tooLargeError
+		have, _, err := outdir.ReadRegular(out, rel, outdir.MaxRead)
+		var te *outdir.TypeError
+		var tl *outdir.TooLargeError
 		switch {
 		case errors.As(err, &te):
-			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(te.Kind))
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", outdir.Printable(rel), removeNote(te.Kind))
 		case errors.As(err, &tl):
-			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", Printable(rel), removeNote(fmt.Sprintf("a file of %d bytes or more", tl.Size)))
+			c.diffs[rel] = fmt.Appendf(nil, "--- a/%s\n+++ /dev/null\n%s\n", outdir.Printable(rel), removeNote(fmt.Sprintf("a file of %d bytes or more", tl.Size)))
 		case err != nil:
 			return nil, err
 		default:
@@ -143,9 +144,9 @@ func (c *checker) Put(f File) error {
 	}
 	key := f.Path
 	var d []byte
-	have, st, err := readRegular(c.root, f.Path, max(maxRead, 2*int64(len(f.Data))))
-	var te *typeError
-	var tl *tooLargeError
+	have, st, err := outdir.ReadRegular(c.root, f.Path, max(outdir.MaxRead, 2*int64(len(f.Data))))
+	var te *outdir.TypeError
+	var tl *outdir.TooLargeError
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !c.isBundle:
 		// Against a folder that holds no bundle yet, every file is new:
@@ -158,7 +159,7 @@ func (c *checker) Put(f File) error {
 	case errors.As(err, &te):
 		// A symlink on the way is reported once, under its own path.
 		key = te.Rel
-		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%s is %s, not followed and not read; a build writes %s here\n", Printable(te.Rel), Printable(te.Rel), Printable(te.Rel), te.Kind, te.Want)
+		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%s is %s, not followed and not read; a build writes %s here\n", outdir.Printable(te.Rel), outdir.Printable(te.Rel), outdir.Printable(te.Rel), te.Kind, te.Want)
 	case errors.As(err, &tl):
 		d = fmt.Appendf(nil, "--- a/%s\n+++ b/%s\n%d bytes or more, not read; a build writes %d bytes\n", f.Path, f.Path, tl.Size, len(f.Data))
 	case err != nil:
@@ -193,7 +194,7 @@ func (c *checker) Put(f File) error {
 // UTF-8, formats a Decoder knows (Registry.pol) one record a line — and other
 // binary files are only named.
 func (c *checker) textDiff(oldName string, old []byte, newName string, new []byte) []byte {
-	oldName, newName = Printable(oldName), Printable(newName)
+	oldName, newName = outdir.Printable(oldName), outdir.Printable(newName)
 	o, howOld, okO := readable(c.decoders, oldName, old)
 	n, howNew, okN := readable(c.decoders, newName, new)
 	if !okO || !okN {

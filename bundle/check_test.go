@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -63,8 +64,8 @@ func TestPrintable(t *testing.T) {
 		"a\u202eb":     `"a\u202eb"`,
 		"caf\u00e9":    "caf\u00e9",
 	} {
-		if got := Printable(in); got != want {
-			t.Errorf("Printable(%q) = %s, want %s", in, got, want)
+		if got := outdir.Printable(in); got != want {
+			t.Errorf("outdir.Printable(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

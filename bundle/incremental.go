@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/par"
@@ -357,7 +358,7 @@ func (f *folder) carry(from string, e manifest.Entry) error {
 	if !errors.As(err, &le) || !(errors.Is(err, syscall.EXDEV) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EMLINK)) {
 		return err
 	}
-	data, _, err := readRegular(from, e.Path, int64(e.Size))
+	data, _, err := outdir.ReadRegular(from, e.Path, int64(e.Size))
 	if err != nil {
 		return err
 	}
@@ -409,7 +410,7 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 			pl.keptEntries = append(pl.keptEntries, pv.fleet...)
 		}
 		if len(names) > 0 {
-			if data, _, err := readRegular(pv.dir, readme.IndexPath, maxRead); err == nil {
+			if data, _, err := outdir.ReadRegular(pv.dir, readme.IndexPath, outdir.MaxRead); err == nil {
 				pl.keptRows = readme.IndexRows(data)
 			}
 		}
@@ -471,7 +472,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 		return false
 	}
 	index := sink.data(readme.IndexPath)
-	have, _, err := readRegular(pv.dir, readme.IndexPath, int64(len(index)))
+	have, _, err := outdir.ReadRegular(pv.dir, readme.IndexPath, int64(len(index)))
 	if err != nil || !bytes.Equal(have, index) {
 		return false
 	}
@@ -500,7 +501,7 @@ type carryMemory struct {
 
 func (c *carryMemory) putManifest(m *manifest.Manifest) error {
 	c.same = false
-	f, st, err := openRegular(c.dir, manifest.Path, math.MaxInt64)
+	f, st, err := outdir.OpenRegular(c.dir, manifest.Path, math.MaxInt64)
 	if err != nil {
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -227,7 +228,7 @@ func diffTrees(t *testing.T, a, b string) string {
 				}
 				// A build's file is linked nowhere else once the
 				// previous bundle is gone.
-				n, _ := linkCount(info)
+				n, _ := outdir.LinkCount(info)
 				out[rel] = fmt.Sprintf("%v %d links\n%s", info.Mode(), n, data)
 			}
 			return nil

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
@@ -9,9 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
 )
 
@@ -32,7 +31,7 @@ type previous struct {
 // without, it is read for the names it lists (--check's summary), and
 // nothing may be carried over from it.
 func readPrevious(dir string, verify bool) *previous {
-	if !IsBundle(dir) {
+	if !outdir.IsBundle(dir) {
 		return nil
 	}
 	m, err := readManifest(dir, verify)
@@ -102,7 +101,7 @@ func entryValid(e manifest.Entry) bool {
 // safe way (no symlink followed, no FIFO waited on); with verify, its
 // checksum must match (manifest.Decode).
 func readManifest(dir string, verify bool) (*manifest.Manifest, error) {
-	f, st, err := openRegular(dir, manifest.Path, 1<<40)
+	f, st, err := outdir.OpenRegular(dir, manifest.Path, 1<<40)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +165,7 @@ func folderCheck(dir, rel string, entries []manifest.Entry) (intact, exact bool)
 		case d.IsDir():
 			if !onTheWay[r] {
 				exact = false
-			} else if modesMatter {
+			} else if outdir.ModesMatter {
 				if info, err := d.Info(); err != nil || info.Mode().Perm() != 0o755 || info.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 {
 					exact = false
 				}
@@ -196,62 +195,10 @@ func folderCheck(dir, rel string, entries []manifest.Entry) (intact, exact bool)
 // write it.
 var errMismatch = errors.New("not as the build writes it")
 
-// modesMatter says the file system keeps Unix modes; elsewhere (Windows) the
-// modes a build gives are not checked.
-var modesMatter = filepath.Separator == '/'
-
 // fileMatches reports whether the previous bundle's file e is as a build
-// would write it: a regular file, opened without following a symlink, with
-// a link count of 1, the mode the build gives it (0644, or 0755 for a
-// script), and the size and SHA-256 of its manifest entry.
+// would write it (outdir.Matches).
 func fileMatches(dir string, e manifest.Entry) bool {
-	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(e.Path)), os.O_RDONLY|openNoFollow, 0)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() != int64(e.Size) {
-		return false
-	}
-	if modesMatter && st.Mode() != fileMode(e.Executable) {
-		return false
-	}
-	if n, ok := linkCount(st); ok && n != 1 {
-		return false
-	}
-	h, err := hashFile(f, st.Size())
-	return err == nil && h == e.SHA256
-}
-
-// hashBuffers are hashFile's read buffers: a bundle's files are a few KB.
-var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// hashFile returns the SHA-256 of the size bytes of f; a file that holds
-// more or fewer is an error.
-func hashFile(f *os.File, size int64) (manifest.Hash, error) {
-	bp := hashBuffers.Get().(*[]byte)
-	defer hashBuffers.Put(bp)
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, io.LimitReader(f, size+1), *bp)
-	if err != nil {
-		return manifest.Hash{}, err
-	}
-	if n != size {
-		return manifest.Hash{}, errMismatch
-	}
-	var sum manifest.Hash
-	h.Sum(sum[:0])
-	return sum, nil
-}
-
-// fileMode is the mode a build gives a file: 0755 to a script meant to run,
-// 0644 to any other.
-func fileMode(executable bool) fs.FileMode {
-	if executable {
-		return 0o755
-	}
-	return 0o644
+	return outdir.Matches(dir, e.Path, int64(e.Size), e.SHA256, e.Executable)
 }
 
 // fleetFolders returns the folders the fleet-level entries lie in (proxy),

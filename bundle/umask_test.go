@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -30,7 +31,7 @@ func TestModesIgnoreUmask(t *testing.T) {
 	if _, err := Write(out, []*model.Profile{{Name: "p"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if modesExact(t.TempDir()) {
+	if outdir.ModesExact(t.TempDir()) {
 		t.Error("under umask 077, modes read as exact")
 	}
 	for p, want := range map[string]fs.FileMode{
@@ -47,23 +48,6 @@ func TestModesIgnoreUmask(t *testing.T) {
 		}
 		if st.Mode() != want {
 			t.Errorf("%s: mode %v, want %v", p, st.Mode(), want)
-		}
-	}
-}
-
-// TestModesExact: under umask 022 and 002 files and folders get their modes;
-// under 027, 077 or 100 they do not.
-func TestModesExact(t *testing.T) {
-	old := syscall.Umask(0o022)
-	defer syscall.Umask(old)
-	for mask, want := range map[int]bool{0o022: true, 0o002: true, 0o000: true, 0o027: false, 0o077: false, 0o100: false} {
-		syscall.Umask(mask)
-		dir := t.TempDir()
-		if got := modesExact(dir); got != want {
-			t.Errorf("umask %03o: exact = %v, want %v", mask, got, want)
-		}
-		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-			t.Errorf("umask %03o: the probes were left: %v", mask, ents)
 		}
 	}
 }

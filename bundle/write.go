@@ -9,13 +9,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
-	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -26,8 +24,8 @@ import (
 // non-empty folder that is not an mdeproxyc bundle.
 //
 // The error says what state out is in. With a nil manifest the build failed
-// and the previous bundle is untouched, unless the error is a *MovedError.
-// With a manifest and a *LeftoverError the new bundle is in place and only
+// and the previous bundle is untouched, unless the error is a *outdir.MovedError.
+// With a manifest and a *outdir.LeftoverError the new bundle is in place and only
 // the removal of the previous one failed.
 func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts ...emitters.Option) (*manifest.Manifest, error) {
 	r, err := Update(context.Background(), out, profiles, list, Options{Render: opts})
@@ -41,28 +39,28 @@ func Write(out string, profiles []*model.Profile, list []emitters.Emitter, opts 
 // digest is unchanged are carried over from the bundle in out), partial with
 // opt.Partial, and a no-op when out already holds exactly this build
 // (incremental.go). The result is byte for byte what a full build writes. On
-// error the Result is nil unless the error is a *LeftoverError. When ctx is
+// error the Result is nil unless the error is a *outdir.LeftoverError. When ctx is
 // cancelled before the new bundle takes out's place, the build stops, removes
 // its temporary folder and returns ctx's error; out is untouched.
 func Update(ctx context.Context, out string, profiles []*model.Profile, list []emitters.Emitter, opt Options) (*Result, error) {
-	out, err := resolveOut(out)
+	out, err := outdir.Resolve(out)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkReplaceable(out); err != nil {
+	if err := outdir.CheckReplaceable(out); err != nil {
 		return nil, err
 	}
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
-	removeStale(parent)
+	outdir.RemoveStale(parent)
 	pl := newPlan(profiles, list, opt)
 	var pv *previous
 	if opt.Partial || !opt.Full {
 		pv = readPrevious(out, true)
 	}
-	if opt.Partial && pv == nil && IsBundle(out) {
+	if opt.Partial && pv == nil && outdir.IsBundle(out) {
 		// A partial build keeps the other profiles by the manifest's
 		// record of them; without one it would write the named profiles
 		// only, and every other profile would be gone.
@@ -80,230 +78,44 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	tmp, err := newTemp(parent)
+	tmp, err := outdir.NewTemp(parent)
 	if err != nil {
 		return nil, err
 	}
-	defer tmp.release()
-	if err := os.Chmod(tmp.path, 0o755); err != nil {
+	defer tmp.Release()
+	if err := os.Chmod(tmp.Path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := build(profiles, list, &folder{ctx: ctx, root: tmp.path, modesExact: modesExact(tmp.path)}, pl)
+	m, err := build(profiles, list, &folder{ctx: ctx, root: tmp.Path, modesExact: outdir.ModesExact(tmp.Path)}, pl)
 	if err != nil {
 		return nil, err
 	}
 	r := &Result{Manifest: m, Rendered: int(pl.rendered.Load()), Carried: int(pl.carried.Load()), Kept: len(pl.kept), FleetKept: pl.keepFleet}
-	exchanged, err := tmp.commit(ctx, out)
+	exchanged, err := tmp.Commit(ctx, out)
 	afterSwap()
-	var left *LeftoverError
+	var left *outdir.LeftoverError
 	if errors.As(err, &left) {
 		return r, err
 	}
 	if err != nil {
-		return nil, outError(out, err)
+		return nil, outdir.OutError(out, err)
 	}
 	if !exchanged {
 		return r, nil
 	}
 	// tmp now holds the previous bundle.
-	if err := removeAll(tmp.path); err != nil {
-		return r, &LeftoverError{Dir: tmp.path, Err: err}
+	if err := removeAll(tmp.Path); err != nil {
+		return r, &outdir.LeftoverError{Dir: tmp.Path, Err: err}
 	}
 	return r, nil
 }
 
-// LeftoverError reports a build whose new bundle is in place but whose
-// previous bundle, moved aside, could not be removed (a read-only folder in
-// it, say). The build succeeded; Dir is left for the user to remove.
-type LeftoverError struct {
-	Dir string
-	Err error
-}
-
-func (e *LeftoverError) Error() string {
-	return fmt.Sprintf("the previous bundle, moved to %s, could not be removed: %v", e.Dir, e.Err)
-}
-
-func (e *LeftoverError) Unwrap() error { return e.Err }
-
-// MovedError reports a swap that failed half way on a system without an atomic
-// exchange: the previous bundle was moved to Dir and could not be moved back
-// to Out.
-type MovedError struct {
-	Out, Dir string
-	Err      error
-}
-
-func (e *MovedError) Error() string {
-	return fmt.Sprintf("replacing %s failed half way (%v): the previous bundle is now %s; rename it back to %s", e.Out, e.Err, e.Dir, e.Out)
-}
-
-func (e *MovedError) Unwrap() error { return e.Err }
-
 // afterSwap runs right after the swap; tests replace it.
 var afterSwap = func() {}
 
-// removeAll is removeTree; tests replace it to make removal fail.
-var removeAll = removeTree
-
-// removeTree is os.RemoveAll on every core: the folder's entries (a bundle's
-// profile folders) are removed in parallel, then the folder. Removing the
-// previous bundle after the swap is most of a one-profile rebuild's file
-// system work (165,000 files at 10,000 profiles), and the unlinks of two
-// folders run side by side (measured: 1.38 s alone, 0.74 s on two cores).
-func removeTree(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return os.RemoveAll(dir)
-	}
-	first := par.First(len(ents), func(i int) error { return os.RemoveAll(filepath.Join(dir, ents[i].Name())) })
-	if err := os.RemoveAll(dir); first == nil {
-		first = err
-	}
-	return first
-}
-
-// outError turns the error of the final rename into one naming out and what to
-// do: rename(2) answers EBUSY, naming no path, for a mount point.
-func outError(out string, err error) error {
-	var moved *MovedError
-	if errors.As(err, &moved) {
-		return err
-	}
-	if errors.Is(err, syscall.EBUSY) {
-		return fmt.Errorf("cannot replace %s: it is busy (a mount point, or a folder a process works in); build replaces --out as a whole, so point --out at a folder inside it (-o %s)", out, filepath.Join(out, "dist"))
-	}
-	return fmt.Errorf("replacing %s: %w", out, err)
-}
-
-// resolveOut checks and cleans the --out path: a symlink to a folder is
-// resolved (the folder it points to is replaced, the link kept); the current
-// folder, a folder holding it, a file-system root and a mount point are
-// refused before anything is built, since a rename cannot replace them.
-func resolveOut(out string) (string, error) {
-	if out == "" {
-		return "", errors.New("the output folder is empty; name one with --out (-o)")
-	}
-	out = filepath.Clean(out)
-	if st, err := os.Lstat(out); err == nil && st.Mode()&fs.ModeSymlink != 0 {
-		target, err := filepath.EvalSymlinks(out)
-		if err != nil {
-			return "", fmt.Errorf("%s is a symbolic link that does not resolve: %v", out, err)
-		}
-		if tst, err := os.Stat(target); err != nil || !tst.IsDir() {
-			return "", fmt.Errorf("%s is a symbolic link to %s, which is not a folder; refusing to replace it", out, target)
-		}
-		out = target
-	}
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return "", err
-	}
-	if filepath.Dir(abs) == abs {
-		return "", fmt.Errorf("%s is the root of a file system; build replaces --out as a whole: point it at a folder below (-o %s)", out, filepath.Join(out, "dist"))
-	}
-	if cwd, err := os.Getwd(); err == nil && (cwd == abs || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
-		return "", fmt.Errorf("%s is the current folder or holds it; build replaces --out as a whole: point it at a subfolder (-o %s)", out, filepath.Join(out, "dist"))
-	}
-	if isMountPoint(abs) {
-		return "", fmt.Errorf("%s is a mount point; build replaces --out as a whole by a rename, which a mount point does not allow: point it at a folder inside (-o %s)", out, filepath.Join(out, "dist"))
-	}
-	return out, nil
-}
-
-// tempPrefix names the temporary folders builds write into, beside --out.
-const tempPrefix = ".mdeproxyc-build-"
-
-// removeStale deletes temporary folders that killed builds left beside the
-// output folder. A running build holds a lock on its folder (lock_*.go), so a
-// folder whose lock can be taken belongs to no running build, whatever its age.
-func removeStale(parent string) {
-	matches, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*"))
-	for _, m := range matches {
-		if st, err := os.Lstat(m); err != nil || !st.IsDir() {
-			continue
-		}
-		unlock, ok := lockStale(m)
-		if !ok {
-			continue
-		}
-		removeAll(m)
-		unlock()
-	}
-}
-
-// temp is a build's temporary folder, locked while the build runs.
-type temp struct {
-	path      string
-	unlock    func()
-	committed bool
-}
-
-func newTemp(parent string) (*temp, error) {
-	dir, err := os.MkdirTemp(parent, tempPrefix)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := lockLive(dir)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	return &temp{path: filepath.Clean(dir), unlock: unlock}, nil
-}
-
-// commit puts the built bundle in out's place unless ctx is cancelled
-// first: a signal lands either before (out untouched) or after (out new).
-// exchanged reports that the temporary folder now holds the previous bundle;
-// a *LeftoverError says the new bundle is in place but the old one elsewhere.
-func (t *temp) commit(ctx context.Context, out string) (exchanged bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if _, err := os.Lstat(out); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(t.path, out); err != nil {
-			return false, err
-		}
-		t.committed = true
-		return false, nil
-	}
-	err = swap(t.path, out)
-	var left *LeftoverError
-	if err == nil || errors.As(err, &left) {
-		t.committed = true
-	}
-	return err == nil, err
-}
-
-// release removes the temporary folder unless it became out, and unlocks it.
-func (t *temp) release() {
-	if !t.committed {
-		removeAll(t.path)
-	}
-	t.unlock()
-}
-
-// swapFallback exchanges two folders with two renames, for systems without an
-// atomic exchange (Windows, macOS). An interruption between them leaves the old
-// bundle in a hidden sibling folder, never half a bundle in out. rename is
-// os.Rename; the test passes one that fails on cue.
-func swapFallback(tmp, out string, rename func(from, to string) error) error {
-	old := tmp + ".old"
-	if err := rename(out, old); err != nil {
-		return err // nothing moved
-	}
-	if err := rename(tmp, out); err != nil {
-		if rerr := rename(old, out); rerr != nil {
-			return &MovedError{Out: out, Dir: old, Err: err}
-		}
-		return err // moved back: untouched
-	}
-	if err := rename(old, tmp); err != nil {
-		// The new bundle is in place; the old one waits at old.
-		return &LeftoverError{Dir: old, Err: err}
-	}
-	return nil
-}
+// removeAll removes the previous bundle after the swap; tests replace it to
+// make removal fail.
+var removeAll = outdir.RemoveTree
 
 // folder is a Sink that writes files below root.
 type folder struct {
@@ -311,8 +123,8 @@ type folder struct {
 	ctx  context.Context
 	root string
 	// modesExact says files and folders created below root get exactly the
-	// modes they are created with (modesExact), so they need no chmod after
-	// it. Unset, every mode is set explicitly, whatever the umask or a
+	// modes they are created with (outdir.ModesExact), so they need no chmod
+	// after it. Unset, every mode is set explicitly, whatever the umask or a
 	// default ACL would make of it.
 	modesExact bool
 	// sets remember the folders already made, by slash path below root: one
@@ -441,32 +253,6 @@ func (f *folder) mkdirs(profile, rel string) error {
 			}
 		}
 		s.made[dir] = true
-	}
-	return nil
-}
-
-// checkReplaceable refuses to replace anything but a missing folder, an empty
-// one, or a bundle this tool wrote: `-o .` by mistake must not wipe a repository.
-func checkReplaceable(out string) error {
-	st, err := os.Lstat(out)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s exists and is %s, not a folder; refusing to replace it", out, kindOf(st.Mode()))
-	}
-	entries, err := os.ReadDir(out)
-	if err != nil {
-		return err
-	}
-	if len(entries) == 0 {
-		return nil
-	}
-	if !IsBundle(out) {
-		return fmt.Errorf("%s is not empty and holds no mdeproxyc manifest.json; refusing to replace it (choose another --out, or empty it)", out)
 	}
 	return nil
 }

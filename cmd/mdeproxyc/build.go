@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -113,8 +114,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	_, statErr := os.Lstat(*out)
 	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
 	stop()
-	var left *bundle.LeftoverError
-	var moved *bundle.MovedError
+	var left *outdir.LeftoverError
+	var moved *outdir.MovedError
 	switch {
 	case errors.As(err, &left) && r != nil:
 		// The swap succeeded: the build did its job, the user has a folder to

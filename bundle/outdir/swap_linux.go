@@ -1,4 +1,4 @@
-package bundle
+package outdir
 
 import (
 	"errors"

@@ -1,14 +1,14 @@
 //go:build unix
 
-package bundle
+package outdir
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// linkCount is the number of hard links to the file st describes.
-func linkCount(st fs.FileInfo) (uint64, bool) {
+// LinkCount is the number of hard links to the file st describes.
+func LinkCount(st fs.FileInfo) (uint64, bool) {
 	s, ok := st.Sys().(*syscall.Stat_t)
 	if !ok {
 		return 0, false

@@ -1,6 +1,6 @@
 //go:build unix
 
-package bundle
+package outdir
 
 import (
 	"os"
@@ -40,7 +40,7 @@ func lockStale(dir string) (unlock func(), ok bool) {
 
 // isMountPoint reports whether dir is on another device than its parent: a
 // rename cannot move it. (A bind mount of a folder of the same file system is
-// not seen here; its rename fails with EBUSY, which outError explains.)
+// not seen here; its rename fails with EBUSY, which OutError explains.)
 func isMountPoint(dir string) bool {
 	var st, pst syscall.Stat_t
 	if syscall.Lstat(dir, &st) != nil || syscall.Stat(dir+"/..", &pst) != nil {

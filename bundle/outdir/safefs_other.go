@@ -1,6 +1,6 @@
 //go:build !unix
 
-package bundle
+package outdir
 
 // openNoFollow is empty where open has no such flags (Windows): the Lstat
 // before each open and the SameFile check after it do the job there.

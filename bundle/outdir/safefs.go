@@ -1,4 +1,4 @@
-package bundle
+package outdir
 
 import (
 	"bytes"
@@ -25,36 +25,36 @@ import (
 // and reads at most a capped number of bytes. docs/cli-safety.md says what is
 // reported instead.
 
-// maxRead caps how much of one file in an existing bundle is read; a file the
+// MaxRead caps how much of one file in an existing bundle is read; a file the
 // build would write may be read up to twice its new size, so a large manifest
 // still diffs.
-const maxRead = 16 << 20
+const MaxRead = 16 << 20
 
-// typeError reports a path in the bundle that is not what a build writes there:
+// TypeError reports a path in the bundle that is not what a build writes there:
 // a symlink, FIFO, device, socket or folder where a file belongs, or something
 // other than a folder on the way to a file.
-type typeError struct {
+type TypeError struct {
 	Rel  string // slash-separated, relative to the bundle root
 	Kind string // "a symbolic link", "a named pipe (FIFO)", …
 	Want string // "a regular file" or "a folder"
 }
 
-func (e *typeError) Error() string {
+func (e *TypeError) Error() string {
 	return fmt.Sprintf("%s is %s, not %s (not followed, not read)", Printable(e.Rel), e.Kind, e.Want)
 }
 
-// tooLargeError reports a regular file over the read cap.
-type tooLargeError struct {
+// TooLargeError reports a regular file over the read cap.
+type TooLargeError struct {
 	Rel         string
 	Size, Limit int64
 }
 
-func (e *tooLargeError) Error() string {
+func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s is %d bytes or more, over the %d bytes this tool reads of it (not read)", Printable(e.Rel), e.Size, e.Limit)
 }
 
-// kindOf names a file type the way messages show it.
-func kindOf(m fs.FileMode) string {
+// KindOf names a file type the way messages show it.
+func KindOf(m fs.FileMode) string {
 	switch t := m.Type(); {
 	case t&fs.ModeSymlink != 0:
 		return "a symbolic link"
@@ -72,10 +72,10 @@ func kindOf(m fs.FileMode) string {
 	return "an irregular file"
 }
 
-// lstatIn returns the Lstat of rel below root after checking, with Lstat, that
+// LstatIn returns the Lstat of rel below root after checking, with Lstat, that
 // every folder on the way is a real folder; a symlink on the way is a
-// *typeError naming it. A missing path is fs.ErrNotExist.
-func lstatIn(root, rel string) (fs.FileInfo, error) {
+// *TypeError naming it. A missing path is fs.ErrNotExist.
+func LstatIn(root, rel string) (fs.FileInfo, error) {
 	parts := strings.Split(rel, "/")
 	for i := 1; i < len(parts); i++ {
 		dir := path.Join(parts[:i]...)
@@ -84,17 +84,17 @@ func lstatIn(root, rel string) (fs.FileInfo, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			return nil, &typeError{Rel: dir, Kind: kindOf(st.Mode()), Want: "a folder"}
+			return nil, &TypeError{Rel: dir, Kind: KindOf(st.Mode()), Want: "a folder"}
 		}
 	}
 	return os.Lstat(filepath.Join(root, filepath.FromSlash(rel)))
 }
 
-// readRegular reads the regular file rel below root, at most limit bytes,
+// ReadRegular reads the regular file rel below root, at most limit bytes,
 // without following a symlink or blocking on a FIFO; anything but a regular
-// file is a *typeError, a larger file a *tooLargeError.
-func readRegular(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
-	f, st, err := openRegular(root, rel, limit)
+// file is a *TypeError, a larger file a *TooLargeError.
+func ReadRegular(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
+	f, st, err := OpenRegular(root, rel, limit)
 	if err != nil {
 		return nil, st, err
 	}
@@ -107,24 +107,24 @@ func readRegular(root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
 	}
 	data := buf.Bytes()
 	if int64(len(data)) > limit {
-		return nil, st, &tooLargeError{Rel: rel, Size: int64(len(data)), Limit: limit}
+		return nil, st, &TooLargeError{Rel: rel, Size: int64(len(data)), Limit: limit}
 	}
 	return data, st, nil
 }
 
-// openRegular opens the regular file rel below root for reading, as
-// readRegular reads it: no symlink followed, no FIFO waited on, at most limit
+// OpenRegular opens the regular file rel below root for reading, as
+// ReadRegular reads it: no symlink followed, no FIFO waited on, at most limit
 // bytes in size when opened.
-func openRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
-	st, err := lstatIn(root, rel)
+func OpenRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
+	st, err := LstatIn(root, rel)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, st, &typeError{Rel: rel, Kind: kindOf(st.Mode()), Want: "a regular file"}
+		return nil, st, &TypeError{Rel: rel, Kind: KindOf(st.Mode()), Want: "a regular file"}
 	}
 	if st.Size() > limit {
-		return nil, st, &tooLargeError{Rel: rel, Size: st.Size(), Limit: limit}
+		return nil, st, &TooLargeError{Rel: rel, Size: st.Size(), Limit: limit}
 	}
 	// The flags close the race in which the file is replaced by a symlink or a
 	// FIFO between Lstat and open; SameFile catches any other swap.
@@ -139,7 +139,7 @@ func openRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
 	}
 	if !ost.Mode().IsRegular() || !os.SameFile(st, ost) {
 		f.Close()
-		return nil, st, &typeError{Rel: rel, Kind: "a file that changed while it was read", Want: "a regular file"}
+		return nil, st, &TypeError{Rel: rel, Kind: "a file that changed while it was read", Want: "a regular file"}
 	}
 	return f, st, nil
 }
@@ -148,7 +148,7 @@ func openRegular(root, rel string, limit int64) (*os.File, fs.FileInfo, error) {
 // the manifest the safe way (no symlink, no FIFO) and only up to its "tool"
 // member, which Encode writes first.
 func IsBundle(dir string) bool {
-	st, err := lstatIn(dir, manifest.Path)
+	st, err := LstatIn(dir, manifest.Path)
 	if err != nil || !st.Mode().IsRegular() {
 		return false
 	}
@@ -160,7 +160,7 @@ func IsBundle(dir string) bool {
 	if ost, err := f.Stat(); err != nil || !os.SameFile(st, ost) {
 		return false
 	}
-	tool, err := manifestTool(io.LimitReader(f, maxRead))
+	tool, err := manifestTool(io.LimitReader(f, MaxRead))
 	return err == nil && tool == manifest.ToolName
 }
 

@@ -1,6 +1,6 @@
 //go:build !unix && !windows
 
-package bundle
+package outdir
 
 // lockLive has nothing to lock with on this system.
 func lockLive(string) (func(), error) { return func() {}, nil }

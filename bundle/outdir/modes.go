@@ -1,11 +1,11 @@
-package bundle
+package outdir
 
 import (
 	"os"
 	"path/filepath"
 )
 
-// modesExact reports whether files and folders created in dir get exactly
+// ModesExact reports whether files and folders created in dir get exactly
 // the modes they are created with (0644, 0755), so that a build need not
 // chmod each one after creating it (210,000 system calls at 10,000
 // profiles). It asks the file system rather than the umask: a default ACL on
@@ -13,7 +13,7 @@ import (
 // rules of their own. It creates a probe file, a probe script and a probe
 // folder in dir, compares their modes, and removes them; anything unexpected
 // answers false, and every mode is then set with chmod.
-func modesExact(dir string) bool {
+func ModesExact(dir string) bool {
 	ok := true
 	for _, probe := range []struct {
 		name   string

@@ -1,4 +1,4 @@
-package bundle
+package outdir
 
 import (
 	"golang.org/x/sys/windows"
@@ -39,5 +39,5 @@ func lockStale(dir string) (unlock func(), ok bool) {
 }
 
 // isMountPoint is false on Windows: a rename of a mounted folder fails, and
-// outError explains that failure.
+// OutError explains that failure.
 func isMountPoint(string) bool { return false }

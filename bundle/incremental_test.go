@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -524,38 +523,6 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 				t.Errorf("profile b is gone after build -p a: %v", serr)
 			}
 		})
-	}
-}
-
-// TestCheckSummaryOfAManifestWithoutChecksum checks --check's summary of a
-// committed bundle whose manifest has no checksum (written before it had
-// one) or a wrong one: the summary needs only the names of the profiles the
-// manifest lists, which it lists whatever its checksum. A profile changed is
-// "changed", not "added", and one gone from the intent is "removed", not
-// left out.
-func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
-	list := []emitters.Emitter{twoFiles{}}
-	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(out, manifest.Path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := bytes.LastIndex(data, []byte(",\n  \"checksum\": "))
-	write(t, out, manifest.Path, string(data[:i])+"\n}\n")
-	r, err := CheckReport(out, []*model.Profile{{Name: "a", Description: "edited"}}, list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, p := range r.Profiles {
-		got[p.Name] = p.Change
-	}
-	// "": the fleet-level file proxy/all.txt, which names every profile.
-	if want := map[string]string{"a": "changed", "b": "removed", "": "changed"}; !maps.Equal(got, want) {
-		t.Errorf("summary %v, want %v", got, want)
 	}
 }
 

@@ -14,12 +14,12 @@ const maxIntuneScript = 200_000
 // intuneScriptMembers are the Graph body members that carry a script, base64.
 var intuneScriptMembers = []string{"scriptContent", "detectionScriptContent", "remediationScriptContent"}
 
-// checkIntuneScripts fails a build whose Intune body carries a script over
+// CheckLimits fails a build whose Intune body carries a script over
 // Intune's limit, naming the profile: Graph would accept the upload, and the
 // device would never run it. The size is computed from the length of the
 // base64 text, found by its member name; nothing is decoded (a full JSON parse
 // of every body cost a measurable share of a large build).
-func checkIntuneScripts(f File) error {
+func CheckLimits(f File) error {
 	if f.Target != "intune" || !strings.HasSuffix(f.Path, ".json") {
 		return nil
 	}

@@ -177,7 +177,7 @@ func (f *folder) Put(file File) error {
 	if err := f.stopped(); err != nil {
 		return err
 	}
-	if err := checkIntuneScripts(file); err != nil {
+	if err := CheckLimits(file); err != nil {
 		return err
 	}
 	p := filepath.Join(f.root, filepath.FromSlash(file.Path))

@@ -98,3 +98,17 @@ func writeSecret(t *testing.T) string {
 	}
 	return secret
 }
+
+// TestPrintable: names with control or format characters are quoted.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"hq/README.md": "hq/README.md",
+		"a\nb":         `"a\nb"`,
+		"a\u202eb":     `"a\u202eb"`,
+		"caf\u00e9":    "caf\u00e9",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/bundle/drift"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -16,7 +16,7 @@ import (
 // check is build --check: the summary of what changes, per profile and
 // setting, in semdiff's text format, then the file diff.
 func (c *cli) check(out string, ps []*model.Profile, list []emitters.Emitter, rebuild string) error {
-	r, err := bundle.CheckReport(out, ps, list, decoders...)
+	r, err := drift.CheckReport(out, ps, list, decoders...)
 	if err != nil {
 		return fmt.Errorf("check: %v", err)
 	}
@@ -33,7 +33,7 @@ func (c *cli) check(out string, ps []*model.Profile, list []emitters.Emitter, re
 // summaryOf turns the check's per-profile report into semdiff's changes: the
 // settings are the profile README's rows, named by their labels, values shown
 // without the README's code marks.
-func summaryOf(r *bundle.Report) []semdiff.Profile {
+func summaryOf(r *drift.Report) []semdiff.Profile {
 	out := make([]semdiff.Profile, 0, len(r.Profiles))
 	for _, p := range r.Profiles {
 		sp := semdiff.Profile{Profile: p.Name, Change: p.Change, Settings: []semdiff.Setting{}, Files: []semdiff.File{}}
@@ -67,7 +67,7 @@ type scriptDecoder struct {
 	note    string
 }
 
-// Readable implements bundle.Decoder.
+// Readable implements drift.Decoder.
 func (d scriptDecoder) Readable(path string, data []byte) (string, string, bool) {
 	if !d.files(path) {
 		return "", "", false
@@ -127,12 +127,12 @@ var configMgrDecoder = scriptDecoder{
 }
 
 // decoders show the binary formats of a bundle as text in --check's diffs.
-var decoders = []bundle.Decoder{polDecoder{}, intuneDecoder, configMgrDecoder}
+var decoders = []drift.Decoder{polDecoder{}, intuneDecoder, configMgrDecoder}
 
 // polDecoder shows a Registry.pol one record a line.
 type polDecoder struct{}
 
-// Readable implements bundle.Decoder.
+// Readable implements drift.Decoder.
 func (polDecoder) Readable(path string, data []byte) (string, string, bool) {
 	if !strings.HasSuffix(path, ".pol") {
 		return "", "", false

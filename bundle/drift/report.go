@@ -1,9 +1,12 @@
-package bundle
+package drift
 
 import (
+	"io"
 	"slices"
 	"strings"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -54,10 +57,8 @@ func (c *checker) summary(out string, profiles []*model.Profile, paths []string)
 	// Only the names of the profiles the folder's manifest lists: its
 	// checksum is not what says them (a bundle committed before manifests
 	// had one has none), and nothing is carried over from it here.
-	if pv := readPrevious(out, false); pv != nil {
-		for name := range pv.byProfile {
-			inOld[name] = true
-		}
+	for _, name := range previousProfiles(out) {
+		inOld[name] = true
 	}
 	byName := map[string]*ProfileChange{}
 	var names []string
@@ -162,4 +163,29 @@ func rowChanges(old, new [][2]string) []RowChange {
 		}
 	}
 	return out
+}
+
+// previousProfiles names the profiles the manifest in out lists files of;
+// none when out holds no bundle this tool wrote, or its manifest cannot be
+// read. Its checksum is not checked: only names are taken from it.
+func previousProfiles(out string) []string {
+	if !outdir.IsBundle(out) {
+		return nil
+	}
+	f, st, err := outdir.OpenRegular(out, manifest.Path, 1<<40)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	m, err := manifest.Decode(io.LimitReader(f, st.Size()), false)
+	if err != nil || m.Tool != manifest.ToolName {
+		return nil
+	}
+	var names []string
+	for _, e := range m.Files {
+		if top, _, nested := strings.Cut(e.Path, "/"); e.Profile != "" && nested && top == e.Profile {
+			names = append(names, e.Profile)
+		}
+	}
+	return names
 }

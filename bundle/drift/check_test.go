@@ -1,13 +1,16 @@
-package bundle
+package drift
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
+	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
+	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -56,44 +59,6 @@ func TestTextDiff(t *testing.T) {
 	}
 }
 
-// TestPrintable: names with control or format characters are quoted.
-func TestPrintable(t *testing.T) {
-	for in, want := range map[string]string{
-		"hq/README.md": "hq/README.md",
-		"a\nb":         `"a\nb"`,
-		"a\u202eb":     `"a\u202eb"`,
-		"caf\u00e9":    "caf\u00e9",
-	} {
-		if got := outdir.Printable(in); got != want {
-			t.Errorf("outdir.Printable(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-// TestIntuneScriptLimit: a Graph body whose script decodes to more than
-// 200,000 bytes fails the build, naming the profile and the file.
-func TestIntuneScriptLimit(t *testing.T) {
-	body := func(n int) []byte {
-		return []byte(`{"displayName": "x", "scriptContent": "` + base64.StdEncoding.EncodeToString(make([]byte, n)) + `"}`)
-	}
-	f := File{Path: "berlin/windows/intune/platform-script.json", Profile: "berlin", Target: "intune", Data: body(maxIntuneScript)}
-	if err := checkIntuneScripts(f); err != nil {
-		t.Errorf("at the limit: %v", err)
-	}
-	f.Data = body(maxIntuneScript + 1)
-	err := checkIntuneScripts(f)
-	if err == nil || !strings.Contains(err.Error(), "profile berlin: intune: berlin/windows/intune/platform-script.json: the script in scriptContent is 200001 bytes, over the 200000 bytes Intune accepts") {
-		t.Errorf("over the limit: %v", err)
-	}
-	if err := (&folder{root: t.TempDir()}).Put(f); err == nil {
-		t.Error("the folder sink wrote an oversized script")
-	}
-	f.Target = "readme"
-	if err := checkIntuneScripts(f); err != nil {
-		t.Errorf("another target: %v", err)
-	}
-}
-
 // TestCheckShowsNewFiles: in a bundle, a file a build would add is shown in
 // full, as a removed one is; against a folder that holds no bundle yet, each
 // file is only named (the whole bundle would be printed).
@@ -108,7 +73,7 @@ func TestCheckShowsNewFiles(t *testing.T) {
 	if !strings.Contains(string(empty), "+++ b/a/sub/deep/leaf.txt\nnew file, 11 bytes\n") || strings.Contains(string(empty), "+first line") {
 		t.Errorf("against no bundle:\n%s", empty)
 	}
-	if _, err := Update(context.Background(), out, profiles, list, Options{}); err != nil {
+	if _, err := bundle.Update(context.Background(), out, profiles, list, bundle.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	remove(t, out, "a/sub/deep/leaf.txt")
@@ -118,5 +83,73 @@ func TestCheckShowsNewFiles(t *testing.T) {
 	}
 	if !strings.Contains(string(d), "--- /dev/null\n+++ b/a/sub/deep/leaf.txt\n") || !strings.Contains(string(d), "\n+first line\n") {
 		t.Errorf("a file missing from a bundle:\n%s", d)
+	}
+}
+
+// TestCheckSummaryOfAManifestWithoutChecksum checks --check's summary of a
+// committed bundle whose manifest has no checksum (written before it had
+// one) or a wrong one: the summary needs only the names of the profiles the
+// manifest lists, which it lists whatever its checksum. A profile changed is
+// "changed", not "added", and one gone from the intent is "removed", not
+// left out.
+func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
+	list := []emitters.Emitter{twoFiles{}}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := bundle.Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, bundle.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, manifest.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.LastIndex(data, []byte(",\n  \"checksum\": "))
+	write(t, out, manifest.Path, string(data[:i])+"\n}\n")
+	r, err := CheckReport(out, []*model.Profile{{Name: "a", Description: "edited"}}, list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range r.Profiles {
+		got[p.Name] = p.Change
+	}
+	// "": the fleet-level file proxy/all.txt, which names every profile.
+	if want := map[string]string{"a": "changed", "b": "removed", "": "changed"}; !maps.Equal(got, want) {
+		t.Errorf("summary %v, want %v", got, want)
+	}
+}
+
+// twoFiles is an emitter that writes two files a profile, one in a subfolder,
+// and a fleet-level file naming every profile's description.
+type twoFiles struct{}
+
+func (twoFiles) Name() string    { return "two" }
+func (twoFiles) Summary() string { return "two files" }
+func (twoFiles) Emit(p *emitters.Profile) ([]emitters.File, error) {
+	return []emitters.File{
+		{Path: "top.txt", Data: []byte("profile " + p.Name + "\n")},
+		{Path: "sub/deep/leaf.txt", Data: []byte(p.Description + "\n")},
+	}, nil
+}
+func (twoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
+	var b bytes.Buffer
+	for _, p := range ps {
+		b.WriteString(p.Name + ": " + p.Description + "\n")
+	}
+	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
+}
+
+func write(t *testing.T, root, rel, data string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	_ = os.Remove(p)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func remove(t *testing.T, root, rel string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+		t.Fatal(err)
 	}
 }

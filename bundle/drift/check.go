@@ -1,4 +1,9 @@
-package bundle
+// Package drift is build --check: it compares what a build would write with
+// a folder, without writing anything, and reports every difference as a
+// unified diff (binary formats decoded by the Decoders the command wires in)
+// and a summary per profile. The folder may come from a pull request: it is
+// read the safe way (bundle/outdir).
+package drift
 
 import (
 	"bytes"
@@ -15,6 +20,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/bundle/readme"
@@ -55,7 +61,7 @@ func CheckReport(out string, profiles []*model.Profile, list []emitters.Emitter,
 		return nil, fmt.Errorf("%s is %s, not a folder; --check compares only a real folder and follows no link (pass the folder itself)", outdir.Printable(out), outdir.KindOf(st.Mode()))
 	}
 	c := &checker{root: out, isBundle: outdir.IsBundle(out), diffs: map[string][]byte{}, want: map[string]bool{}, decoders: decoders, readmes: map[string][2][]byte{}}
-	if _, err := Build(profiles, list, c); err != nil {
+	if _, err := bundle.Build(profiles, list, c); err != nil {
 		return nil, err
 	}
 	var extra []string
@@ -123,7 +129,7 @@ func removeNote(kind string) string {
 	return fmt.Sprintf("%s, not shown; a build would remove it", kind)
 }
 
-// checker is a Sink that compares each file with the one on disk.
+// checker is a bundle.Sink that compares each file with the one on disk.
 type checker struct {
 	root string
 	// isBundle says root holds a bundle: its new files are shown in full.
@@ -137,9 +143,9 @@ type checker struct {
 	readmes map[string][2][]byte
 }
 
-// Put implements Sink.
-func (c *checker) Put(f File) error {
-	if err := checkIntuneScripts(f); err != nil {
+// Put implements bundle.Sink.
+func (c *checker) Put(f bundle.File) error {
+	if err := bundle.CheckLimits(f); err != nil {
 		return err
 	}
 	key := f.Path

@@ -6,6 +6,7 @@ package bundle
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -43,15 +44,43 @@ type Sink interface {
 // the manifest is sorted. opts configure each profile's shared renders (a
 // script signer).
 func Build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, opts ...emitters.Option) (*manifest.Manifest, error) {
-	return build(profiles, list, sink, newPlan(profiles, list, Options{Render: opts}))
+	return build(profiles, list, dest{sink: sink}, newPlan(profiles, list, Options{Render: opts}))
 }
+
+// dest is where a build puts what it makes: every file it renders goes to
+// sink; the other three say, explicitly, what else the destination takes,
+// nil where it has no use for it.
+type dest struct {
+	sink Sink
+	// carry takes the file e over from the previous bundle in the folder
+	// from, without rendering it; nil: nothing can be carried (the plan
+	// then carries nothing).
+	carry func(from string, e manifest.Entry) error
+	// putManifest takes the manifest as a value (streamed into a file, or
+	// compared with one); nil: it is encoded and put as a file.
+	putManifest func(m *manifest.Manifest) error
+	// profileDone is told when a profile's files are all put; nil: no one
+	// asks.
+	profileDone func(profile string)
+}
+
+// done tells d, if it asks, that profile's files are all put.
+func (d dest) done(profile string) {
+	if d.profileDone != nil {
+		d.profileDone(profile)
+	}
+}
+
+// errNoCarry is a plan that carries files over to a destination that cannot
+// take them: a bug.
+var errNoCarry = errors.New("internal error: a build that carries files over needs a folder to write to")
 
 // build is Build following a plan: profiles the plan carries over are linked
 // from the previous bundle instead of rendered (incremental.go).
-func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *plan) (*manifest.Manifest, error) {
+func build(profiles []*model.Profile, list []emitters.Emitter, d dest, pl *plan) (*manifest.Manifest, error) {
 	perProfile := make([][]manifest.Entry, len(profiles))
 	err := par.Until(len(profiles), func(i int) error {
-		entries, err := pl.profile(i, profiles[i], list, sink)
+		entries, err := pl.profile(i, profiles[i], list, d)
 		perProfile[i] = entries
 		return err
 	})
@@ -59,18 +88,18 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 		return nil, err
 	}
 	m := &manifest.Manifest{Tool: manifest.ToolName, Version: version.Version}
-	if err := pl.carryKept(sink); err != nil {
+	if err := pl.carryKept(d); err != nil {
 		return nil, err
 	}
 	// The fleet-level steps, after every profile: the proxy team's folder
 	// (kept as it was, with the kept profiles, by a partial build), then the
 	// index of the profiles.
-	fleet, err := pl.fleetFiles(profiles, list, sink)
+	fleet, err := pl.fleetFiles(profiles, list, d)
 	if err != nil {
 		return nil, err
 	}
 	m.Fleet = pl.fleet
-	index, err := pl.index(profiles, sink)
+	index, err := pl.index(profiles, d.sink)
 	if err != nil {
 		return nil, err
 	}
@@ -78,23 +107,17 @@ func build(profiles []*model.Profile, list []emitters.Emitter, sink Sink, pl *pl
 	perProfile = nil // assemble releases each block as it copies it
 	m.Files = assemble(blocks, pl.like)
 	m.Profiles = pl.profiles(profiles)
-	if ms, ok := sink.(manifestSink); ok {
-		return m, ms.putManifest(m)
+	if d.putManifest != nil {
+		return m, d.putManifest(m)
 	}
 	data, err := m.Encode()
 	if err != nil {
 		return nil, err
 	}
-	if err := sink.Put(File{Path: manifest.Path, Target: "manifest", Data: data}); err != nil {
+	if err := d.sink.Put(File{Path: manifest.Path, Target: "manifest", Data: data}); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// manifestSink is implemented by sinks that take the manifest as a value
-// rather than as bytes (a comparison with the previous manifest).
-type manifestSink interface {
-	putManifest(m *manifest.Manifest) error
 }
 
 // assemble returns the entries of blocks in one slice sorted by path. The

@@ -197,15 +197,14 @@ func runs(entries []manifest.Entry, key func(manifest.Entry) string) [][]manifes
 func byProfile(e manifest.Entry) string { return e.Profile }
 
 // profile renders profile i, or carries it over, and returns its entries.
-func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink Sink) ([]manifest.Entry, error) {
+func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, d dest) ([]manifest.Entry, error) {
 	prog := pl.opt.Progress
 	if prev := pl.carry[i]; prev != nil {
-		c, ok := sink.(carrier)
-		if !ok {
-			return nil, errors.New("internal error: a carried profile needs a folder sink")
+		if d.carry == nil {
+			return nil, errNoCarry
 		}
 		for _, e := range prev {
-			if err := c.carry(pl.from, e); err != nil {
+			if err := d.carry(pl.from, e); err != nil {
 				return nil, fmt.Errorf("profile %s: carrying %s over from the previous bundle: %w", p.Name, e.Path, err)
 			}
 			if prog != nil {
@@ -216,14 +215,14 @@ func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink S
 		if prog != nil {
 			prog.Carried.Add(1)
 		}
-		done(sink, p.Name)
+		d.done(p.Name)
 		return prev, nil
 	}
-	entries, err := buildProfile(p, list, sink, pl.opt.Render)
+	entries, err := buildProfile(p, list, d.sink, pl.opt.Render)
 	if err != nil {
 		return nil, err
 	}
-	done(sink, p.Name)
+	d.done(p.Name)
 	pl.rendered.Add(1)
 	if prog != nil {
 		prog.Rendered.Add(1)
@@ -232,39 +231,25 @@ func (pl *plan) profile(i int, p *model.Profile, list []emitters.Emitter, sink S
 	return entries, nil
 }
 
-// profileSink is implemented by sinks that want to know when a profile's
-// files have all been put.
-type profileSink interface {
-	profileDone(profile string)
-}
-
-// done tells sink, if it wants to know, that profile's files are all put.
-func done(sink Sink, profile string) {
-	if ps, ok := sink.(profileSink); ok {
-		ps.profileDone(profile)
-	}
-}
-
 // carryKept links the files of the profiles a partial build keeps.
-func (pl *plan) carryKept(sink Sink) error {
+func (pl *plan) carryKept(d dest) error {
 	if len(pl.keptEntries) == 0 {
 		return nil
 	}
-	c, ok := sink.(carrier)
-	if !ok {
-		return errors.New("internal error: kept profiles need a folder sink")
+	if d.carry == nil {
+		return errNoCarry
 	}
 	// A profile's entries are one run of keptEntries: each is kept by one
 	// goroutine, which then says the profile is done.
 	kept := runs(pl.keptEntries, byProfile)
 	return par.Until(len(kept), func(i int) error {
 		for _, e := range kept[i] {
-			if err := c.carry(pl.from, e); err != nil {
+			if err := d.carry(pl.from, e); err != nil {
 				return fmt.Errorf("profile %s: keeping %s from the previous bundle: %w", e.Profile, e.Path, err)
 			}
 		}
 		if p := kept[i][0].Profile; p != "" {
-			done(sink, p)
+			d.done(p)
 		}
 		return nil
 	})
@@ -273,23 +258,22 @@ func (pl *plan) carryKept(sink Sink) error {
 // fleetFiles puts the fleet-level files, carried over from the previous
 // bundle or rendered, and returns their entries. A partial build that keeps
 // them has them among keptEntries and puts nothing here.
-func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, sink Sink) ([]manifest.Entry, error) {
+func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, d dest) ([]manifest.Entry, error) {
 	switch {
 	case pl.keepFleet:
 		return nil, nil
 	case pl.carryFleet:
-		c, ok := sink.(carrier)
-		if !ok {
-			return nil, errors.New("internal error: carried fleet files need a folder sink")
+		if d.carry == nil {
+			return nil, errNoCarry
 		}
 		for _, e := range pl.fleetEntries {
-			if err := c.carry(pl.from, e); err != nil {
+			if err := d.carry(pl.from, e); err != nil {
 				return nil, fmt.Errorf("carrying %s over from the previous bundle: %w", e.Path, err)
 			}
 		}
 		return pl.fleetEntries, nil
 	}
-	return buildFleet(profiles, list, sink)
+	return buildFleet(profiles, list, d.sink)
 }
 
 // index is the build's fleet-level step: the fleet index, a row per profile
@@ -329,13 +313,7 @@ func (pl *plan) profiles(profiles []*model.Profile) []manifest.Profile {
 	return out
 }
 
-// carrier is implemented by sinks that can take a file over from a previous
-// bundle without rendering it.
-type carrier interface {
-	carry(from string, e manifest.Entry) error
-}
-
-// carry implements carrier: a hard link in the temporary folder to the
+// carry is a folder's dest.carry: a hard link in the temporary folder to the
 // previous bundle's file, or a copy where the file system has no hard links.
 func (f *folder) carry(from string, e manifest.Entry) error {
 	if err := f.stopped(); err != nil {
@@ -465,7 +443,7 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	sink := &carryMemory{Memory: &Memory{}, dir: pv.dir}
 	prog := pl.opt.Progress
 	pl.opt.Progress = nil
-	_, err := build(profiles, pl.list, sink, pl)
+	_, err := build(profiles, pl.list, dest{sink: sink, carry: func(string, manifest.Entry) error { return nil }, putManifest: sink.putManifest}, pl)
 	pl.opt.Progress = prog
 	pl.carried.Store(0)
 	if err != nil || !sink.same {
@@ -490,9 +468,9 @@ func (pl *plan) unchanged(profiles []*model.Profile, pv *previous) bool {
 	return true
 }
 
-// carryMemory is a Memory sink that accepts carried files without copying
-// them, for unchanged's dry run, and compares the manifest, as it is encoded,
-// with the previous one's file in dir, without holding either whole.
+// carryMemory is a Memory sink for unchanged's dry run (which takes carried
+// files as they are, copying nothing) that compares the manifest, as it is
+// encoded, with the previous one's file in dir, without holding either whole.
 type carryMemory struct {
 	*Memory
 	dir  string
@@ -525,8 +503,6 @@ func (c *carryMemory) putManifest(m *manifest.Manifest) error {
 	}
 	return nil
 }
-
-func (c *carryMemory) carry(string, manifest.Entry) error { return nil }
 
 // data returns the bytes put at path.
 func (m *Memory) data(p string) []byte {

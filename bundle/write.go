@@ -86,7 +86,8 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 	if err := os.Chmod(tmp.Path, 0o755); err != nil {
 		return nil, err
 	}
-	m, err := build(profiles, list, &folder{ctx: ctx, root: tmp.Path, modesExact: outdir.ModesExact(tmp.Path)}, pl)
+	f := &folder{ctx: ctx, root: tmp.Path, modesExact: outdir.ModesExact(tmp.Path)}
+	m, err := build(profiles, list, dest{sink: f, carry: f.carry, putManifest: f.putManifest, profileDone: f.profileDone}, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +165,8 @@ func (f *folder) set(profile string) *dirSet {
 	return s
 }
 
-// profileDone implements profileSink: the profile's folders are all made.
+// profileDone is a folder's dest.profileDone: the profile's folders are all
+// made, and their set is dropped.
 func (f *folder) profileDone(profile string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -213,7 +215,7 @@ func (f *folder) create(p string, mode fs.FileMode, write func(w io.Writer) erro
 	return err
 }
 
-// putManifest implements manifestSink: the manifest is written as it is
+// putManifest is a folder's dest.putManifest: the manifest is written as it is
 // encoded, so a build never holds its bytes (40 MB at 10,000 profiles, and
 // twice that while a growing buffer is copied).
 func (f *folder) putManifest(m *manifest.Manifest) error {

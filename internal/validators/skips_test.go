@@ -25,7 +25,7 @@ func (o *outcome) Fatal(args ...any) {
 	runtime.Goexit()
 }
 func (o *outcome) Fatalf(format string, args ...any) { o.Fatal(fmt.Sprintf(format, args...)) }
-func (o *outcome) Skipf(format string, args ...any) { o.Skip(fmt.Sprintf(format, args...)) }
+func (o *outcome) Skipf(format string, args ...any)  { o.Skip(fmt.Sprintf(format, args...)) }
 func (o *outcome) Skip(args ...any) {
 	o.skipped = fmt.Sprint(args...)
 	runtime.Goexit()

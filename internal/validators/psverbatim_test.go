@@ -7,7 +7,7 @@ import (
 )
 
 // TestPSVerbatimAtFollowsTheSpec: the model reads the specification's own
-// examples ('red', 'What”s the time?'), takes each of the five
+// examples (red, and What's the time? with its quote doubled), takes each of the five
 // single-quote-characters as an opening, closing and doubled quote, gives
 // double quotes and $ no meaning, and refuses what is undefined or unended.
 func TestPSVerbatimAtFollowsTheSpec(t *testing.T) {

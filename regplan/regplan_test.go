@@ -93,6 +93,16 @@ profiles: {
 // plan; a profile without an expectation, and an expectation without its
 // profile, fail the test, so no case drops out unnoticed.
 func TestPlanOfEveryCase(t *testing.T) {
+	// Mode "auto" removes the static-proxy values only: the sensor keeps
+	// DisableEnterpriseAuthProxy, and SSLOptions is left alone unless the
+	// profile writes disableRevocationChecks.
+	auto := `del ` + dc + ` TelemetryProxyServer
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+del ` + def + ` ProxyServer
+del ` + def + ` ProxyPacUrl
+del ` + def + ` ProxyBypass
+`
 	want := map[string]string{
 		"static": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
@@ -110,23 +120,8 @@ del ` + def + ` ProxyPacUrl
 set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 set ` + spy + ` SSLOptions REG_DWORD=2
 `,
-		// Mode "auto" removes the static-proxy values only: the sensor keeps
-		// DisableEnterpriseAuthProxy, and SSLOptions, which the profile does
-		// not write, is left alone.
-		"auto": `del ` + dc + ` TelemetryProxyServer
-set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
-del ` + atp + ` PreferStaticProxyForHttpRequest
-del ` + def + ` ProxyServer
-del ` + def + ` ProxyPacUrl
-del ` + def + ` ProxyBypass
-`,
-		"auto-revocation": `del ` + dc + ` TelemetryProxyServer
-set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
-del ` + atp + ` PreferStaticProxyForHttpRequest
-del ` + def + ` ProxyServer
-del ` + def + ` ProxyPacUrl
-del ` + def + ` ProxyBypass
-del ` + spy + ` SSLOptions
+		"auto": auto,
+		"auto-revocation": auto + `del ` + spy + ` SSLOptions
 `,
 		"linux-only": "",
 		"mac-only":   "",

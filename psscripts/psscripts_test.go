@@ -252,7 +252,9 @@ func TestPSQuote(t *testing.T) {
 }
 
 // FuzzPSQuote: for any string, the single-quoted literal parses back to exactly
-// that string and nothing else.
+// that string and nothing else — for tree-sitter, and for the specification's
+// model of verbatim literals, which knows the typographic quotes tree-sitter
+// does not (quote_spec_test.go).
 func FuzzPSQuote(f *testing.F) {
 	for _, s := range quotingCorpus {
 		f.Add(s)
@@ -261,7 +263,11 @@ func FuzzPSQuote(f *testing.F) {
 		if strings.ContainsRune(s, 0) || !utf8Valid(s) {
 			return
 		}
-		file := validators.ParsePowerShell(t, []byte("$v = "+PSQuote(s)+"\r\n"))[0]
+		q := PSQuote(s)
+		if v, end, err := validators.PSVerbatimAt(q, 0); err != nil || v != s || end != len(q) {
+			t.Fatalf("%q quoted as %s: the specification reads %q up to byte %d of %d (%v)", s, q, v, end, len(q), err)
+		}
+		file := validators.ParsePowerShell(t, []byte("$v = "+q+"\r\n"))[0]
 		v, ok := file.Assigned("$v")
 		got, err := v.String()
 		if file.SyntaxErrors() != "" || !ok || err != nil || got != s || len(file.Commands) != 0 {

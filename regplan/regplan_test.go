@@ -2,6 +2,8 @@ package regplan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,9 +33,78 @@ const (
 	spy = KeySpynet
 )
 
-func TestPlanOfEveryExampleProfile(t *testing.T) {
+// planFleet is the plan tests' own fleet, one profile per case the plan
+// distinguishes, so that the expectations below do not depend on what the
+// example fleet happens to hold.
+const planFleet = `package fleet
+defaults: {
+	proxy:  "proxy.contoso.com:8080"
+	bypass: ["<local>", "*.contoso.com", "intranet", "10.*"]
+}
+profiles: {
+	static: {}
+	offline: {
+		offline: true
+		platforms: ["windows"]
+		windows: antivirus: disableRevocationChecks: true
+	}
+	auto: mode: "auto"
+	// Mode "auto" with SSLOptions written: it is managed, not left alone.
+	"auto-revocation": {
+		mode: "auto"
+		windows: antivirus: disableRevocationChecks: false
+	}
+	"linux-only": {
+		platforms: ["linux"]
+		linux: proxy: "http://10.9.0.2:3128"
+	}
+	"mac-only": {
+		platforms: ["macos"]
+		macos: {proxy: "https://secure-proxy.contoso.com:8443", identifier: "com.contoso.mde.proxy.studio"}
+	}
+	"ipv6-pac": {
+		proxy: "[2001:db8::1]:8080"
+		pac:   "https://pac.contoso.com/tokyo/proxy.pac"
+	}
+	split: {
+		platforms: ["windows"]
+		windows: {
+			edr: {proxy: "edr-proxy.contoso.com:8080", preferStaticProxy: true}
+			antivirus: {
+				proxy:  "https://av-proxy.contoso.com:8443"
+				pac:    "http://pac.contoso.com/legacy.pac"
+				bypass: ["<local>", "updates.contoso.com"]
+			}
+		}
+	}
+	"sensor-only": {
+		platforms: ["windows"]
+		windows: antivirus: enabled: false
+	}
+	"av-only": {
+		platforms: ["windows"]
+		proxy: "pos-proxy.contoso.com:3128"
+		windows: edr: enabled: false
+	}
+}
+`
+
+// TestPlanOfEveryCase: each profile of planFleet has exactly the expected
+// plan; a profile without an expectation, and an expectation without its
+// profile, fail the test, so no case drops out unnoticed.
+func TestPlanOfEveryCase(t *testing.T) {
+	// Mode "auto" removes the static-proxy values only: the sensor keeps
+	// DisableEnterpriseAuthProxy, and SSLOptions is left alone unless the
+	// profile writes disableRevocationChecks.
+	auto := `del ` + dc + ` TelemetryProxyServer
+set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
+del ` + atp + ` PreferStaticProxyForHttpRequest
+del ` + def + ` ProxyServer
+del ` + def + ` ProxyPacUrl
+del ` + def + ` ProxyBypass
+`
 	want := map[string]string{
-		"hq": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+		"static": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 del ` + atp + ` PreferStaticProxyForHttpRequest
 set ` + def + ` ProxyServer REG_SZ=http://proxy.contoso.com:8080
@@ -41,15 +112,7 @@ del ` + def + ` ProxyPacUrl
 set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 del ` + spy + ` SSLOptions
 `,
-		"berlin": `set ` + dc + ` TelemetryProxyServer REG_SZ=10.20.0.5:3128
-set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
-del ` + atp + ` PreferStaticProxyForHttpRequest
-set ` + def + ` ProxyServer REG_SZ=http://10.20.0.5:3128
-del ` + def + ` ProxyPacUrl
-set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
-del ` + spy + ` SSLOptions
-`,
-		"dc-offline": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+		"offline": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 set ` + atp + ` PreferStaticProxyForHttpRequest REG_DWORD=1
 set ` + def + ` ProxyServer REG_SZ=http://proxy.contoso.com:8080
@@ -57,19 +120,12 @@ del ` + def + ` ProxyPacUrl
 set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 set ` + spy + ` SSLOptions REG_DWORD=2
 `,
-		// Mode "auto" removes the static-proxy values only: the sensor keeps
-		// DisableEnterpriseAuthProxy, and SSLOptions, which the profile does
-		// not write, is left alone.
-		"wpad-campus": `del ` + dc + ` TelemetryProxyServer
-set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
-del ` + atp + ` PreferStaticProxyForHttpRequest
-del ` + def + ` ProxyServer
-del ` + def + ` ProxyPacUrl
-del ` + def + ` ProxyBypass
+		"auto": auto,
+		"auto-revocation": auto + `del ` + spy + ` SSLOptions
 `,
-		"linux-build": "",
-		"mac-studio":  "",
-		"tokyo-lab": `set ` + dc + ` TelemetryProxyServer REG_SZ=[2001:db8::1]:8080
+		"linux-only": "",
+		"mac-only":   "",
+		"ipv6-pac": `set ` + dc + ` TelemetryProxyServer REG_SZ=[2001:db8::1]:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 del ` + atp + ` PreferStaticProxyForHttpRequest
 set ` + def + ` ProxyServer REG_SZ=http://[2001:db8::1]:8080
@@ -77,7 +133,7 @@ set ` + def + ` ProxyPacUrl REG_SZ=https://pac.contoso.com/tokyo/proxy.pac
 set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 del ` + spy + ` SSLOptions
 `,
-		"legacy-branch": `set ` + dc + ` TelemetryProxyServer REG_SZ=edr-proxy.contoso.com:8080
+		"split": `set ` + dc + ` TelemetryProxyServer REG_SZ=edr-proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 set ` + atp + ` PreferStaticProxyForHttpRequest REG_DWORD=1
 set ` + def + ` ProxyServer REG_SZ=https://av-proxy.contoso.com:8443
@@ -85,7 +141,7 @@ set ` + def + ` ProxyPacUrl REG_SZ=http://pac.contoso.com/legacy.pac
 set ` + def + ` ProxyBypass REG_SZ=<local>;updates.contoso.com
 del ` + spy + ` SSLOptions
 `,
-		"kiosk-sensor-only": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
+		"sensor-only": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 del ` + atp + ` PreferStaticProxyForHttpRequest
 del ` + def + ` ProxyServer
@@ -93,7 +149,7 @@ del ` + def + ` ProxyPacUrl
 del ` + def + ` ProxyBypass
 del ` + spy + ` SSLOptions
 `,
-		"pos-av-only": `del ` + dc + ` TelemetryProxyServer
+		"av-only": `del ` + dc + ` TelemetryProxyServer
 del ` + dc + ` DisableEnterpriseAuthProxy
 del ` + atp + ` PreferStaticProxyForHttpRequest
 set ` + def + ` ProxyServer REG_SZ=http://pos-proxy.contoso.com:3128
@@ -102,15 +158,47 @@ set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 del ` + spy + ` SSLOptions
 `,
 	}
-	for _, p := range testfleet.Profiles(t) {
+	for _, problem := range checkPlans(testfleet.Source(t, planFleet), want) {
+		t.Error(problem)
+	}
+}
+
+// checkPlans compares each profile's plan with its expectation, and reports
+// a profile without an expectation and an expectation without its profile.
+func checkPlans(profiles []*model.Profile, want map[string]string) []string {
+	var problems []string
+	found := map[string]bool{}
+	for _, p := range profiles {
+		found[p.Name] = true
 		w, ok := want[p.Name]
 		if !ok {
-			t.Errorf("no expected plan for example profile %s: add one", p.Name)
+			problems = append(problems, fmt.Sprintf("no expected plan for profile %s: add one", p.Name))
 			continue
 		}
 		if d := cmp.Diff(w, text(For(p))); d != "" {
-			t.Errorf("%s plan (-want +got):\n%s", p.Name, d)
+			problems = append(problems, fmt.Sprintf("%s plan (-want +got):\n%s", p.Name, d))
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if !found[name] {
+			problems = append(problems, fmt.Sprintf("an expected plan for %s, which the fleet does not have: the case is not tested", name))
+		}
+	}
+	return problems
+}
+
+// TestCheckPlansReportsStrays: checkPlans is not a rubber stamp — an
+// expectation whose profile is gone, a profile without one and a wrong plan
+// are each reported.
+func TestCheckPlansReportsStrays(t *testing.T) {
+	ps := testfleet.Source(t, planFleet)
+	static := ps[slices.IndexFunc(ps, func(p *model.Profile) bool { return p.Name == "static" })]
+	got := checkPlans([]*model.Profile{static}, map[string]string{"static": "", "gone": ""})
+	if len(got) != 2 || !strings.Contains(got[0], "static plan") || !strings.Contains(got[1], "gone") {
+		t.Errorf("a wrong plan and a stray expectation: %q", got)
+	}
+	if got := checkPlans([]*model.Profile{static}, nil); len(got) != 1 || !strings.Contains(got[0], "no expected plan for profile static") {
+		t.Errorf("a profile without an expectation: %q", got)
 	}
 }
 
@@ -118,7 +206,7 @@ del ` + spy + ` SSLOptions
 // values exactly once, so applying it converges whatever was there before; in
 // mode "auto" SSLOptions is left alone unless the profile writes it.
 func TestEveryValueManagedOnce(t *testing.T) {
-	for _, p := range testfleet.Profiles(t) {
+	for _, p := range append(testfleet.Source(t, planFleet), testfleet.Profiles(t)...) {
 		plan := For(p)
 		if len(plan.Ops) == 0 {
 			continue

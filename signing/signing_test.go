@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 )
 
 // testCert makes a self-signed code-signing certificate and writes it with
@@ -62,13 +64,11 @@ func testCert(t *testing.T) (pemFile, p12File string) {
 }
 
 // osslVerify runs osslsigncode verify on a script, trusting the test CA, and
-// returns its output and whether it verified.
+// returns its output and whether it verified. Without osslsigncode the test
+// skips, or fails with MDEPROXYC_REQUIRE_VALIDATORS=1 (validators.Tool).
 func osslVerify(t *testing.T, caDir string, script []byte) (string, bool) {
 	t.Helper()
-	tool, err := exec.LookPath("osslsigncode")
-	if err != nil {
-		t.Skip("osslsigncode is not installed")
-	}
+	tool := validators.Tool(t, "osslsigncode")
 	f := filepath.Join(t.TempDir(), "script.ps1")
 	if err := os.WriteFile(f, script, 0o600); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/internal/fleetgen"
 	"github.com/mdeproxyc/mdeproxyc/internal/golden"
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 )
 
 func TestMain(m *testing.M) {
@@ -42,16 +44,34 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			return copyDir("../../examples/contoso", filepath.Join(env.WorkDir, "contoso"))
 		},
-		Cmds: cmds,
-		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "protectable":
-				return canProtect(), nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
+		Cmds:          cmds,
+		Condition:     condition,
 		UpdateScripts: golden.Updating(),
 	})
+}
+
+// condition decides the scripts' own conditions. Each one says whether
+// something a real-consumer check needs is here, so each goes through
+// validators.Unavailable: where it is missing, a script's "[!cond] skip"
+// skips on a developer's machine and fails with MDEPROXYC_REQUIRE_VALIDATORS=1.
+// (testscript's own exec: condition would skip silently under CI; the scripts
+// say tool: instead, and TestScriptSkips holds them to it.)
+func condition(cond string) (bool, error) {
+	var ok bool
+	var why string
+	switch name, isTool := strings.CutPrefix(cond, "tool:"); {
+	case isTool:
+		_, err := exec.LookPath(name)
+		ok, why = err == nil, name+" is not installed"
+	case cond == "protectable":
+		ok, why = canProtect(), "root cannot make a folder unremovable here (chattr +i needs ext4, xfs or btrfs and CAP_LINUX_IMMUTABLE)"
+	default:
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if ok {
+		return true, nil
+	}
+	return false, validators.Unavailable(why)
 }
 
 // unixCmds are the script commands that read inodes (tree_test.go).

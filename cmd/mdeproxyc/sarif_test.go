@@ -17,9 +17,7 @@ import (
 // location resolves to the file vet read, and the log passes Microsoft's
 // SARIF Multitool.
 func TestSARIFFromSubfolder(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
+	git := validators.Tool(t, "git")
 	repo := t.TempDir()
 	fleet := filepath.Join(repo, "infra", "mde", "fleet")
 	if err := os.MkdirAll(fleet, 0o755); err != nil {
@@ -29,7 +27,7 @@ func TestSARIFFromSubfolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(fleet, "f.cue"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
+	if out, err := exec.Command(git, "init", "-q", repo).CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v\n%s", err, out)
 	}
 	t.Chdir(filepath.Join(repo, "infra", "mde"))

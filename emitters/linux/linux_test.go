@@ -186,9 +186,7 @@ if [ "$1" = connectivity ]; then printf '%s\n' "$FAKE_CONNECTIVITY"; fi
 // TestScriptRuns runs set-proxy.sh under sh with a fake mdatp and checks the
 // exact argv mdatp received, --dry-run, and --verify's verdicts.
 func TestScriptRuns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("set-proxy.sh refuses to run unless root (CI runs as root)")
-	}
+	validators.Root(t, "set-proxy.sh refuses to run unless root")
 	sh := validators.Tool(t, "sh")
 	for _, p := range linuxProfiles(t) {
 		t.Run(p.Name, func(t *testing.T) {
@@ -237,10 +235,7 @@ func FuzzShQuote(f *testing.F) {
 	for _, s := range []string{"", "a", "'", `'\''`, "$(id)", "`id`", "a b", "\"", "\\", "x'$y'z"} {
 		f.Add(s)
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		f.Skip("no sh")
-	}
+	sh := validators.Tool(f, "sh")
 	f.Fuzz(func(t *testing.T, s string) {
 		if strings.ContainsRune(s, 0) {
 			return // no argument or variable can hold NUL

@@ -147,9 +147,7 @@ func utf16le(s string) []byte { return encodeUTF16LE(s) }
 // the keys back, and compares with the plan; then imports the undo file and
 // checks that none of our values remain. One prefix, used serially.
 func TestWine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Wine takes ~15 s to make a prefix")
-	}
+	validators.Slow(t, "Wine takes ~15 s to make a prefix")
 	w := validators.NewWine(t)
 	dir := t.TempDir()
 	cases := []struct {

@@ -44,9 +44,7 @@ func emit(t *testing.T, p *model.Profile) (map[string][]byte, error) {
 // error" and carries on), and exactly one netsh call whose argv — from Wine's
 // netsh trace — equals the intended one, <local> included.
 func TestWineCmd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Wine")
-	}
+	validators.Slow(t, "Wine takes ~15 s to make a prefix")
 	type script struct {
 		name string
 		data []byte

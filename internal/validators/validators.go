@@ -31,13 +31,48 @@ func Tool(t testing.TB, name string) string {
 	return ""
 }
 
-// Missing skips the test, or fails it when validators are required.
+// Required reports whether a missing validator fails the test (RequireEnv=1,
+// as CI sets it) rather than skipping it.
+func Required() bool { return os.Getenv(RequireEnv) == "1" }
+
+// Missing skips the test, or fails it when validators are required. Every
+// skip of a real-consumer check goes through here (or Unavailable, Slow,
+// Root), so that CI never skips one: skips_test.go rejects any other.
 func Missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv(RequireEnv) == "1" {
-		t.Fatalf("validator unavailable with %s=1: %s", RequireEnv, why)
+	if err := Unavailable(why); err != nil {
+		t.Fatal(err)
 	}
 	t.Skipf("validator unavailable: %s", why)
+}
+
+// Unavailable is Missing for callers that cannot skip a test themselves,
+// such as a testscript condition: it returns nil when the caller should
+// skip, and an error saying why when validators are required.
+func Unavailable(why string) error {
+	if Required() {
+		return fmt.Errorf("validator unavailable with %s=1: %s", RequireEnv, why)
+	}
+	return nil
+}
+
+// Slow skips a real-consumer test under go test -short, saying why it is
+// slow; with validators required, -short fails it instead, since the check
+// would otherwise not run. (CI does not pass -short.)
+func Slow(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		Missing(t, "-short leaves out a slow check: "+why)
+	}
+}
+
+// Root skips (fails, with validators required) a test that only root can
+// run, saying why; CI runs as root.
+func Root(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "needs root: "+why)
+	}
 }
 
 // writeFile writes data as name in dir (a new temporary folder when dir is

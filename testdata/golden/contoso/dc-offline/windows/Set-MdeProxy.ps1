@@ -440,6 +440,19 @@ function Update-Record {
         Write-Action 'unchanged' $BackupKey 'keeps the record made before the first apply'
         return
     }
+    # Plain arrays only: Windows PowerShell 5.1 writes an array wrapped in a
+    # PSObject as {"value":[...],"Count":n} (docs/windows.md), which Test-Record
+    # would then refuse.
+    $state.Registry = @($state.Registry)
+    $state.CreatedKeys = @($state.CreatedKeys)
+    foreach ($r in $state.Registry) {
+        if ($r.Value -is [array]) {
+            $r.Value = @($r.Value)
+        }
+    }
+    if ($null -ne $state.MpPreference) {
+        $state.MpPreference.ProxyBypass = @($state.MpPreference.ProxyBypass)
+    }
     $json = ConvertTo-Json -InputObject $state -Depth 6 -Compress
     if ($PSCmdlet.ShouldProcess($BackupKey, 'record prior values')) {
         if (-not (Test-Path -LiteralPath $BackupKey)) {
@@ -575,7 +588,8 @@ function Set-WinHttpTo {
         }
     }
     $detail = Format-WinHttp -Live $Want
-    if ((Format-WinHttp -Live $Live) -ceq $detail) {
+    # Host names are not case-sensitive: -eq, as Test-WinHttpProxy compares.
+    if ((Format-WinHttp -Live $Live) -eq $detail) {
         Write-Action 'unchanged' 'WinHTTP' 'already as intended'
         return
     }
@@ -810,6 +824,7 @@ try {
     Write-Recorded
     exit 1
 }
+Write-Recorded
 if ($script:Failures -gt 0) {
     exit 1
 }

@@ -1,8 +1,6 @@
 package validators
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -57,12 +55,7 @@ func (n *PSNode) Source() string {
 // as ParsePowerShell does, and returns each script's whole tree.
 func ParsePowerShellTree(t testing.TB, scripts ...[]byte) []PSNode {
 	t.Helper()
-	node := Tool(t, "node")
-	dir := psparseDir()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "tree-sitter-powershell")); err != nil {
-		Missing(t, "tools/psparse/node_modules is missing (run: npm ci --prefix tools/psparse)")
-	}
 	var trees []PSNode
-	runOnFiles(t, "%d.ps1", scripts, &trees, node, "--liftoff-only", filepath.Join(dir, "tree.mjs"))
+	runPSParse(t, "tree.mjs", scripts, &trees)
 	return trees
 }

@@ -398,10 +398,12 @@ function Update-Record {
     # cannot be read whole or written: then nothing is changed.
     $state = Read-Record
     $added = @()
+    $detail = 'the prior values of {0}'
     if ($null -eq $state) {
         $state = [PSCustomObject] @{ Profile = $MdeProfile; Registry = @(); CreatedKeys = @(); MpPreference = $null; WinHttp = $null; Mma = $null }
         Add-CreatedKeys -State $state -Key $BackupKey
-        $added += 'the record key'
+        $added += 'the record'
+        $detail = 'prior values, before the first change'
     }
     foreach ($op in $Plan) {
         $known = @($state.Registry | Where-Object { $_.Key -eq $op.Key -and $_.Name -eq $op.Name })
@@ -459,9 +461,9 @@ function Update-Record {
             New-Item -Path $BackupKey -Force | Out-Null
         }
         New-ItemProperty -LiteralPath $BackupKey -Name 'State' -PropertyType 'String' -Value $json -Force | Out-Null
-        Write-Action 'set' $BackupKey ('recorded prior values of {0}' -f ($added -join ', '))
+        Write-Action 'set' $BackupKey ('recorded ' + ($detail -f ($added -join ', ')))
     } else {
-        Write-Action 'would-set' $BackupKey ('record prior values of {0}' -f ($added -join ', '))
+        Write-Action 'would-set' $BackupKey ('record ' + ($detail -f ($added -join ', ')))
     }
 }
 

@@ -206,6 +206,74 @@ func recordRules(root *validators.PSNode) []string {
 	return out
 }
 
+// nullRules: a function that returns $null when a component cannot be read
+// (Get-WinHttpProxy, Get-MpProxyPreference, Get-MmaConfig, Read-Record ...:
+// every function with a "return $null") has each result tested against $null
+// before anything else uses it, so no property of a missing answer is read
+// (under StrictMode that throws, e.g. "Property 'AccessType' cannot be found").
+func nullRules(root *validators.PSNode) []string {
+	p := newProgram(root)
+	nullable := map[string]bool{}
+	for name, fn := range p.funcs {
+		fn.Walk(func(n *validators.PSNode) bool {
+			if n.Type == "flow_control_statement" && len(n.Children) > 1 && n.Children[0].Type == "return" && strings.EqualFold(n.Children[1].Source(), "$null") {
+				nullable[name] = true
+			}
+			return true
+		})
+	}
+	var out []string
+	check := func(scope *validators.PSNode, where string) {
+		// The nodes of the scope in source order, functions defined in it aside.
+		var nodes []*validators.PSNode
+		scope.Walk(func(n *validators.PSNode) bool {
+			if n != scope && n.Type == "function_statement" {
+				return false
+			}
+			nodes = append(nodes, n)
+			return true
+		})
+		for i, n := range nodes {
+			if n.Type != "assignment_expression" || len(n.Children) < 3 {
+				continue
+			}
+			rhs := n.Children[len(n.Children)-1]
+			els := elements(&rhs)
+			if rhs.Type != "pipeline" || len(els) != 1 || els[0].Type != "command" || !nullable[strings.ToLower(commandName(els[0]))] {
+				continue
+			}
+			v := strings.ToLower(n.Children[0].Source())
+			// The first later use of the variable must be a $null test.
+			for _, m := range nodes[i+1:] {
+				if m.Line <= n.Line || m.Type != "variable" || strings.ToLower(m.Text) != v {
+					continue
+				}
+				tested := false
+				for _, c := range nodes {
+					if (c.Type == "if_statement" || c.Type == "elseif_clause") && c.Child("pipeline") != nil {
+						cond := c.Child("pipeline").Source()
+						tested = tested || c.Line == m.Line && strings.Contains(cond, "$null") && strings.Contains(strings.ToLower(cond), v)
+					}
+				}
+				if !tested {
+					out = append(out, fmt.Sprintf("line %d: %s uses %s (from %s) before testing it against $null", m.Line, where, n.Children[0].Source(), commandName(els[0])))
+				}
+				break
+			}
+		}
+	}
+	for name, fn := range p.funcs {
+		check(fn, p.names[name])
+	}
+	if top := root.Child("statement_list"); top != nil {
+		check(top, "the top level")
+	}
+	if len(nullable) < 3 {
+		out = append(out, fmt.Sprintf("%d functions return $null: the scan found too few", len(nullable)))
+	}
+	return out
+}
+
 // TestRuntimeRules runs the rules on the rendered Set-MdeProxy.ps1 and on one
 // mutation each that the rule must catch.
 func TestRuntimeRules(t *testing.T) {
@@ -224,6 +292,7 @@ func TestRuntimeRules(t *testing.T) {
 	steps := rule{"steps", stepRules}
 	whatIf := rule{"what-if", whatIfRules}
 	record := rule{"record", recordRules}
+	nulls := rule{"null", nullRules}
 	cases := []struct {
 		what   string
 		script string
@@ -234,6 +303,8 @@ func TestRuntimeRules(t *testing.T) {
 		{"rendered", good, steps, ""},
 		{"rendered", good, whatIf, ""},
 		{"rendered", good, record, ""},
+		{"rendered", good, nulls, ""},
+		{"a WinHTTP answer used untested", must("    $live = Get-WinHttpProxy\r\n    if ($null -eq $live) {\r\n        return\r\n    }\r\n    $accessType = 1", "    $live = Get-WinHttpProxy\r\n    $accessType = 1"), nulls, "Set-WinHttpProxyFromIntent uses $live (from Get-WinHttpProxy) before testing it"},
 		{"today's Write-Action (Write-Output)", must("    $script:Lines += ('{0} {1}: {2}' -f $Verb, $Target, $Detail)\r\n", "    Write-Output ('{0} {1}: {2}' -f $Verb, $Target, $Detail)\r\n"), leaks, "the result of Get-MpProxyPreference is assigned"},
 		{"a skip line written in Get-MpProxyPreference", must("    $script:MpRead = $true\r\n", "    $script:MpRead = $true\r\n    Write-Output 'skip MpPreference: x'\r\n"), leaks, "Get-MpProxyPreference writes to the output stream"},
 		{"an unassigned method call", must("    $missing = @()\r\n", "    $missing = New-Object System.Collections.ArrayList\r\n    $missing.Add($Key)\r\n"), leaks, "Get-MissingKeys writes to the output stream"},

@@ -5,9 +5,25 @@
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
+$script:Lines = @()
+
 function Write-Action {
+    # Records one report line, "<verb> <target>: <detail>". It writes nothing to
+    # the output stream: whatever a function writes there becomes part of its
+    # result (about_Return), so a skip line written from a function that returns
+    # a value would corrupt that value. Write-Recorded prints the lines.
     param([string] $Verb, [string] $Target, [string] $Detail)
-    Write-Output ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+    $script:Lines += ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+}
+
+function Write-Recorded {
+    # Prints the recorded lines, in order, and forgets them. Called only as a
+    # statement of its own (the top level, or a function whose result nobody
+    # takes), so the lines reach the script's output and no value.
+    foreach ($line in $script:Lines) {
+        Write-Output $line
+    }
+    $script:Lines = @()
 }
 
 function Invoke-In64BitHost {

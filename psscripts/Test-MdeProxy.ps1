@@ -38,12 +38,13 @@ if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administra
 $script:Mismatches = 0
 
 function Write-Check {
+    # Records one verdict line among the skip lines, in the order of the checks.
     param([bool] $Ok, [string] $Target, [string] $Want, [string] $Have)
     if ($Ok) {
-        Write-Output ('compliant {0}: {1}' -f $Target, $Have)
+        Write-Action 'compliant' $Target $Have
     } else {
         $script:Mismatches++
-        Write-Output ('mismatch {0}: want {1}, have {2}' -f $Target, $Want, $Have)
+        Write-Action 'mismatch' $Target ('want {0}, have {1}' -f $Want, $Have)
     }
 }
 
@@ -104,9 +105,11 @@ try {
     }
 } catch {
     Write-Action 'error' $MdeProfile $_.Exception.Message
+    Write-Recorded
     exit 1
 }
 
+Write-Recorded
 if ($script:Mismatches -eq 0) {
     exit 0
 }

@@ -195,7 +195,7 @@ func TestParserCatchesBrokenScripts(t *testing.T) {
 	good := string(setScript(testfleet.Profile(t, "hq")))
 	broken := []string{
 		strings.Replace(good, "$MdeProfile = 'hq'", "$MdeProfile = 'hq", 1),
-		strings.Replace(good, "function Save-Backup {", "function Save-Backup {{", 1),
+		strings.Replace(good, "function Update-Record {", "function Update-Record {{", 1),
 		strings.Replace(good, "$Plan = @(", "$Plan = @(@(", 1),
 		"",
 	}

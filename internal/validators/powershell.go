@@ -142,12 +142,19 @@ func psparseDir() string {
 // them with npm ci in tools/psparse), all in one Node process.
 func ParsePowerShell(t testing.TB, scripts ...[]byte) []PSFile {
 	t.Helper()
+	var files []PSFile
+	runPSParse(t, "parse.mjs", scripts, &files)
+	return files
+}
+
+// runPSParse runs one of tools/psparse's Node programs on the scripts and
+// decodes its JSON into out.
+func runPSParse(t testing.TB, program string, scripts [][]byte, out any) {
+	t.Helper()
 	node := Tool(t, "node")
 	dir := psparseDir()
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "tree-sitter-powershell")); err != nil {
 		Missing(t, "tools/psparse/node_modules is missing (run: npm ci --prefix tools/psparse)")
 	}
-	var files []PSFile
-	runOnFiles(t, "%d.ps1", scripts, &files, node, "--liftoff-only", filepath.Join(dir, "parse.mjs"))
-	return files
+	runOnFiles(t, "%d.ps1", scripts, out, node, "--liftoff-only", filepath.Join(dir, program))
 }

@@ -60,9 +60,25 @@ $Mma = @{ Manage = $false; ProxyUrl = '' }
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
+$script:Lines = @()
+
 function Write-Action {
+    # Records one report line, "<verb> <target>: <detail>". It writes nothing to
+    # the output stream: whatever a function writes there becomes part of its
+    # result (about_Return), so a skip line written from a function that returns
+    # a value would corrupt that value. Write-Recorded prints the lines.
     param([string] $Verb, [string] $Target, [string] $Detail)
-    Write-Output ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+    $script:Lines += ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+}
+
+function Write-Recorded {
+    # Prints the recorded lines, in order, and forgets them. Called only as a
+    # statement of its own (the top level, or a function whose result nobody
+    # takes), so the lines reach the script's output and no value.
+    foreach ($line in $script:Lines) {
+        Write-Output $line
+    }
+    $script:Lines = @()
 }
 
 function Invoke-In64BitHost {
@@ -243,12 +259,13 @@ function Get-MmaProxy {
 $script:Mismatches = 0
 
 function Write-Check {
+    # Records one verdict line among the skip lines, in the order of the checks.
     param([bool] $Ok, [string] $Target, [string] $Want, [string] $Have)
     if ($Ok) {
-        Write-Output ('compliant {0}: {1}' -f $Target, $Have)
+        Write-Action 'compliant' $Target $Have
     } else {
         $script:Mismatches++
-        Write-Output ('mismatch {0}: want {1}, have {2}' -f $Target, $Want, $Have)
+        Write-Action 'mismatch' $Target ('want {0}, have {1}' -f $Want, $Have)
     }
 }
 
@@ -309,9 +326,11 @@ try {
     }
 } catch {
     Write-Action 'error' $MdeProfile $_.Exception.Message
+    Write-Recorded
     exit 1
 }
 
+Write-Recorded
 if ($script:Mismatches -eq 0) {
     exit 0
 }

@@ -64,9 +64,25 @@ $Mma = @{ Manage = $false; ProxyUrl = '' }
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
+$script:Lines = @()
+
 function Write-Action {
+    # Records one report line, "<verb> <target>: <detail>". It writes nothing to
+    # the output stream: whatever a function writes there becomes part of its
+    # result (about_Return), so a skip line written from a function that returns
+    # a value would corrupt that value. Write-Recorded prints the lines.
     param([string] $Verb, [string] $Target, [string] $Detail)
-    Write-Output ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+    $script:Lines += ('{0} {1}: {2}' -f $Verb, $Target, $Detail)
+}
+
+function Write-Recorded {
+    # Prints the recorded lines, in order, and forgets them. Called only as a
+    # statement of its own (the top level, or a function whose result nobody
+    # takes), so the lines reach the script's output and no value.
+    foreach ($line in $script:Lines) {
+        Write-Output $line
+    }
+    $script:Lines = @()
 }
 
 function Invoke-In64BitHost {
@@ -247,41 +263,206 @@ function Get-MmaProxy {
 $script:Changes = 0
 $script:Failures = 0
 
-function Save-Backup {
-    if (Test-Path -LiteralPath $BackupKey) {
+function Invoke-Step {
+    # Runs one step of the apply or the undo and prints its lines. A failure is
+    # reported and counted, and the next step still runs; the exit code says so.
+    # With $ErrorActionPreference = 'Stop' a failing cmdlet raises a terminating
+    # error, which only try/catch stops (about_Try_Catch_Finally).
+    param([string] $Target, [scriptblock] $Step)
+    try {
+        & $Step
+    } catch {
+        $script:Failures++
+        Write-Action 'error' $Target $_.Exception.Message
+    }
+    Write-Recorded
+}
+
+function Test-Fields {
+    # '' when $Object is an object read from JSON with every named property, else
+    # what is wrong. Under StrictMode reading a property an object lacks throws,
+    # so each is looked up in PSObject.Properties first (Set-StrictMode).
+    param($Object, [string] $What, [string[]] $Names)
+    if ($null -eq $Object -or $Object -isnot [Management.Automation.PSCustomObject]) {
+        return ('{0} is not an object' -f $What)
+    }
+    foreach ($name in $Names) {
+        if ($null -eq $Object.PSObject.Properties[$name]) {
+            return ('{0} has no {1}' -f $What, $name)
+        }
+    }
+    return ''
+}
+
+function Test-Record {
+    # '' when a record read back from JSON has every part in the form this
+    # script writes (docs/windows.md), else what is wrong. A part that is $null
+    # was not recorded (the component did not answer); anything else of another
+    # shape, such as a skip line an older script let into the record, is wrong.
+    param($State)
+    $problem = Test-Fields -Object $State -What 'the record' -Names @('Profile', 'Registry', 'CreatedKeys', 'MpPreference', 'WinHttp', 'Mma')
+    if ($problem -ne '') {
+        return $problem
+    }
+    if ($State.Profile -isnot [string] -or $State.Profile -cne $MdeProfile) {
+        return ('the record is for profile {0}, not {1}' -f $State.Profile, $MdeProfile)
+    }
+    foreach ($r in @($State.Registry)) {
+        $problem = Test-Fields -Object $r -What 'a registry entry' -Names @('Key', 'Name', 'Exists', 'Kind', 'Value')
+        if ($problem -ne '') {
+            return $problem
+        }
+        if ($r.Exists -isnot [bool] -or $r.Key -isnot [string] -or $r.Name -isnot [string] -or $r.Kind -isnot [string]) {
+            return ('the registry entry {0}\{1} has a field of the wrong type' -f $r.Key, $r.Name)
+        }
+    }
+    foreach ($k in @($State.CreatedKeys)) {
+        if ($k -isnot [string]) {
+            return 'CreatedKeys holds something else than key paths'
+        }
+    }
+    $parts = @(
+        @{ Name = 'MpPreference'; Fields = @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass') },
+        @{ Name = 'WinHttp'; Fields = @('AccessType', 'ProxyServer', 'BypassList') },
+        @{ Name = 'Mma'; Fields = @('Readable', 'ProxyUrl') }
+    )
+    foreach ($part in $parts) {
+        $value = $State.PSObject.Properties[$part.Name].Value
+        if ($null -ne $value) {
+            $problem = Test-Fields -Object $value -What $part.Name -Names $part.Fields
+            if ($problem -ne '') {
+                return $problem
+            }
+        }
+    }
+    return ''
+}
+
+function Read-Record {
+    # The record of prior values, or $null when there is none. Throws when the
+    # key is there but the record cannot be read whole (a first apply stopped
+    # between creating the key and writing State, an edit, a record an older
+    # script wrote with a skip line in it): such a record is never trusted, and
+    # kept for a person to look at.
+    if (-not (Test-Path -LiteralPath $BackupKey)) {
+        return $null
+    }
+    $live = Get-RegistryValue -Key $BackupKey -Name 'State'
+    if (-not $live.Exists -or $live.Kind -ne 'String') {
+        throw ('the record has no State string (was the first apply interrupted?): it is kept; look at it, remove the key {0} if nothing was changed, and run again' -f $BackupKey)
+    }
+    try {
+        $state = ConvertFrom-Json -InputObject $live.Value
+    } catch {
+        throw ('the record is not JSON ({0}): it is kept; look at the key {1}' -f $_.Exception.Message, $BackupKey)
+    }
+    if ($null -ne $state -and $state -is [Management.Automation.PSCustomObject] -and $null -eq $state.PSObject.Properties['CreatedKeys']) {
+        # Records made before CreatedKeys existed list no created keys.
+        Add-Member -InputObject $state -NotePropertyName 'CreatedKeys' -NotePropertyValue @()
+    }
+    $problem = Test-Record -State $state
+    if ($problem -ne '') {
+        throw ('the record cannot be read whole ({0}): it is kept and not used; look at the key {1}' -f $problem, $BackupKey)
+    }
+    return $state
+}
+
+function Get-MissingKeys {
+    # The keys of a registry path that do not exist yet, parents first: what
+    # New-Item -Force creates for it.
+    param([string] $Key)
+    $missing = @()
+    $k = $Key
+    while ($k.LastIndexOf('\') -gt 0 -and -not (Test-Path -LiteralPath $k)) {
+        $missing = @($k) + $missing
+        $k = $k.Substring(0, $k.LastIndexOf('\'))
+    }
+    return $missing
+}
+
+function Add-CreatedKeys {
+    param($State, [string] $Key)
+    foreach ($k in @(Get-MissingKeys -Key $Key)) {
+        if (@($State.CreatedKeys) -notcontains $k) {
+            $State.CreatedKeys = @($State.CreatedKeys) + @($k)
+        }
+    }
+}
+
+function Update-Record {
+    # Records the prior value of everything this run may change, before its
+    # first change: on the first apply, everything; later, only what the record
+    # lacks (a component that did not answer then, a value a newer plan adds),
+    # so -Undo can put back each thing any apply changed. Throws when the record
+    # cannot be read whole or written: then nothing is changed.
+    $state = Read-Record
+    $added = @()
+    $detail = 'the prior values of {0}'
+    if ($null -eq $state) {
+        $state = [PSCustomObject] @{ Profile = $MdeProfile; Registry = @(); CreatedKeys = @(); MpPreference = $null; WinHttp = $null; Mma = $null }
+        Add-CreatedKeys -State $state -Key $BackupKey
+        $added += 'the record'
+        $detail = 'prior values, before the first change'
+    }
+    foreach ($op in $Plan) {
+        $known = @($state.Registry | Where-Object { $_.Key -eq $op.Key -and $_.Name -eq $op.Name })
+        if ($known.Count -gt 0) {
+            continue
+        }
+        $live = Get-RegistryValue -Key $op.Key -Name $op.Name
+        $state.Registry = @($state.Registry) + @([PSCustomObject] @{ Key = $op.Key; Name = $op.Name; Exists = $live.Exists; Kind = $live.Kind; Value = $live.Value })
+        if (-not $op.Delete) {
+            Add-CreatedKeys -State $state -Key $op.Key
+        }
+        $added += ('{0}\{1}' -f $op.Key, $op.Name)
+    }
+    if ($null -eq $state.MpPreference) {
+        $mp = Get-MpProxyPreference
+        if ($null -ne $mp) {
+            $state.MpPreference = [PSCustomObject] $mp
+            $added += 'MpPreference'
+        }
+    }
+    if ($WinHttp.Manage -and $null -eq $state.WinHttp) {
+        $winHttpState = Get-WinHttpProxy
+        if ($null -ne $winHttpState) {
+            $state.WinHttp = [PSCustomObject] $winHttpState
+            $added += 'WinHTTP'
+        }
+    }
+    if ($Mma.Manage -and $null -eq $state.Mma) {
+        $cfg = Get-MmaConfig
+        if ($null -ne $cfg) {
+            $state.Mma = [PSCustomObject] (Get-MmaProxy -Cfg $cfg)
+            $added += 'MMA'
+        }
+    }
+    if ($added.Count -eq 0) {
         Write-Action 'unchanged' $BackupKey 'keeps the record made before the first apply'
         return
     }
-    $registry = @()
-    foreach ($op in $Plan) {
-        $live = Get-RegistryValue -Key $op.Key -Name $op.Name
-        $registry += @{ Key = $op.Key; Name = $op.Name; Exists = $live.Exists; Kind = $live.Kind; Value = $live.Value }
-    }
-    $winHttpState = $null
-    if ($WinHttp.Manage) {
-        $winHttpState = Get-WinHttpProxy
-    }
-    $mmaState = $null
-    if ($Mma.Manage) {
-        $cfg = Get-MmaConfig
-        if ($null -ne $cfg) {
-            $mmaState = Get-MmaProxy -Cfg $cfg
+    # Plain arrays only: Windows PowerShell 5.1 writes an array wrapped in a
+    # PSObject as {"value":[...],"Count":n} (docs/windows.md), which Test-Record
+    # would then refuse.
+    $state.Registry = @($state.Registry)
+    $state.CreatedKeys = @($state.CreatedKeys)
+    foreach ($r in $state.Registry) {
+        if ($r.Value -is [array]) {
+            $r.Value = @($r.Value)
         }
     }
-    $state = @{
-        Profile      = $MdeProfile
-        Registry     = $registry
-        MpPreference = Get-MpProxyPreference
-        WinHttp      = $winHttpState
-        Mma          = $mmaState
+    if ($null -ne $state.MpPreference) {
+        $state.MpPreference.ProxyBypass = @($state.MpPreference.ProxyBypass)
     }
     $json = ConvertTo-Json -InputObject $state -Depth 6 -Compress
     if ($PSCmdlet.ShouldProcess($BackupKey, 'record prior values')) {
-        New-Item -Path $BackupKey -Force | Out-Null
+        if (-not (Test-Path -LiteralPath $BackupKey)) {
+            New-Item -Path $BackupKey -Force | Out-Null
+        }
         New-ItemProperty -LiteralPath $BackupKey -Name 'State' -PropertyType 'String' -Value $json -Force | Out-Null
-        Write-Action 'set' $BackupKey 'recorded prior values'
+        Write-Action 'set' $BackupKey ('recorded ' + ($detail -f ($added -join ', ')))
     } else {
-        Write-Action 'would-set' $BackupKey 'record prior values'
+        Write-Action 'would-set' $BackupKey ('record ' + ($detail -f ($added -join ', ')))
     }
 }
 
@@ -315,8 +496,9 @@ function Set-PlanValue {
 }
 
 function Set-MpValue {
-    # One Set-MpPreference or Remove-MpPreference call; a failure is a skip, since
-    # Defender Antivirus can stop answering between calls.
+    # One Set-MpPreference or Remove-MpPreference call. A failure is reported and
+    # counted (Defender Antivirus can stop answering between calls) and the other
+    # preferences are still set.
     param([string] $Name, $Value, [string] $Verb)
     $target = 'MpPreference\' + $Name
     $params = @{}
@@ -325,7 +507,8 @@ function Set-MpValue {
         try {
             Remove-MpPreference @params
         } catch {
-            Write-Action 'skip' $target ('Remove-MpPreference failed: {0}' -f $_.Exception.Message)
+            $script:Failures++
+            Write-Action 'error' $target ('Remove-MpPreference failed: {0}' -f $_.Exception.Message)
             return
         }
         Write-Action $Verb $target 'removed'
@@ -335,21 +518,22 @@ function Set-MpValue {
     try {
         Set-MpPreference @params
     } catch {
-        Write-Action 'skip' $target ('Set-MpPreference failed: {0}' -f $_.Exception.Message)
+        $script:Failures++
+        Write-Action 'error' $target ('Set-MpPreference failed: {0}' -f $_.Exception.Message)
         return
     }
     Write-Action $Verb $target (@($Value) -join ';')
 }
 
-function Set-MpProxyPreference {
-    $live = Get-MpProxyPreference
-    if ($null -eq $live) {
-        return
-    }
+function Set-MpPreferenceTo {
+    # Brings the three Antivirus preferences to $Want (a hashtable or a record
+    # part); a name whose wanted value is empty is removed.
+    param($Live, $Want, [string] $Verb)
     foreach ($name in @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass')) {
         $target = 'MpPreference\' + $name
-        $want = @($MpPreference[$name]) -join ';'
-        $have = @($live[$name]) -join ';'
+        $values = @($Want.$name | Where-Object { $_ })
+        $want = $values -join ';'
+        $have = @($Live[$name]) -join ';'
         if ($want -ceq $have) {
             Write-Action 'unchanged' $target 'already as intended'
             continue
@@ -357,18 +541,30 @@ function Set-MpProxyPreference {
         $script:Changes++
         if ($want -eq '') {
             if ($PSCmdlet.ShouldProcess($target, 'remove preference')) {
-                Set-MpValue -Name $name -Value $null -Verb 'remove-preference'
+                Set-MpValue -Name $name -Value $null -Verb $Verb
             } else {
-                Write-Action 'would-remove-preference' $target 'remove'
+                Write-Action ('would-' + $Verb) $target 'remove'
             }
             continue
         }
-        if ($PSCmdlet.ShouldProcess($target, ('set preference {0}' -f $want))) {
-            Set-MpValue -Name $name -Value $MpPreference[$name] -Verb 'set'
+        $value = [string] $values[0]
+        if ($name -eq 'ProxyBypass') {
+            $value = [string[]] $values
+        }
+        if ($PSCmdlet.ShouldProcess($target, ('{0} preference {1}' -f $Verb, $want))) {
+            Set-MpValue -Name $name -Value $value -Verb $Verb
         } else {
-            Write-Action 'would-set' $target $want
+            Write-Action ('would-' + $Verb) $target $want
         }
     }
+}
+
+function Set-MpProxyPreference {
+    $live = Get-MpProxyPreference
+    if ($null -eq $live) {
+        return
+    }
+    Set-MpPreferenceTo -Live $live -Want $MpPreference -Verb 'set'
 }
 
 function Invoke-Netsh {
@@ -382,34 +578,41 @@ function Invoke-Netsh {
     }
 }
 
-function Set-WinHttpProxyFromIntent {
-    if (-not $WinHttp.Manage) {
-        return
+function Set-WinHttpTo {
+    # Brings the WinHTTP proxy to $Want (AccessType 3 with a proxy, or direct).
+    param($Live, $Want, [string] $Verb)
+    $arguments = @('winhttp', 'reset', 'proxy')
+    if ($Want.AccessType -eq 3) {
+        $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $Want.ProxyServer))
+        if ($Want.BypassList -ne '') {
+            $arguments += ('bypass-list=' + $Want.BypassList)
+        }
     }
-    $live = Get-WinHttpProxy
-    if ($null -eq $live) {
-        return
-    }
-    if (Test-WinHttpProxy -Live $live) {
+    $detail = Format-WinHttp -Live $Want
+    # Host names are not case-sensitive: -eq, as Test-WinHttpProxy compares.
+    if ((Format-WinHttp -Live $Live) -eq $detail) {
         Write-Action 'unchanged' 'WinHTTP' 'already as intended'
         return
     }
     $script:Changes++
-    $arguments = @('winhttp', 'reset', 'proxy')
-    $detail = 'direct'
-    if ($WinHttp.ProxyServer -ne '') {
-        $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $WinHttp.ProxyServer))
-        if ($WinHttp.BypassList -ne '') {
-            $arguments += ('bypass-list=' + $WinHttp.BypassList)
-        }
-        $detail = 'proxy-server={0} bypass-list={1}' -f $WinHttp.ProxyServer, $WinHttp.BypassList
-    }
     if ($PSCmdlet.ShouldProcess('WinHTTP', $detail)) {
         Invoke-Netsh -Arguments $arguments
-        Write-Action 'set' 'WinHTTP' $detail
+        Write-Action $Verb 'WinHTTP' $detail
     } else {
-        Write-Action 'would-set' 'WinHTTP' $detail
+        Write-Action ('would-' + $Verb) 'WinHTTP' $detail
     }
+}
+
+function Set-WinHttpProxyFromIntent {
+    $live = Get-WinHttpProxy
+    if ($null -eq $live) {
+        return
+    }
+    $accessType = 1
+    if ($WinHttp.ProxyServer -ne '') {
+        $accessType = 3
+    }
+    Set-WinHttpTo -Live $live -Want @{ AccessType = $accessType; ProxyServer = $WinHttp.ProxyServer; BypassList = $WinHttp.BypassList } -Verb 'set'
 }
 
 function Set-MmaProxy {
@@ -425,25 +628,35 @@ function Set-MmaProxy {
     }
     $script:Changes++
     if ($PSCmdlet.ShouldProcess('MMA', ('proxy {0}' -f $ProxyUrl))) {
-        $cfg.SetProxyInfo($ProxyUrl, '', '')
+        [void] $cfg.SetProxyInfo($ProxyUrl, '', '')
         Write-Action $Verb 'MMA' ('proxy {0}' -f $ProxyUrl)
     } else {
-        Write-Action 'would-set' 'MMA' ('proxy {0}' -f $ProxyUrl)
+        Write-Action ('would-' + $Verb) 'MMA' ('proxy {0}' -f $ProxyUrl)
     }
 }
 
 function Invoke-Apply {
-    Save-Backup
+    # The record comes first: when it cannot be read or written, nothing is
+    # changed, since -Undo could not put the prior values back.
+    Invoke-Step -Target $BackupKey -Step { Update-Record }
+    if ($script:Failures -gt 0) {
+        Write-Action 'error' $MdeProfile 'nothing changed: without a whole record of prior values -Undo could not restore them'
+        Write-Recorded
+        return
+    }
     foreach ($op in $Plan) {
-        Set-PlanValue -Op $op
+        Invoke-Step -Target ('{0}\{1}' -f $op.Key, $op.Name) -Step { Set-PlanValue -Op $op }
     }
-    Set-MpProxyPreference
-    Set-WinHttpProxyFromIntent
+    Invoke-Step -Target 'MpPreference' -Step { Set-MpProxyPreference }
+    if ($WinHttp.Manage) {
+        Invoke-Step -Target 'WinHTTP' -Step { Set-WinHttpProxyFromIntent }
+    }
     if ($Mma.Manage) {
-        Set-MmaProxy -ProxyUrl $Mma.ProxyUrl -Verb 'set'
+        Invoke-Step -Target 'MMA' -Step { Set-MmaProxy -ProxyUrl $Mma.ProxyUrl -Verb 'set' }
     }
-    if ($script:Changes -eq 0) {
+    if ($script:Changes -eq 0 -and $script:Failures -eq 0) {
         Write-Action 'unchanged' $MdeProfile 'already compliant: nothing changed'
+        Write-Recorded
     }
 }
 
@@ -458,7 +671,7 @@ function Restore-Registry {
             Remove-ItemProperty -LiteralPath $R.Key -Name $R.Name
             Write-Action 'restore' $target 'absent'
         } else {
-            Write-Action 'would-delete' $target 'absent before'
+            Write-Action 'would-restore' $target 'absent'
         }
         return
     }
@@ -468,93 +681,128 @@ function Restore-Registry {
     } elseif ($R.Kind -eq 'MultiString') {
         $value = [string[]] @($R.Value)
     }
-    if ($PSCmdlet.ShouldProcess($target, ('restore {0} {1}' -f $R.Kind, $R.Value))) {
+    $detail = '{0} {1}' -f $R.Kind, (@($R.Value) -join ';')
+    if ((Format-Live -Live $live) -ceq $detail) {
+        Write-Action 'unchanged' $target 'as before the first apply'
+        return
+    }
+    if ($PSCmdlet.ShouldProcess($target, ('restore {0}' -f $detail))) {
         if (-not (Test-Path -LiteralPath $R.Key)) {
             New-Item -Path $R.Key -Force | Out-Null
         }
         New-ItemProperty -LiteralPath $R.Key -Name $R.Name -PropertyType $R.Kind -Value $value -Force | Out-Null
-        Write-Action 'restore' $target ('{0} {1}' -f $R.Kind, $R.Value)
+        Write-Action 'restore' $target $detail
     } else {
-        Write-Action 'would-set' $target ('{0} {1}' -f $R.Kind, $R.Value)
+        Write-Action 'would-restore' $target $detail
     }
 }
 
 function Restore-MpPreference {
     param($Prior)
-    if ($null -eq (Get-MpProxyPreference)) {
+    if ($null -eq $Prior) {
+        Write-Action 'unchanged' 'MpPreference' 'not recorded (Defender Antivirus did not answer at any apply): left as is'
         return
     }
-    foreach ($name in @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass')) {
-        $values = @($Prior.$name | Where-Object { $_ })
-        if (-not $PSCmdlet.ShouldProcess('MpPreference\' + $name, 'restore')) {
-            continue
-        }
-        if ($values.Count -eq 0) {
-            Set-MpValue -Name $name -Value $null -Verb 'restore'
-        } elseif ($name -eq 'ProxyBypass') {
-            Set-MpValue -Name $name -Value ([string[]] $values) -Verb 'restore'
-        } else {
-            Set-MpValue -Name $name -Value ([string] $values[0]) -Verb 'restore'
-        }
+    $live = Get-MpProxyPreference
+    if ($null -eq $live) {
+        throw 'Defender Antivirus does not answer: the recorded preferences cannot be put back now'
     }
+    Set-MpPreferenceTo -Live $live -Want $Prior -Verb 'restore'
 }
 
 function Restore-WinHttp {
     param($Prior)
-    if (-not $PSCmdlet.ShouldProcess('WinHTTP', 'restore')) {
+    if ($null -eq $Prior) {
+        Write-Action 'unchanged' 'WinHTTP' 'not recorded (not managed, or unreadable at every apply): left as is'
         return
     }
-    if ($Prior.AccessType -eq 3) {
-        $arguments = @('winhttp', 'set', 'proxy', ('proxy-server=' + $Prior.ProxyServer))
-        if ($Prior.BypassList -ne '') {
-            $arguments += ('bypass-list=' + $Prior.BypassList)
-        }
-        Invoke-Netsh -Arguments $arguments
-    } else {
-        Invoke-Netsh -Arguments @('winhttp', 'reset', 'proxy')
+    $live = Get-WinHttpProxy
+    if ($null -eq $live) {
+        throw 'the WinHTTP proxy cannot be read: the recorded proxy cannot be put back now'
     }
-    Write-Action 'restore' 'WinHTTP' (Format-WinHttp -Live $Prior)
+    Set-WinHttpTo -Live $live -Want $Prior -Verb 'restore'
 }
 
-function Invoke-UndoStep {
-    # Runs one part of the undo; a failure is reported and counted, and the undo
-    # goes on, so it always completes and removes its record.
-    param([string] $Target, [scriptblock] $Step)
-    try {
-        & $Step
-    } catch {
-        $script:Failures++
-        Write-Action 'error' $Target $_.Exception.Message
+function Restore-Mma {
+    # Only an agent whose proxy was read before an apply changed it is put back:
+    # an agent that was absent was never changed, and a proxy that could not be
+    # read is not known, so clearing it would be a guess.
+    param($Prior)
+    if ($null -eq $Prior) {
+        Write-Action 'unchanged' 'MMA' 'not recorded (not managed, or no agent at any apply): left as is'
+        return
+    }
+    if (-not $Prior.Readable) {
+        Write-Action 'skip' 'MMA' 'the agent did not report its proxy before the first apply: left as is'
+        return
+    }
+    Set-MmaProxy -ProxyUrl ([string] $Prior.ProxyUrl) -Verb 'restore'
+}
+
+function Remove-Record {
+    # Removes the record, then the keys the applies created, deepest first, where
+    # nothing else is left in them: values the record says were absent go with
+    # the undo, and the subkeys it removes do not count.
+    param($State)
+    $gone = @()
+    if ($PSCmdlet.ShouldProcess($BackupKey, 'remove the record')) {
+        Remove-Item -LiteralPath $BackupKey -Recurse
+        Write-Action 'delete' $BackupKey 'record removed'
+    } else {
+        Write-Action 'would-delete' $BackupKey 'remove the record'
+    }
+    $gone += $BackupKey
+    $absent = @($State.Registry | Where-Object { -not $_.Exists } | ForEach-Object { '{0}\{1}' -f $_.Key, $_.Name })
+    foreach ($k in @(@($State.CreatedKeys) | Sort-Object -Property Length -Descending)) {
+        if ($gone -contains $k -or -not (Test-Path -LiteralPath $k)) {
+            continue
+        }
+        $item = Get-Item -LiteralPath $k
+        $values = @($item.GetValueNames() | Where-Object { $absent -notcontains ('{0}\{1}' -f $k, $_) })
+        $subkeys = @($item.GetSubKeyNames() | Where-Object { $gone -notcontains ('{0}\{1}' -f $k, $_) })
+        if ($values.Count -gt 0 -or $subkeys.Count -gt 0) {
+            Write-Action 'unchanged' $k 'created by an apply, holds other values or keys now: kept'
+            continue
+        }
+        if ($PSCmdlet.ShouldProcess($k, 'remove the key an apply created')) {
+            Remove-Item -LiteralPath $k
+            Write-Action 'delete' $k 'key created by an apply'
+        } else {
+            Write-Action 'would-delete' $k 'key created by an apply'
+        }
+        $gone += $k
     }
 }
 
 function Invoke-Undo {
-    if (-not (Test-Path -LiteralPath $BackupKey)) {
-        Write-Action 'unchanged' $BackupKey 'no record of prior values: nothing to undo'
+    # Every step runs even when one fails; the record is removed only when all
+    # succeeded, so a later -Undo can finish the job.
+    $state = $null
+    try {
+        $state = Read-Record
+    } catch {
+        $script:Failures++
+        Write-Action 'error' $BackupKey $_.Exception.Message
+        Write-Recorded
         return
     }
-    $state = (Get-ItemProperty -LiteralPath $BackupKey -Name 'State').State | ConvertFrom-Json
+    if ($null -eq $state) {
+        Write-Action 'unchanged' $BackupKey 'no record of prior values: nothing to undo'
+        Write-Recorded
+        return
+    }
     foreach ($r in @($state.Registry)) {
-        Invoke-UndoStep -Target ('{0}\{1}' -f $r.Key, $r.Name) -Step { Restore-Registry -R $r }
+        Invoke-Step -Target ('{0}\{1}' -f $r.Key, $r.Name) -Step { Restore-Registry -R $r }
     }
-    if ($null -ne $state.MpPreference) {
-        Invoke-UndoStep -Target 'MpPreference' -Step { Restore-MpPreference -Prior $state.MpPreference }
+    Invoke-Step -Target 'MpPreference' -Step { Restore-MpPreference -Prior $state.MpPreference }
+    Invoke-Step -Target 'WinHTTP' -Step { Restore-WinHttp -Prior $state.WinHttp }
+    Invoke-Step -Target 'MMA' -Step { Restore-Mma -Prior $state.Mma }
+    if ($script:Failures -gt 0) {
+        Write-Action 'error' $BackupKey ('{0} step(s) failed: the record is kept for the next -Undo' -f $script:Failures)
+        Write-Recorded
+        return
     }
-    if ($null -ne $state.WinHttp) {
-        Invoke-UndoStep -Target 'WinHTTP' -Step { Restore-WinHttp -Prior $state.WinHttp }
-    }
-    if ($Mma.Manage) {
-        # The prior proxy where the agent exposed it; cleared where it could not be read.
-        $prior = ''
-        if ($null -ne $state.Mma -and $state.Mma.Readable) {
-            $prior = [string] $state.Mma.ProxyUrl
-        }
-        Invoke-UndoStep -Target 'MMA' -Step { Set-MmaProxy -ProxyUrl $prior -Verb 'restore' }
-    }
-    if ($PSCmdlet.ShouldProcess($BackupKey, 'remove the record')) {
-        Remove-Item -LiteralPath $BackupKey -Recurse
-        Write-Action 'delete' $BackupKey 'record removed'
-    }
+    Invoke-Step -Target $BackupKey -Step { Remove-Record -State $state }
 }
 
 $relaunch = @()
@@ -574,8 +822,10 @@ try {
     }
 } catch {
     Write-Action 'error' $MdeProfile $_.Exception.Message
+    Write-Recorded
     exit 1
 }
+Write-Recorded
 if ($script:Failures -gt 0) {
     exit 1
 }

@@ -51,3 +51,41 @@ profiles: {
 		}
 	}
 }
+
+// TestUnsourcedPlatforms: MDE023 names a platform for which the catalogue
+// has no Microsoft-sourced destination in the profile's mode and region
+// (US Government standard mode: nothing for Linux, no EDR host for Windows),
+// and stays silent where the pages give hosts. MDE024 flags the https://
+// Antivirus proxy a PAC file would name as plain HTTP.
+func TestUnsourcedPlatforms(t *testing.T) {
+	ps := testfleet.Source(t, `package fleet
+defaults: proxy: "p.contoso.com:8080"
+profiles: {
+	govlinux: {platforms: ["linux"], region: "GCC", connectivity: "standard"}
+	govwin: {platforms: ["windows"], region: "GCC", connectivity: "standard"}
+	govstreamlined: {platforms: ["windows", "linux"], region: "GCC"}
+	eustandard: {platforms: ["windows", "linux", "macos"], region: "EU", connectivity: "standard"}
+	pachttps: {platforms: ["windows"], pac: "http://pac.contoso.com/p.pac", windows: antivirus: proxy: "https://av.contoso.com:8443"}
+	pachttp: {platforms: ["windows"], pac: "http://pac.contoso.com/p.pac", windows: antivirus: proxy: "http://av.contoso.com:8080"}
+}
+`)
+	got := map[string]string{}
+	for _, d := range Run(ps) {
+		if d.Rule == "MDE023" || d.Rule == "MDE024" {
+			got[d.Rule+" "+d.Path] = d.Pos.String() + " " + d.Msg
+		}
+	}
+	want := map[string]string{
+		"MDE023 profiles.govlinux.connectivity":          "for linux in standard connectivity, region GCC",
+		"MDE023 profiles.govwin.connectivity":            "for windows in standard connectivity, region GCC",
+		"MDE024 profiles.pachttps.windows.antivirus.pac": "https://av.contoso.com:8443 as a plain-HTTP proxy",
+	}
+	for k, frag := range want {
+		if !strings.Contains(got[k], frag) || !strings.Contains(got[k], "fleet.cue:") {
+			t.Errorf("%s: got %q, want it to mention %q at a position", k, got[k], frag)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings %v, want only %v", got, want)
+	}
+}

@@ -5,6 +5,7 @@ package readme
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -79,6 +80,12 @@ func proxySide(p *model.Profile) string {
 		}
 	} else if p.Mode == model.ModeAuto {
 		fmt.Fprintf(&b, "  - `../proxy/%s/%s/`: what the proxy these devices discover (WPAD, PAC) or pass (transparent) must allow\n", proxyside.NoProxyFolder, p.Name)
+	}
+	if p.Targets(model.MacOS) && !slices.ContainsFunc(endpoints.OnPlatform(endpoints.Default().For(p), model.MacOS), func(e endpoints.Entry) bool {
+		return strings.Contains(e.Service, "product updates")
+	}) {
+		fmt.Fprintf(&b, "- macOS product updates: no Microsoft page names their host for %s connectivity (docs/endpoints.md, \"What is left\n", p.Connectivity)
+		b.WriteString("  out\"), so the proxy lists lack it; Microsoft's standard list names `officecdn-microsoft-com.akamaized.net`.\n")
 	}
 	if hp, ok := endpoints.PACProxy(p); ok {
 		fmt.Fprintf(&b, "- `../proxy/%s.pac` is a PAC file for Defender Antivirus, whose ProxyPacUrl this profile sets to %s:\n", p.Name, p.Antivirus.PacURL)

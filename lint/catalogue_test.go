@@ -1,10 +1,13 @@
 package lint
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
+	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
 // TestBypassAgainstCatalogue: MDE012 checks bypass entries against the
@@ -54,10 +57,22 @@ profiles: {
 
 // TestUnsourcedPlatforms: MDE023 names a platform for which the catalogue
 // has no Microsoft-sourced destination in the profile's mode and region
-// (US Government standard mode: nothing for Linux, no EDR host for Windows),
-// and stays silent where the pages give hosts. MDE024 flags the https://
+// (US Government standard mode without its page's entries: nothing for Linux,
+// no EDR host for Windows), and stays silent where the pages give hosts; with
+// the embedded catalogue it is silent for every cloud, mode and platform. MDE024 flags the https://
 // Antivirus proxy a PAC file would name as plain HTTP.
 func TestUnsourcedPlatforms(t *testing.T) {
+	// The embedded catalogue has US Government standard-mode entries; the
+	// rule is for a catalogue that lacks them, as it did before they were
+	// sourced: drop them.
+	full := endpoints.Default()
+	gap := &endpoints.Catalogue{Retrieved: full.Retrieved, Sources: full.Sources}
+	for _, e := range full.Entries {
+		if !(e.Cloud == endpoints.CloudUSGov && slices.Contains(e.Modes, model.Standard) && (e.Source == "standard-gov" || !slices.Contains(e.Platforms, model.Windows))) {
+			gap.Entries = append(gap.Entries, e)
+		}
+	}
+	defer endpoints.Replace(gap)()
 	ps := testfleet.Source(t, `package fleet
 defaults: proxy: "p.contoso.com:8080"
 profiles: {
@@ -87,5 +102,19 @@ profiles: {
 	}
 	if len(got) != len(want) {
 		t.Errorf("findings %v, want only %v", got, want)
+	}
+	restore := endpoints.Replace(full)
+	defer restore()
+	for _, region := range []string{"US", "EU", "UK", "AU", "GCC", "GCC-High", "DoD"} {
+		for _, conn := range []string{"streamlined", "standard"} {
+			src := `package fleet
+profiles: all: {platforms: ["windows", "linux", "macos"], proxy: "p.contoso.com:8080", region: "` + region + `", connectivity: "` + conn + `"}
+`
+			for _, d := range Run(testfleet.Source(t, src)) {
+				if d.Rule == "MDE023" {
+					t.Errorf("%s %s: %s", region, conn, d.Msg)
+				}
+			}
+		}
 	}
 }

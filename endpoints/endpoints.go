@@ -339,8 +339,7 @@ func (c *Catalogue) entriesFor(p *model.Profile, uses []string) []Entry {
 		key := fmt.Sprintf("%s:%d", e.Host, e.Port)
 		if i, ok := at[key]; ok {
 			// Another entry for the same destination: one line, every user.
-			out[i].Platforms = union(out[i].Platforms, e.Platforms)
-			out[i].Components = union(out[i].Components, e.Components)
+			out[i].AddUsers(e)
 			continue
 		}
 		at[key] = len(out)
@@ -349,6 +348,13 @@ func (c *Catalogue) entriesFor(p *model.Profile, uses []string) []Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// AddUsers adds to e the platforms and components of o, another entry for
+// the same destination, that e lacks. e's slices must be its own (cloned).
+func (e *Entry) AddUsers(o Entry) {
+	e.Platforms = union(e.Platforms, o.Platforms)
+	e.Components = union(e.Components, o.Components)
 }
 
 // union appends to a the elements of b it lacks, in b's order.

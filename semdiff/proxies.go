@@ -48,18 +48,8 @@ func proxyChanges(old, new []*model.Profile) ([]ProxyChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	var keys []string
-	for k := range ol {
-		keys = append(keys, k)
-	}
-	for k := range nl {
-		if _, ok := ol[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
 	var out []ProxyChange
-	for _, k := range keys {
+	for _, k := range keys(ol, nl) {
 		c := ProxyChange{Proxy: k, Added: minus(nl[k], ol[k]), Removed: minus(ol[k], nl[k])}
 		if len(c.Added)+len(c.Removed) > 0 {
 			out = append(out, c)

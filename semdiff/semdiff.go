@@ -200,21 +200,26 @@ func compareRenders[T any](old, new T, render func(T) (map[string][]byte, error)
 	return compareFiles(of, nf), nil
 }
 
+// keys lists, sorted, the keys of either map.
+func keys[V any](a, b map[string]V) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // compareFiles lists, in path order, the files added, removed or changed
 // between two renders.
 func compareFiles(of, nf map[string][]byte) []File {
-	var paths []string
-	for p := range of {
-		paths = append(paths, p)
-	}
-	for p := range nf {
-		if _, ok := of[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	slices.Sort(paths)
 	out := []File{}
-	for _, p := range paths {
+	for _, p := range keys(of, nf) {
 		ob, inOld := of[p]
 		nb, inNew := nf[p]
 		switch {

@@ -33,7 +33,11 @@ func CSV(es []endpoints.Entry) []byte {
 		if !slices.Contains(r.ports, e.Port) {
 			r.ports = append(r.ports, e.Port)
 		}
-		r.components = mergeInto(r.components, users(e))
+		for _, c := range users(e) {
+			if !slices.Contains(r.components, c) {
+				r.components = append(r.components, c)
+			}
+		}
 	}
 	slices.Sort(hosts)
 	var buf bytes.Buffer

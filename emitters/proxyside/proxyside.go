@@ -144,8 +144,7 @@ func Plan(ps []*model.Profile) ([]*Proxy, error) {
 			for _, e := range cat.ForUses(u.profile, u.components) {
 				k := fmt.Sprintf("%s:%d", e.Host, e.Port)
 				if i, ok := at[k]; ok {
-					x.Entries[i].Platforms = mergeInto(x.Entries[i].Platforms, e.Platforms)
-					x.Entries[i].Components = mergeInto(x.Entries[i].Components, e.Components)
+					x.Entries[i].AddUsers(e)
 					continue
 				}
 				at[k] = len(x.Entries)
@@ -155,15 +154,6 @@ func Plan(ps []*model.Profile) ([]*Proxy, error) {
 		}
 	}
 	return out, nil
-}
-
-func mergeInto[T comparable](a, b []T) []T {
-	for _, v := range b {
-		if !slices.Contains(a, v) {
-			a = append(a, v)
-		}
-	}
-	return a
 }
 
 // EmitFleet implements emitters.FleetEmitter.

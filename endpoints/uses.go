@@ -112,3 +112,27 @@ func Uses(p *model.Profile) []ProxyUse {
 	slices.SortFunc(out, func(a, b ProxyUse) int { return strings.Compare(a.HostPort, b.HostPort) })
 	return out
 }
+
+// componentNames are the READMEs' words for the components.
+var componentNames = map[string]string{
+	ComponentEDR:       "EDR sensor",
+	ComponentAntivirus: "Defender Antivirus",
+	ComponentWinHTTP:   "Windows (WinHTTP: Windows Update, certificate revocation)",
+	ComponentMMA:       "Log Analytics agent (MMA)",
+	ComponentLinux:     "Defender on Linux",
+	ComponentMacOS:     "Defender on macOS",
+}
+
+// ComponentList names components in words, for READMEs.
+func ComponentList(cs []string) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = componentNames[c]
+	}
+	return strings.Join(out, "; ")
+}
+
+// NoProxyFolder is the folder of the bundle's proxy/ tree that holds, per
+// profile in mode "auto", what a discovered (WPAD, PAC) or transparent proxy
+// must let through: such a site has no proxy address to name a folder after.
+const NoProxyFolder = "no-explicit-proxy"

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
-	"github.com/mdeproxyc/mdeproxyc/emitters/proxyside"
 	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -76,10 +75,10 @@ func proxySide(p *model.Profile) string {
 	b.WriteString("- The proxy team's files (index: `../proxy/README.md`; `mdeproxyc endpoints -p " + p.Name + "` prints the destinations):\n")
 	if uses := endpoints.Uses(p); len(uses) > 0 {
 		for _, u := range uses {
-			fmt.Fprintf(&b, "  - `../proxy/%s/` for `%s`, used by: %s\n", endpoints.ProxyFolder(u.HostPort), u.HostPort, proxyside.ComponentList(u.Components))
+			fmt.Fprintf(&b, "  - `../proxy/%s/` for `%s`, used by: %s\n", endpoints.ProxyFolder(u.HostPort), u.HostPort, endpoints.ComponentList(u.Components))
 		}
 	} else if p.Mode == model.ModeAuto {
-		fmt.Fprintf(&b, "  - `../proxy/%s/%s/`: what the proxy these devices discover (WPAD, PAC) or pass (transparent) must allow\n", proxyside.NoProxyFolder, p.Name)
+		fmt.Fprintf(&b, "  - `../proxy/%s/%s/`: what the proxy these devices discover (WPAD, PAC) or pass (transparent) must allow\n", endpoints.NoProxyFolder, p.Name)
 	}
 	if p.Targets(model.MacOS) && !slices.ContainsFunc(endpoints.OnPlatform(endpoints.Default().For(p), model.MacOS), func(e endpoints.Entry) bool {
 		return strings.Contains(e.Service, "product updates")

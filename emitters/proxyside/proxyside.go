@@ -26,10 +26,9 @@ import (
 // reserved profile name.
 const Folder = "proxy"
 
-// NoProxyFolder holds, per profile in mode "auto", what a discovered (WPAD,
-// PAC) or transparent proxy must let through: such a site has no proxy
-// address to name a folder after, but its proxy still needs the list.
-const NoProxyFolder = "no-explicit-proxy"
+// NoProxyFolder is endpoints.NoProxyFolder: the folder of the sites without
+// an explicit proxy.
+const NoProxyFolder = endpoints.NoProxyFolder
 
 // Emitter is the proxy-side fleet emitter.
 type Emitter struct{}
@@ -196,7 +195,7 @@ func proxyFiles(x *Proxy) []emitters.File {
 			Summary: "a Palo Alto Networks external dynamic list of type URL List"},
 	}
 	if x.Gateway() {
-		fs = append(fs, emitters.File{Path: x.Dir + "/Add-OMSGatewayAllowedHost.ps1", Data: OMSGateway(x),
+		fs = append(fs, emitters.File{Path: x.Dir + "/Add-OMSGatewayAllowedHost.txt", Data: OMSGateway(x),
 			Summary: "the Log Analytics gateway's allowed hosts (Add-OMSGatewayAllowedHost), to run on the gateway"})
 	} else {
 		fs = append(fs,

@@ -64,7 +64,7 @@ func TestProxyFolders(t *testing.T) {
 		"proxy/proxy.contoso.com_8080/README.md", "proxy/proxy.contoso.com_8080/allowlist.csv", "proxy/proxy.contoso.com_8080/paloalto-edl.txt",
 		"proxy/proxy.contoso.com_8080/allowlist-leading-dot.txt", "proxy/proxy.contoso.com_8080/allowlist-hosts.txt",
 		"proxy/2001-db8--1_8080/squid.conf", "proxy/la-gateway.contoso.com_8080/allowlist.txt",
-		"proxy/la-gateway.contoso.com_8080/Add-OMSGatewayAllowedHost.ps1",
+		"proxy/la-gateway.contoso.com_8080/Add-OMSGatewayAllowedHost.txt",
 		"proxy/no-explicit-proxy/wpad-campus/allowlist.txt", "proxy/no-explicit-proxy/wpad-campus/README.md",
 		"proxy/tokyo-lab.pac", "proxy/legacy-branch.pac",
 	} {
@@ -73,7 +73,7 @@ func TestProxyFolders(t *testing.T) {
 		}
 	}
 	for _, gone := range []string{"proxy/la-gateway.contoso.com_8080/squid.conf", "proxy/la-gateway.contoso.com_8080/squid-sslbump.conf",
-		"proxy/proxy.contoso.com_8080/Add-OMSGatewayAllowedHost.ps1"} {
+		"proxy/proxy.contoso.com_8080/Add-OMSGatewayAllowedHost.txt"} {
 		if files[gone] != nil {
 			t.Errorf("%s written", gone)
 		}

@@ -14,7 +14,7 @@ import (
 // of a proxy changes: devices that move first are cut off.
 const orderOfWork = `## Order of work
 
-1. **Allow first.** Add the destinations on each proxy (the files below) before any device is
+1. **Allow first.** Add the destinations on each proxy (its folder's files) before any device is
    pointed at it or gets a new list of destinations: a device that moves first is cut off.
 2. **Move the devices.** Deploy the profiles' device settings; check each with the step-3
    connectivity check of its profile (Test-MdeConnectivity.ps1, check-connectivity.sh).
@@ -132,6 +132,9 @@ func index(xs []*Proxy, pacs []*model.Profile) []byte {
 	if len(xs) == len(auto) {
 		b.WriteString("| (none) | | | | |\n")
 	}
+	b.WriteString("\nWindows' own destinations (Windows Update, certificate revocation) are on a proxy's list only where a profile\n")
+	b.WriteString("manages the WinHTTP proxy (windows.winhttp) or sets offline; elsewhere they go wherever the machine's WinHTTP\n")
+	b.WriteString("setting sends them, and that proxy needs them too (`mdeproxyc endpoints -p PROFILE` lists them).\n")
 	b.WriteString("\n## Sites without an explicit proxy\n\n")
 	b.WriteString("Profiles in mode \"auto\" name no proxy: their devices use WPAD or a PAC file, a transparent proxy, or a direct\n")
 	b.WriteString("route. Whatever they pass must still let Defender's destinations through; each has a folder with the lists.\n\n")

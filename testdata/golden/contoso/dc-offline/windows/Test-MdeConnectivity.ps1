@@ -118,7 +118,8 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
             $proxyUri = New-Object System.Uri $Proxy
         }
         try {
-            if ($null -ne $proxyUri) { $client.Connect($proxyUri.Host, $proxyUri.Port) } else { $client.Connect($uri.Host, $uri.Port) }
+            # DnsSafeHost: an IPv6 literal without its brackets.
+            if ($null -ne $proxyUri) { $client.Connect($proxyUri.DnsSafeHost, $proxyUri.Port) } else { $client.Connect($uri.DnsSafeHost, $uri.Port) }
         } catch {
             # PowerShell wraps the SocketException of a method call: unwrap it.
             $e = $_.Exception
@@ -136,7 +137,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
         $stream = $client.GetStream()
         if ($null -ne $proxyUri -and $proxyUri.Scheme -eq 'https') {
             $stream = New-Object System.Net.Security.SslStream $stream, $false
-            $stream.AuthenticateAsClient($proxyUri.Host)
+            $stream.AuthenticateAsClient($proxyUri.DnsSafeHost)
         }
         $ascii = [System.Text.Encoding]::ASCII
         if ($uri.Scheme -eq 'http') {

@@ -44,8 +44,11 @@ type Entry struct {
 	// region of its cloud.
 	Regions   []model.Region   `json:"regions,omitempty"`
 	Platforms []model.Platform `json:"platforms"`
-	// Component is "mma" for destinations only the Log Analytics agent uses.
-	Component string `json:"component,omitempty"`
+	// Components are the Windows components that reach the destination
+	// (edr, antivirus, winhttp, mma); each goes through its own proxy, so a
+	// proxy lists only its users' destinations. Linux and macOS entries name
+	// none: their agent has one proxy.
+	Components []string `json:"components,omitempty"`
 	// Source is a key of Catalogue.Sources.
 	Source string `json:"source"`
 	// Probe is set for a host a connectivity check can request as it is: a
@@ -108,6 +111,16 @@ var loaded = Load()
 // Default is the embedded catalogue, parsed once.
 func Default() *Catalogue { return loaded }
 
+// Replace makes c what Default returns until restore is called. It is for
+// tests of code that reads the catalogue, with a catalogue that lacks what the
+// embedded one has (a gap a rule must report); it is not safe to call while
+// other goroutines read the catalogue.
+func Replace(c *Catalogue) (restore func()) {
+	old := loaded
+	loaded = c
+	return func() { loaded = old }
+}
+
 func parse(data []byte) (*Catalogue, error) {
 	var c Catalogue
 	dec := json.NewDecoder(strings.NewReader(string(data)))
@@ -133,8 +146,10 @@ func (c *Catalogue) check() error {
 			return fmt.Errorf("%s: no modes or no platforms", where)
 		case e.Cloud != CloudCommercial && e.Cloud != CloudUSGov:
 			return fmt.Errorf("%s: cloud %q; allowed: %s, %s", where, e.Cloud, CloudCommercial, CloudUSGov)
-		case e.Component != "" && e.Component != ComponentMMA:
-			return fmt.Errorf("%s: component %q; allowed: %s", where, e.Component, ComponentMMA)
+		case slices.Contains(e.Platforms, model.Windows) && len(e.Components) == 0:
+			return fmt.Errorf("%s: a Windows destination needs components (allowed: %v)", where, WindowsComponents)
+		case !slices.Contains(e.Platforms, model.Windows) && len(e.Components) > 0:
+			return fmt.Errorf("%s: components name Windows components; the entry has no Windows platform", where)
 		case e.Probe && e.Wildcard():
 			return fmt.Errorf("%s: a wildcard cannot be probed", where)
 		case e.Path != "" && !strings.HasPrefix(e.Path, "/"):
@@ -146,6 +161,11 @@ func (c *Catalogue) check() error {
 		for _, m := range e.Modes {
 			if !slices.Contains(model.AllConnectivity, m) {
 				return fmt.Errorf("%s: mode %q; allowed: %v", where, m, model.AllConnectivity)
+			}
+		}
+		for _, c := range e.Components {
+			if !slices.Contains(WindowsComponents, c) {
+				return fmt.Errorf("%s: component %q; allowed: %v", where, c, WindowsComponents)
 			}
 		}
 		for _, r := range e.Regions {
@@ -207,8 +227,49 @@ const (
 	CloudUSGov      = "usgov"
 )
 
-// ComponentMMA marks destinations of the Log Analytics agent.
-const ComponentMMA = "mma"
+// The users of a destination. The Windows ones name the setting whose proxy
+// the component's traffic takes (docs/proxy-side.md); Linux and macOS stand
+// for the platform's agent.
+const (
+	ComponentEDR       = "edr"       // the EDR sensor: windows.edr.proxy, else WinHTTP
+	ComponentAntivirus = "antivirus" // Defender Antivirus: windows.antivirus.proxy or its PAC, else WinHTTP
+	ComponentWinHTTP   = "winhttp"   // Windows itself (Windows Update, CRLs): the WinHTTP proxy
+	ComponentMMA       = "mma"       // the Log Analytics agent: windows.mma.proxy
+	ComponentLinux     = "linux"     // the Linux agent: linux.proxy
+	ComponentMacOS     = "macos"     // the macOS agent: macos.proxy
+)
+
+// WindowsComponents are the components a Windows entry may name.
+var WindowsComponents = []string{ComponentEDR, ComponentAntivirus, ComponentWinHTTP, ComponentMMA}
+
+// AllComponents are every user a proxy can have, in the order READMEs list them.
+var AllComponents = []string{ComponentEDR, ComponentAntivirus, ComponentWinHTTP, ComponentMMA, ComponentLinux, ComponentMacOS}
+
+// UsedBy reports whether one of the components uses reaches the entry.
+func (e Entry) UsedBy(uses []string) bool {
+	for _, u := range uses {
+		switch u {
+		case ComponentLinux:
+			if slices.Contains(e.Platforms, model.Linux) {
+				return true
+			}
+		case ComponentMacOS:
+			if slices.Contains(e.Platforms, model.MacOS) {
+				return true
+			}
+		default:
+			if slices.Contains(e.Components, u) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mmaOnly reports whether the entry is for the Log Analytics agent alone.
+func (e Entry) mmaOnly() bool {
+	return len(e.Components) == 1 && e.Components[0] == ComponentMMA && len(e.Platforms) == 1
+}
 
 // CloudOf is the cloud a data location belongs to; the empty region (not
 // set) is the commercial cloud.
@@ -223,24 +284,29 @@ func CloudOf(r model.Region) string {
 // For returns the destinations a profile's devices need: its connectivity
 // mode, its region (every commercial region when none is set), its platforms,
 // and the Log Analytics agent's destinations where it is enabled. Each host
-// and port appears once, at its first entry, in catalogue order.
+// and port appears once, at its first entry, in catalogue order, with the
+// platforms and components of every entry for it.
 //
 // The result is shared between profiles with the same needs: do not modify it.
-func (c *Catalogue) For(p *model.Profile) []Entry {
-	key := fmt.Sprint(p.Region, "|", p.Connectivity, "|", p.Platforms, "|", p.Targets(model.Windows) && p.MMA.Enabled)
+func (c *Catalogue) For(p *model.Profile) []Entry { return c.ForUses(p, AllComponents) }
+
+// ForUses is For restricted to the destinations the given components reach:
+// what one proxy must let through when only these components use it.
+func (c *Catalogue) ForUses(p *model.Profile, uses []string) []Entry {
+	key := fmt.Sprint(p.Region, "|", p.Connectivity, "|", p.Platforms, "|", p.Targets(model.Windows) && p.MMA.Enabled, "|", uses)
 	if es, ok := c.byNeed.Load(key); ok {
 		return es.([]Entry)
 	}
-	es := c.entriesFor(p)
+	es := c.entriesFor(p, uses)
 	c.byNeed.Store(key, es)
 	return es
 }
 
-// entriesFor is For without the memo.
-func (c *Catalogue) entriesFor(p *model.Profile) []Entry {
+// entriesFor is ForUses without the memo.
+func (c *Catalogue) entriesFor(p *model.Profile, uses []string) []Entry {
 	cloud := CloudOf(p.Region)
 	var out []Entry
-	seen := map[string]bool{}
+	at := map[string]int{}
 	for _, e := range c.Entries {
 		if e.Cloud != cloud || !slices.Contains(e.Modes, p.Connectivity) {
 			continue
@@ -251,17 +317,54 @@ func (c *Catalogue) entriesFor(p *model.Profile) []Entry {
 		if !slices.ContainsFunc(e.Platforms, p.Targets) {
 			continue
 		}
-		if e.Component == ComponentMMA && !(p.Targets(model.Windows) && p.MMA.Enabled) {
+		if e.mmaOnly() && !(p.Targets(model.Windows) && p.MMA.Enabled) {
+			continue
+		}
+		// Platforms the profile does not target do not count as users.
+		var pls []model.Platform
+		for _, pl := range e.Platforms {
+			if p.Targets(pl) {
+				pls = append(pls, pl)
+			}
+		}
+		e.Platforms = pls
+		if !slices.Contains(pls, model.Windows) {
+			e.Components = nil
+		} else if !(p.Targets(model.Windows) && p.MMA.Enabled) && !e.mmaOnly() {
+			e.Components = slices.DeleteFunc(slices.Clone(e.Components), func(c string) bool { return c == ComponentMMA })
+		}
+		if !e.UsedBy(uses) {
 			continue
 		}
 		key := fmt.Sprintf("%s:%d", e.Host, e.Port)
-		if seen[key] {
+		if i, ok := at[key]; ok {
+			// Another entry for the same destination: one line, every user.
+			out[i].AddUsers(e)
 			continue
 		}
-		seen[key] = true
+		at[key] = len(out)
+		e.Platforms = slices.Clone(e.Platforms)
+		e.Components = slices.Clone(e.Components)
 		out = append(out, e)
 	}
 	return out
+}
+
+// AddUsers adds to e the platforms and components of o, another entry for
+// the same destination, that e lacks. e's slices must be its own (cloned).
+func (e *Entry) AddUsers(o Entry) {
+	e.Platforms = union(e.Platforms, o.Platforms)
+	e.Components = union(e.Components, o.Components)
+}
+
+// union appends to a the elements of b it lacks, in b's order.
+func union[T comparable](a, b []T) []T {
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			a = append(a, x)
+		}
+	}
+	return a
 }
 
 // OnPlatform keeps the entries a device of one platform needs.
@@ -341,4 +444,50 @@ func ProxyFolder(hostPort string) string {
 	host, port := hostPort[:i], hostPort[i+1:]
 	host = strings.NewReplacer("[", "", "]", "", ":", "-").Replace(host)
 	return strings.ToLower(host) + "_" + port
+}
+
+// Group is one kind of destination (a service of the catalogue) and the
+// entries of it a connectivity check can request.
+type Group struct {
+	Service string
+	Entries []Entry
+	Probes  []Entry
+}
+
+// Groups splits es by service, in catalogue order: a connectivity check
+// probes at least one host of each group that has a probe, and names the
+// others as not probed.
+func Groups(es []Entry) []Group {
+	var out []Group
+	at := map[string]int{}
+	for _, e := range es {
+		i, ok := at[e.Service]
+		if !ok {
+			i = len(out)
+			at[e.Service] = i
+			out = append(out, Group{Service: e.Service})
+		}
+		out[i].Entries = append(out[i].Entries, e)
+		if e.Probe {
+			out[i].Probes = append(out[i].Probes, e)
+		}
+	}
+	return out
+}
+
+// NotProbed describes the groups of es a check cannot request: no Microsoft
+// page names a host of them that can be requested as it is.
+func NotProbed(es []Entry) []string {
+	var out []string
+	for _, g := range Groups(es) {
+		if len(g.Probes) > 0 {
+			continue
+		}
+		hosts := make([]string, len(g.Entries))
+		for i, e := range g.Entries {
+			hosts[i] = e.Host
+		}
+		out = append(out, g.Service+": "+strings.Join(hosts, ", ")+" (no Microsoft page names a host to request; the proxy must still allow it)")
+	}
+	return out
 }

@@ -29,6 +29,9 @@ func TestCatalogueShape(t *testing.T) {
 		{"unknown field", `"hots": "x.example.com"`},
 		{"bad host", `"host": "Not A Host"`},
 		{"gov region in commercial", `"regions": ["GCC"]`},
+		{"no source", `"source": ""`},
+		{"unknown component", `"components": ["sensor"]`},
+		{"Windows entry without components", `"components": []`},
 	}
 	for _, b := range bad {
 		var raw map[string]any
@@ -133,5 +136,42 @@ func TestProxiesIgnoreCase(t *testing.T) {
 	got := Proxies(p)
 	if want := []string{"[2001:db8::1]:8080", "proxy.contoso.com:8080"}; !slices.Equal(got, want) {
 		t.Errorf("Proxies = %q, want %q", got, want)
+	}
+}
+
+// TestStandardMode: standard connectivity has, from Microsoft's standard
+// page, the regional command-and-control hosts for the unified agent's EDR
+// sensor (not only for MMA devices), and for Linux and macOS every URL
+// `mdatp connectivity test` requests, each probed at its path.
+func TestStandardMode(t *testing.T) {
+	c := Default()
+	win := &model.Profile{Name: "w", Connectivity: model.Standard, Region: model.RegionEU, Platforms: []model.Platform{model.Windows}}
+	win.EDR.Enabled = true
+	es := c.For(win)
+	i := slices.IndexFunc(es, func(e Entry) bool { return e.Host == "winatp-gw-weu.microsoft.com" })
+	if i < 0 || !slices.Contains(es[i].Components, ComponentEDR) || slices.Contains(es[i].Components, ComponentMMA) {
+		t.Errorf("standard EU Windows without MMA: winatp-gw-weu %+v", es)
+	}
+	if got := c.ForUses(win, []string{ComponentEDR}); !slices.ContainsFunc(got, func(e Entry) bool { return e.Host == "winatp-gw-neu.microsoft.com" }) {
+		t.Errorf("the sensor's own list lacks winatp-gw-neu")
+	}
+	tests := []string{"https://cdn.x.cp.wd.microsoft.com/ping", "https://eu-cdn.x.cp.wd.microsoft.com/ping", "https://wu-cdn.x.cp.wd.microsoft.com/ping",
+		"https://x.cp.wd.microsoft.com/api/report", "https://winatp-gw-cus.microsoft.com/test", "https://winatp-gw-eus.microsoft.com/test",
+		"https://winatp-gw-weu.microsoft.com/test", "https://winatp-gw-neu.microsoft.com/test", "https://winatp-gw-ukw.microsoft.com/test",
+		"https://winatp-gw-uks.microsoft.com/test", "https://eu-v20.events.data.microsoft.com/ping", "https://us-v20.events.data.microsoft.com/ping",
+		"https://uk-v20.events.data.microsoft.com/ping", "https://v20.events.data.microsoft.com/ping"}
+	for _, pl := range []model.Platform{model.Linux, model.MacOS} {
+		for _, region := range []model.Region{model.RegionUS, model.RegionAU, ""} {
+			p := &model.Profile{Name: "x", Connectivity: model.Standard, Region: region, Platforms: []model.Platform{pl}}
+			var urls []string
+			for _, e := range Probes(c.For(p)) {
+				urls = append(urls, e.URL())
+			}
+			for _, u := range tests {
+				if !slices.Contains(urls, u) {
+					t.Errorf("%s %q standard: mdatp connectivity test requests %s, not probed (probes %v)", pl, region, u, urls)
+				}
+			}
+		}
 	}
 }

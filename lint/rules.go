@@ -7,6 +7,7 @@ package lint
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
@@ -334,6 +335,45 @@ var Rules = []*Rule{
 				if d, ok := bypassedDestination(p, e); ok {
 					return found(model.PathAVBypass, "the PAC profile's bypass entry %q sends %s DIRECT, but the endpoint catalogue requires it through the proxy", e, d)
 				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE023", Severity: diag.Warning, Title: "no sourced destinations for a platform in this mode and region",
+		Explain: "The endpoint catalogue (docs/endpoints.md) has no destination a Microsoft page names for one of the profile's platforms in its " +
+			"connectivity mode and region (for Windows: none for the EDR sensor). The proxy side and the connectivity checks would then " +
+			"omit what that platform's devices need, silently. Use the other connectivity mode, or list the destinations from Microsoft's " +
+			"own lists for that cloud by hand and silence the rule with the reason.",
+		profile: func(p *profile) []finding {
+			es := endpoints.Default().For(p.Profile)
+			for _, pl := range p.Platforms {
+				on := endpoints.OnPlatform(es, pl)
+				missing := len(on) == 0
+				if pl == model.Windows {
+					missing = !slices.ContainsFunc(on, func(e endpoints.Entry) bool { return slices.Contains(e.Components, endpoints.ComponentEDR) })
+				}
+				if missing {
+					region := string(p.Region)
+					if region == "" {
+						region = "every commercial region"
+					}
+					return found(model.PathConnectivity, "no destination a Microsoft page names for %s in %s connectivity, region %s: the proxy lists and checks would omit them",
+						pl, p.Connectivity, region)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID: "MDE024", Severity: diag.Warning, Title: "a PAC file would downgrade the https:// Antivirus proxy",
+		Explain: "The profile gives Defender Antivirus both an https:// proxy and a PAC file. A PAC file answers \"PROXY host:port\", a plain-HTTP " +
+			"proxy: the HTTPS proxy type is an extension of some browsers (MDN, \"Proxy Auto-Configuration (PAC) file\"), not documented for the " +
+			"WinHTTP engine Windows components evaluate PAC files with, so the PAC file mdeproxyc writes (proxy/<profile>.pac) names the proxy " +
+			"without its scheme and Defender reaches it over plain HTTP. Drop the PAC file or use an http:// proxy, or silence the rule with the reason.",
+		profile: func(p *profile) []finding {
+			if _, ok := endpoints.PACProxy(p.Profile); ok && strings.HasPrefix(strings.ToLower(p.Antivirus.ProxyServer), "https://") {
+				return found(model.PathAVPAC, "the PAC file for %s names %s as a plain-HTTP proxy (PROXY host:port): the https:// scheme is lost", p.Antivirus.PacURL, p.Antivirus.ProxyServer)
 			}
 			return nil
 		},

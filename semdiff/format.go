@@ -80,8 +80,24 @@ func writeText(w io.Writer, changes []Profile) {
 		for _, f := range c.Files {
 			fmt.Fprintf(w, "  %s %s\n", fileMark[f.Change], strconv.Quote(f.Path)[1:len(strconv.Quote(f.Path))-1])
 		}
+		for _, x := range c.Proxies {
+			fmt.Fprintf(w, "  proxy %s: allow the added before devices move, remove the removed after\n", unquoted(x.Proxy))
+			for _, d := range x.Added {
+				fmt.Fprintf(w, "    + %s\n", unquoted(d))
+			}
+			for _, d := range x.Removed {
+				fmt.Fprintf(w, "    - %s\n", unquoted(d))
+			}
+		}
 	}
 	fmt.Fprintln(w, Summary(changes))
+}
+
+// unquoted is s quoted Go-style without the quotes: no control character
+// reaches a terminal.
+func unquoted(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // where names the position of the new value, else of the old one.
@@ -106,6 +122,16 @@ func writeMarkdown(w io.Writer, changes []Profile) {
 			fmt.Fprintln(w, "| --- | --- | --- | --- |")
 			for _, s := range c.Settings {
 				fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", s.Path, mdCode(s.Old), mdCode(s.New), mdText(where(s)))
+			}
+			fmt.Fprintln(w)
+		}
+		if len(c.Proxies) > 0 {
+			fmt.Fprintln(w, "Destinations per proxy (allow the added before devices move; remove the removed only after they have moved):")
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "| proxy | added | removed |")
+			fmt.Fprintln(w, "| --- | --- | --- |")
+			for _, x := range c.Proxies {
+				fmt.Fprintf(w, "| %s | %s | %s |\n", mdCode(x.Proxy), mdList(x.Added), mdList(x.Removed))
 			}
 			fmt.Fprintln(w)
 		}
@@ -135,6 +161,18 @@ func mdCode(s string) string {
 		return fence + " " + s + " " + fence
 	}
 	return fence + s + fence
+}
+
+// mdList shows a list as inline code items in one table cell.
+func mdList(xs []string) string {
+	if len(xs) == 0 {
+		return "—"
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = mdCode(x)
+	}
+	return strings.Join(out, "<br>")
 }
 
 // mdText escapes text for a table cell.

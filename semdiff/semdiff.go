@@ -1,7 +1,8 @@
 // Package semdiff compares two versions of a fleet the way a reviewer reads a
 // pull request: per profile, added, removed or changed; for a changed profile,
 // every setting whose effective value changes (read off the settings table,
-// with where each value is written) and the bundle files that change.
+// with where each value is written) and the bundle files that change; for the
+// proxy team, per proxy, the destinations added and removed.
 package semdiff
 
 import (
@@ -45,6 +46,9 @@ type Profile struct {
 	Change   string    `json:"change"`
 	Settings []Setting `json:"settings"`
 	Files    []File    `json:"files"`
+	// Proxies, on the fleet entry (Profile ""), lists per proxy the
+	// destinations added and removed.
+	Proxies []ProxyChange `json:"proxies,omitempty"`
 }
 
 // Compare lists, in profile-name order, every profile that differs between
@@ -93,10 +97,15 @@ func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, err
 	if err != nil {
 		return nil, err
 	}
-	if len(fleet) > 0 {
+	proxies, err := proxyChanges(old, new)
+	if err != nil {
+		return nil, err
+	}
+	if len(fleet) > 0 || len(proxies) > 0 {
 		// The fleet-level files (the proxy team's proxy/ folder) belong to
-		// no one profile: one entry with an empty profile name lists them.
-		out = append(out, Profile{Profile: "", Change: Changed, Settings: []Setting{}, Files: fleet})
+		// no one profile: one entry with an empty profile name lists them,
+		// and per proxy the destinations added and removed.
+		out = append(out, Profile{Profile: "", Change: Changed, Settings: []Setting{}, Files: fleet, Proxies: proxies})
 	}
 	return out, nil
 }
@@ -191,21 +200,26 @@ func compareRenders[T any](old, new T, render func(T) (map[string][]byte, error)
 	return compareFiles(of, nf), nil
 }
 
+// keys lists, sorted, the keys of either map.
+func keys[V any](a, b map[string]V) []string {
+	var out []string
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // compareFiles lists, in path order, the files added, removed or changed
 // between two renders.
 func compareFiles(of, nf map[string][]byte) []File {
-	var paths []string
-	for p := range of {
-		paths = append(paths, p)
-	}
-	for p := range nf {
-		if _, ok := of[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	slices.Sort(paths)
 	out := []File{}
-	for _, p := range paths {
+	for _, p := range keys(of, nf) {
 		ob, inOld := of[p]
 		nb, inNew := nf[p]
 		switch {

@@ -5,6 +5,7 @@ package readme
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -61,14 +62,37 @@ func Render(p *model.Profile, files []emitters.File, deploy []string) emitters.F
 	}
 
 	b.WriteString(requirements)
-	if proxies := endpoints.Proxies(p); len(proxies) > 0 {
-		b.WriteString("- What each proxy of this profile must allow, not inspect and not authenticate, with a Squid\n")
-		b.WriteString("  snippet (`mdeproxyc endpoints -p " + p.Name + "` prints the destinations):\n")
-		for _, hp := range proxies {
-			fmt.Fprintf(&b, "  - `../proxy/%s/` for `%s`\n", endpoints.ProxyFolder(hp), hp)
-		}
-	}
+	b.WriteString(proxySide(p))
 	return emitters.File{Path: Path, Data: []byte(b.String()), Summary: "this file"}
+}
+
+// proxySide points the profile's README at the proxy side's files for it:
+// each proxy folder with the components that use it, the folder of a site
+// without an explicit proxy, and the PAC file, with what that file is and how
+// it relates to the site's own PAC file. It names only files the bundle has.
+func proxySide(p *model.Profile) string {
+	var b strings.Builder
+	b.WriteString("- The proxy team's files (index: `../proxy/README.md`; `mdeproxyc endpoints -p " + p.Name + "` prints the destinations):\n")
+	if uses := endpoints.Uses(p); len(uses) > 0 {
+		for _, u := range uses {
+			fmt.Fprintf(&b, "  - `../proxy/%s/` for `%s`, used by: %s\n", endpoints.ProxyFolder(u.HostPort), u.HostPort, endpoints.ComponentList(u.Components))
+		}
+	} else if p.Mode == model.ModeAuto {
+		fmt.Fprintf(&b, "  - `../proxy/%s/%s/`: what the proxy these devices discover (WPAD, PAC) or pass (transparent) must allow\n", endpoints.NoProxyFolder, p.Name)
+	}
+	if p.Targets(model.MacOS) && !slices.ContainsFunc(endpoints.OnPlatform(endpoints.Default().For(p), model.MacOS), func(e endpoints.Entry) bool {
+		return strings.Contains(e.Service, "product updates")
+	}) {
+		fmt.Fprintf(&b, "- macOS product updates: no Microsoft page names their host for %s connectivity (docs/endpoints.md, \"What is left\n", p.Connectivity)
+		b.WriteString("  out\"), so the proxy lists lack it; Microsoft's standard list names `officecdn-microsoft-com.akamaized.net`.\n")
+	}
+	if hp, ok := endpoints.PACProxy(p); ok {
+		fmt.Fprintf(&b, "- `../proxy/%s.pac` is a PAC file for Defender Antivirus, whose ProxyPacUrl this profile sets to %s:\n", p.Name, p.Antivirus.PacURL)
+		fmt.Fprintf(&b, "  host it at that address, or, if the site already serves its own PAC file there, copy its Defender lines into\n")
+		fmt.Fprintf(&b, "  that file ahead of its DIRECT rules. It sends Defender's destinations to `%s` whatever the bypass list says,\n", hp)
+		b.WriteString("  sends the bypass entries DIRECT and everything else to the proxy, as the static setting does.\n")
+	}
+	return b.String()
 }
 
 // requirements are the proxy-side conditions that no artifact can set and that

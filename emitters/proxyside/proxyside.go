@@ -1,9 +1,15 @@
 // Package proxyside writes the proxy's side of a fleet: for each proxy the
-// fleet's devices use, the destinations it must let through (allowlist.txt),
-// a Squid snippet that allows them and never inspects them (squid.conf), and a
-// README for the proxy team; and for profiles whose Defender Antivirus uses a
-// PAC file, a PAC file that sends Defender's destinations to the profile's
-// proxy. The destinations come from the endpoint catalogue (docs/endpoints.md).
+// fleet's devices use, the destinations of the components that use that
+// proxy (and only those), in the forms proxy products read — a plain list, a
+// CSV with ports, components and sources, a leading-dot list, an exact-host
+// list, a Palo Alto external dynamic list, a Squid snippet that every Squid
+// build parses and a separate SslBump snippet for OpenSSL builds, or, for a
+// Log Analytics gateway, its Add-OMSGatewayAllowedHost lines — with a README
+// for the proxy team; the same for sites without an explicit proxy (WPAD,
+// transparent proxy); a PAC file for profiles whose Defender Antivirus uses
+// one; and proxy/README.md, the index with the order of work. The
+// destinations come from the endpoint catalogue (docs/endpoints.md); which
+// component uses which proxy is endpoints.Uses (docs/proxy-side.md).
 package proxyside
 
 import (
@@ -13,13 +19,16 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/endpoints"
-	"github.com/mdeproxyc/mdeproxyc/internal/version"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
 // Folder is the bundle's folder for the proxy side; "proxy" is therefore a
 // reserved profile name.
 const Folder = "proxy"
+
+// NoProxyFolder is endpoints.NoProxyFolder: the folder of the sites without
+// an explicit proxy.
+const NoProxyFolder = endpoints.NoProxyFolder
 
 // Emitter is the proxy-side fleet emitter.
 type Emitter struct{}
@@ -29,200 +38,182 @@ func (Emitter) Name() string { return "proxy" }
 
 // Summary implements emitters.Emitter.
 func (Emitter) Summary() string {
-	return "proxy/<host_port>/ allowlist.txt, squid.conf, README.md and proxy/<profile>.pac: what each proxy must let through"
+	return "proxy/README.md, proxy/<host_port>/ allowlists, Squid or Log Analytics gateway files and README, proxy/<profile>.pac: what each proxy must let through"
 }
 
 // Emit implements emitters.Emitter: the proxy side has no per-profile files;
 // the bundle runs EmitFleet once for the whole fleet.
 func (Emitter) Emit(*emitters.Profile) ([]emitters.File, error) { return nil, nil }
 
-// proxyUse is one proxy and the profiles whose devices use it.
-type proxyUse struct {
-	hostPort string
-	profiles []*model.Profile
+// user is one profile behind a proxy and the components of it that use the
+// proxy.
+type user struct {
+	profile    *model.Profile
+	components []string
+}
+
+// Proxy is one proxy of the fleet and what goes through it.
+type Proxy struct {
+	// HostPort is the proxy's host:port; "" for a site without an explicit
+	// proxy (Dir then names the profile).
+	HostPort string
+	// Dir is the proxy's folder in the bundle.
+	Dir   string
+	users []user
+	// Entries are the destinations the proxy must let through: those of
+	// the components that use it, each host and port once.
+	Entries []endpoints.Entry
+}
+
+// Components are the components that use the proxy, in AllComponents order.
+func (x *Proxy) Components() []string {
+	var out []string
+	for _, c := range endpoints.AllComponents {
+		for _, u := range x.users {
+			if slices.Contains(u.components, c) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// Profiles are the names of the profiles behind the proxy.
+func (x *Proxy) Profiles() []string {
+	out := make([]string, len(x.users))
+	for i, u := range x.users {
+		out[i] = u.profile.Name
+	}
+	return out
+}
+
+// Gateway reports whether the proxy is a Log Analytics gateway: only the Log
+// Analytics agent uses it (windows.mma.proxy), which is the setting the
+// gateway's documentation has agents point at it. A gateway tunnels only
+// to hosts on its allowed list, on port 443 (docs/proxy-side.md).
+func (x *Proxy) Gateway() bool {
+	cs := x.Components()
+	return x.HostPort != "" && len(cs) == 1 && cs[0] == endpoints.ComponentMMA
+}
+
+// Plan works out the fleet's proxies: one per host:port the devices use
+// (endpoints.Uses), then one per profile in mode "auto", each with the
+// destinations of the components behind it.
+func Plan(ps []*model.Profile) ([]*Proxy, error) {
+	cat := endpoints.Default()
+	by := map[string]*Proxy{}
+	var out []*Proxy
+	for _, p := range ps {
+		for _, u := range endpoints.Uses(p) {
+			x := by[u.HostPort]
+			if x == nil {
+				x = &Proxy{HostPort: u.HostPort, Dir: Folder + "/" + endpoints.ProxyFolder(u.HostPort)}
+				by[u.HostPort] = x
+				out = append(out, x)
+			}
+			x.users = append(x.users, user{p, u.Components})
+		}
+	}
+	slices.SortFunc(out, func(a, b *Proxy) int { return strings.Compare(a.HostPort, b.HostPort) })
+	dirs := map[string]string{}
+	for _, x := range out {
+		if other, dup := dirs[x.Dir]; dup {
+			return nil, fmt.Errorf("proxies %s and %s share the folder %s", other, x.HostPort, x.Dir)
+		}
+		dirs[x.Dir] = x.HostPort
+	}
+	for _, p := range ps {
+		if p.Mode != model.ModeAuto {
+			continue
+		}
+		var cs []string
+		for _, c := range endpoints.AllComponents {
+			if c == endpoints.ComponentLinux && p.Targets(model.Linux) || c == endpoints.ComponentMacOS && p.Targets(model.MacOS) ||
+				p.Targets(model.Windows) && c != endpoints.ComponentLinux && c != endpoints.ComponentMacOS && (c != endpoints.ComponentMMA || p.MMA.Enabled) {
+				cs = append(cs, c)
+			}
+		}
+		out = append(out, &Proxy{Dir: Folder + "/" + NoProxyFolder + "/" + p.Name, users: []user{{p, cs}}})
+	}
+	for _, x := range out {
+		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
+		// otherwise hold every profile's copy of the same few dozen entries.
+		at := map[string]int{}
+		for _, u := range x.users {
+			for _, e := range cat.ForUses(u.profile, u.components) {
+				k := fmt.Sprintf("%s:%d", e.Host, e.Port)
+				if i, ok := at[k]; ok {
+					x.Entries[i].AddUsers(e)
+					continue
+				}
+				at[k] = len(x.Entries)
+				e.Platforms, e.Components = slices.Clone(e.Platforms), slices.Clone(e.Components)
+				x.Entries = append(x.Entries, e)
+			}
+		}
+	}
+	return out, nil
 }
 
 // EmitFleet implements emitters.FleetEmitter.
 func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
-	cat := endpoints.Default()
-	var uses []*proxyUse
-	byProxy := map[string]*proxyUse{}
-	for _, p := range ps {
-		for _, hp := range endpoints.Proxies(p) {
-			u := byProxy[hp]
-			if u == nil {
-				u = &proxyUse{hostPort: hp}
-				byProxy[hp] = u
-				uses = append(uses, u)
-			}
-			u.profiles = append(u.profiles, p)
-		}
+	xs, err := Plan(ps)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(uses, func(a, b *proxyUse) int { return strings.Compare(a.hostPort, b.hostPort) })
 	var files []emitters.File
-	folders := map[string]string{}
-	for _, u := range uses {
-		dir := Folder + "/" + endpoints.ProxyFolder(u.hostPort)
-		if other, dup := folders[dir]; dup {
-			return nil, fmt.Errorf("proxies %s and %s share the folder %s", other, u.hostPort, dir)
-		}
-		folders[dir] = u.hostPort
-		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
-		// otherwise hold every profile's copy of the same few dozen entries.
-		var es []endpoints.Entry
-		seen := map[string]bool{}
-		for _, p := range u.profiles {
-			for _, e := range cat.For(p) {
-				if k := fmt.Sprintf("%s:%d", e.Host, e.Port); !seen[k] {
-					seen[k] = true
-					es = append(es, e)
-				}
-			}
-		}
-		domains := endpoints.Domains(es)
-		files = append(files,
-			emitters.File{Path: dir + "/allowlist.txt", Data: []byte(strings.Join(domains, "\n") + "\n"),
-				Summary: "the Defender destinations this proxy must allow, one a line"},
-			emitters.File{Path: dir + "/squid.conf", Data: Squid(u.hostPort, u.profiles, domains),
-				Summary: "a Squid snippet: allow the Defender destinations and splice them (never bump)"},
-			emitters.File{Path: dir + "/README.md", Data: readme(u, es, domains),
-				Summary: "what the proxy team must allow, not inspect and not authenticate"},
-		)
+	for _, x := range xs {
+		files = append(files, proxyFiles(x)...)
 	}
+	cat := endpoints.Default()
+	var pacs []*model.Profile
 	for _, p := range ps {
-		if proxy, ok := PACProxy(p); ok {
+		if proxy, ok := endpoints.PACProxy(p); ok {
+			pacs = append(pacs, p)
 			files = append(files, emitters.File{Path: Folder + "/" + p.Name + ".pac", Data: PAC(p, proxy, cat.For(p)),
 				Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"})
 		}
 	}
+	files = append(files, emitters.File{Path: Folder + "/README.md", Data: index(xs, pacs),
+		Summary: "the proxy side's index: every proxy, PAC file and site without an explicit proxy, and the order of work"})
 	return files, nil
 }
 
-// squidDomain writes a catalogue host as Squid's dstdomain and
-// ssl::server_name write it: ".example.com" matches example.com and every
-// name below it.
-func squidDomain(h string) string {
-	if strings.HasPrefix(h, "*.") {
-		return h[1:]
+// proxyFiles are one proxy folder's files.
+func proxyFiles(x *Proxy) []emitters.File {
+	domains := endpoints.Domains(x.Entries)
+	fs := []emitters.File{
+		{Path: x.Dir + "/allowlist.txt", Data: lines(domains),
+			Summary: "the destinations this proxy must allow, one a line (*.domain: every name below it)"},
+		{Path: x.Dir + "/allowlist.csv", Data: CSV(x.Entries),
+			Summary: "the destinations with ports, components and Microsoft sources, machine-readable"},
+		{Path: x.Dir + "/allowlist-leading-dot.txt", Data: lines(LeadingDot(domains)),
+			Summary: "the destinations with a leading dot for every name below a domain (Zscaler's form)"},
+		{Path: x.Dir + "/allowlist-hosts.txt", Data: lines(ExactHosts(x.Entries)),
+			Summary: "the exact host names only, for products without wildcards (the README names the domains they miss)"},
+		{Path: x.Dir + "/paloalto-edl.txt", Data: lines(PaloAltoEDL(domains)),
+			Summary: "a Palo Alto Networks external dynamic list of type URL List"},
 	}
-	return h
+	if x.Gateway() {
+		fs = append(fs, emitters.File{Path: x.Dir + "/Add-OMSGatewayAllowedHost.txt", Data: OMSGateway(x),
+			Summary: "the Log Analytics gateway's allowed hosts (Add-OMSGatewayAllowedHost), to run on the gateway"})
+	} else {
+		fs = append(fs,
+			emitters.File{Path: x.Dir + "/squid.conf", Data: Squid(x),
+				Summary: "a Squid snippet every build parses: the devices' networks reach Defender's destinations without authentication"},
+			emitters.File{Path: x.Dir + "/squid-sslbump.conf", Data: SquidSSLBump(x),
+				Summary: "a Squid snippet for OpenSSL builds that bump TLS: splice Defender's destinations, never bump them"})
+	}
+	fs = append(fs, emitters.File{Path: x.Dir + "/README.md", Data: readme(x),
+		Summary: "what the proxy team must allow, not inspect and not authenticate, and which file fits which product"})
+	return fs
 }
 
-// Squid renders the snippet for one proxy. It is meant to be included
-// (`include /etc/squid/conf.d/mde.conf`) before the site's own http_access
-// deny rules and ssl_bump rules: Squid applies the first matching rule.
-func Squid(hostPort string, ps []*model.Profile, domains []string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Microsoft Defender for Endpoint destinations for the proxy %s.\n", hostPort)
-	fmt.Fprintf(&b, "# Generated by mdeproxyc %s for the profiles: %s.\n", version.Version, names(ps))
-	b.WriteString("# Include it before your own http_access and ssl_bump rules: the first match wins.\n")
-	b.WriteString("# Defender pins its certificates: these destinations must be spliced, never bumped,\n")
-	b.WriteString("# and the devices' SYSTEM account does not answer proxy authentication.\n")
-	for _, d := range domains {
-		fmt.Fprintf(&b, "acl mde_dst dstdomain %s\n", squidDomain(d))
+func lines(ls []string) []byte {
+	if len(ls) == 0 {
+		return nil
 	}
-	for _, d := range domains {
-		fmt.Fprintf(&b, "acl mde_sni ssl::server_name %s\n", squidDomain(d))
-	}
-	b.WriteString("acl mde_ports port 80 443\n")
-	b.WriteString("http_access allow mde_dst mde_ports\n")
-	b.WriteString("ssl_bump splice mde_sni\n")
-	return []byte(b.String())
+	return []byte(strings.Join(ls, "\n") + "\n")
 }
 
-func names(ps []*model.Profile) string {
-	n := make([]string, len(ps))
-	for i, p := range ps {
-		n[i] = p.Name
-	}
-	return strings.Join(n, ", ")
-}
-
-// PACProxy is the proxy a profile's PAC file sends Defender's destinations
-// to: the Antivirus proxy (the PAC file is Antivirus' ProxyPacUrl), else the
-// sensor's. ok is false for a profile that gets no PAC file: no Windows, no
-// Antivirus, no PAC URL, or no static proxy to name.
-func PACProxy(p *model.Profile) (hostPort string, ok bool) {
-	if !p.Targets(model.Windows) || !p.Antivirus.Enabled || p.Antivirus.PacURL == "" || p.Mode != model.ModeStatic {
-		return "", false
-	}
-	hp := p.Antivirus.ProxyServer
-	if _, rest, found := strings.Cut(hp, "://"); found {
-		hp = rest
-	}
-	hp = strings.TrimSuffix(hp, "/")
-	if hp == "" {
-		hp = p.EDR.Proxy
-	}
-	return hp, hp != ""
-}
-
-// PAC renders a profile's PAC file. Defender's destinations are tested first,
-// so that a bypass entry can never send them around the proxy (vet reports
-// such an entry, MDE020); then the profile's Antivirus bypass entries go
-// DIRECT; everything else goes to the proxy, as the static setting does.
-func PAC(p *model.Profile, proxy string, es []endpoints.Entry) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "// Microsoft Defender for Endpoint PAC file for the profile %s.\n", p.Name)
-	fmt.Fprintf(&b, "// Generated by mdeproxyc %s. Host it at %s (windows.antivirus.pac).\n", version.Version, p.Antivirus.PacURL)
-	b.WriteString("function FindProxyForURL(url, host) {\n")
-	b.WriteString("  host = host.toLowerCase();\n")
-	fmt.Fprintf(&b, "  var proxy = %q;\n", "PROXY "+proxy)
-	b.WriteString("  // Defender's destinations (docs/endpoints.md): always through the proxy.\n")
-	for _, d := range endpoints.Domains(es) {
-		if strings.HasPrefix(d, "*.") {
-			fmt.Fprintf(&b, "  if (dnsDomainIs(host, %q)) return proxy;\n", d[1:])
-		} else {
-			fmt.Fprintf(&b, "  if (host == %q) return proxy;\n", d)
-		}
-	}
-	b.WriteString("  // The profile's bypass list (windows.antivirus.bypass): direct.\n")
-	for _, e := range p.Antivirus.Bypass {
-		switch {
-		case e == "<local>":
-			b.WriteString("  if (isPlainHostName(host)) return \"DIRECT\";\n")
-		case strings.Contains(e, "*"):
-			fmt.Fprintf(&b, "  if (shExpMatch(host, %q)) return \"DIRECT\";\n", strings.ToLower(e))
-		default:
-			fmt.Fprintf(&b, "  if (host == %q) return \"DIRECT\";\n", strings.ToLower(e))
-		}
-	}
-	b.WriteString("  return proxy;\n}\n")
-	return []byte(b.String())
-}
-
-// readme is the proxy team's page for one proxy.
-func readme(u *proxyUse, es []endpoints.Entry, domains []string) []byte {
-	cat := endpoints.Default()
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Proxy %s: what Microsoft Defender for Endpoint needs\n\n", "`"+u.hostPort+"`")
-	fmt.Fprintf(&b, "Generated by mdeproxyc %s. Devices of these profiles use this proxy:\n\n", version.Version)
-	b.WriteString("| profile | connectivity | data location | platforms |\n| --- | --- | --- | --- |\n")
-	for _, p := range u.profiles {
-		region := string(p.Region)
-		if region == "" {
-			region = "not set (every commercial region)"
-		}
-		pls := make([]string, len(p.Platforms))
-		for i, pl := range p.Platforms {
-			pls[i] = string(pl)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", p.Name, p.Connectivity, region, strings.Join(pls, ", "))
-	}
-	b.WriteString("\n## The proxy must\n\n")
-	b.WriteString("1. **Allow** every destination below (`allowlist.txt`, one a line; `*.` means every name below the domain),\n")
-	b.WriteString("   on the port shown.\n")
-	b.WriteString("2. **Not inspect** them (no TLS interception): Defender pins its certificates and fails behind\n")
-	b.WriteString("   inspection. `squid.conf` splices them (`ssl_bump splice`).\n")
-	b.WriteString("3. **Not authenticate** them: the EDR sensor runs as SYSTEM and answers no proxy authentication;\n")
-	b.WriteString("   the Linux and macOS agents support no authenticated proxy. Allow anonymous access.\n\n")
-	b.WriteString("`squid.conf` is a snippet: include it before your own `http_access` and `ssl_bump` rules.\n\n")
-	b.WriteString("## Destinations\n\n| destination | port | service | source |\n| --- | --- | --- | --- |\n")
-	for _, e := range es {
-		s := cat.Sources[e.Source]
-		fmt.Fprintf(&b, "| `%s` | %d | %s | [%s](%s) (%s) |\n", e.Host+e.Path, e.Port, e.Service, s.Title, s.URL, s.Date)
-	}
-	fmt.Fprintf(&b, "\nThe allowlist folds names a wildcard covers into it (%d lines). The catalogue and what it leaves out\n", len(domains))
-	b.WriteString("are described in mdeproxyc's docs/endpoints.md; `mdeproxyc endpoints -p PROFILE` prints it for one profile.\n")
-	return []byte(b.String())
-}
+func names(ps []string) string { return strings.Join(ps, ", ") }

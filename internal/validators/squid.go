@@ -16,17 +16,78 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
 
-// SquidParse runs `squid -k parse` on a complete squid.conf and returns its
-// complaint, if any. It needs a Squid built with OpenSSL (Debian's
-// squid-openssl): ssl_bump and ssl::server_name exist only there.
+// The two Squid builds Debian ships: the default package "squid" is built
+// with GnuTLS and knows no ssl_bump or ssl::server_name; "squid-openssl" is
+// built with OpenSSL and knows both. They conflict as packages, so .ci/run
+// installs squid-openssl and unpacks the default build into .cache/squid-gnutls
+// (apt-get download squid; dpkg -x).
+const (
+	squidDefault = "default (GnuTLS) build, Debian package squid"
+	squidOpenSSL = "OpenSSL build, Debian package squid-openssl"
+)
+
+// squidCandidates are the Squid binaries a test may use: the one on PATH,
+// Debian's, and the unpacked ones under the repository's .cache.
+func squidCandidates() []string {
+	var out []string
+	if p := os.Getenv("MDEPROXYC_SQUID"); p != "" {
+		out = append(out, p)
+	}
+	if p, err := exec.LookPath("squid"); err == nil {
+		out = append(out, p)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	cache := filepath.Join(filepath.Dir(file), "..", "..", ".cache")
+	return append(out, "/usr/sbin/squid",
+		filepath.Join(cache, "squid-gnutls", "usr", "sbin", "squid"),
+		filepath.Join(cache, "squid-openssl", "usr", "sbin", "squid"))
+}
+
+// squidBuild returns a Squid binary of the wanted build, telling the builds
+// apart by their configure options (`squid -v`); it skips (fails under
+// RequireEnv) when none is there.
+func squidBuild(t testing.TB, openssl bool) string {
+	t.Helper()
+	for _, p := range squidCandidates() {
+		out, err := exec.Command(p, "-v").Output()
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(out), "--with-openssl") == openssl {
+			return p
+		}
+	}
+	want := squidDefault
+	if openssl {
+		want = squidOpenSSL
+	}
+	Missing(t, "no Squid "+want+" (.ci/run installs squid-openssl and unpacks squid into .cache/squid-gnutls)")
+	return ""
+}
+
+// SquidParse runs `squid -k parse` of Debian's default Squid (built with
+// GnuTLS, as most sites run it) on a complete squid.conf and returns its
+// complaint, if any: what passes here passes every build.
 func SquidParse(t testing.TB, conf string) error {
 	t.Helper()
-	squid := Tool(t, "squid")
+	return squidParse(t, squidBuild(t, false), conf)
+}
+
+// SquidParseSSLBump is SquidParse with a Squid built with OpenSSL, the only
+// build that knows ssl_bump and ssl::server_name.
+func SquidParseSSLBump(t testing.TB, conf string) error {
+	t.Helper()
+	return squidParse(t, squidBuild(t, true), conf)
+}
+
+func squidParse(t testing.TB, squid, conf string) error {
+	t.Helper()
 	file := writeFile(t, "", "squid.conf", []byte(conf), 0o644)
 	out, err := exec.Command(squid, "-k", "parse", "-f", file).CombinedOutput()
 	if err != nil {
@@ -54,7 +115,7 @@ type Squid struct {
 // is 127.0.0.1.
 func StartSquid(t testing.TB, conf string, hosts []string) *Squid {
 	t.Helper()
-	squid := Tool(t, "squid")
+	squid := squidBuild(t, false)
 	// Squid drops root for its effective user, which must reach and write its
 	// logs: t.TempDir's parent is private, so the folder is made here.
 	dir, err := os.MkdirTemp("", "mdeproxyc-squid-")
@@ -177,6 +238,14 @@ func (s *Squid) readAccessLog(t testing.TB) []string {
 // privileged: the test needs root (CI runs as root).
 func LoopbackOrigins(t testing.TB, names []string) (caFile string) {
 	t.Helper()
+	return LoopbackOriginsStatus(t, names, nil)
+}
+
+// LoopbackOriginsStatus is LoopbackOrigins whose stand-in answers the given
+// HTTP status for the host names in status (the destination's own refusal),
+// 200 for the others.
+func LoopbackOriginsStatus(t testing.TB, names []string, status map[string]int) (caFile string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +267,16 @@ func LoopbackOrigins(t testing.TB, names []string) (caFile string) {
 	}
 	caFile = writeFile(t, "", "ca.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 	lockLoopbackPorts(t)
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if code, set := status[host]; set {
+			w.WriteHeader(code)
+		}
+		fmt.Fprintln(w, "ok")
+	})
 	for _, port := range []string{"443", "80"} {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+port)
 		if err != nil {

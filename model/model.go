@@ -108,6 +108,13 @@ type Profile struct {
 
 	LintIgnore []LintIgnore
 
+	// Defined lists every place the intent writes the profile under
+	// profiles (profiles: NAME: …), in load order: CUE merges them into one
+	// profile, and vet warns when there are several (MDE030). It is
+	// provenance like Origins, and tagged so that no JSON encoding of a
+	// profile (the incremental build's digest) holds it.
+	Defined []Pos `json:"-"`
+
 	// Origins maps a setting to where its effective value was written.
 	// Settings left at their built-in default have no entry. It is
 	// provenance, for diagnostics, explain, vet and diff's "where written"

@@ -26,7 +26,7 @@ var renderers = []string{"emitters/...", "regplan", "psscripts", "bundle/readme"
 // bundle applies to an emitter's SettingError).
 var provenance = map[string][]string{
 	"Origin":     nil, // the type itself
-	"Profile":    {"Origins", "Pos", "Locate"},
+	"Profile":    {"Origins", "Pos", "Defined", "Locate"},
 	"Setting":    {"Origin", "Written"},
 	"LintIgnore": {"Pos"},
 }

@@ -587,3 +587,56 @@ func appendStats(path string, st diffStats) {
 	defer f.Close()
 	fmt.Fprintf(f, "%d %d %d %d\n", st.steps, st.invalid, st.changedProfiles, st.upToDate)
 }
+
+// TestPresenceIsInTheDigest: in mode auto, writing disableRevocationChecks:
+// false out changes the profile's digest in the manifest and its files;
+// leaving it out while other lines move (positions change) changes neither.
+func TestPresenceIsInTheDigest(t *testing.T) {
+	work := t.TempDir()
+	fleets := map[string]string{
+		"plain":   "package fleet\n\nprofiles: s: {platforms: [\"windows\"], mode: \"auto\"}\n",
+		"moved":   "package fleet\n\n// A comment moves the profile down a line.\nprofiles: s: {\n\tplatforms: [\"windows\"]\n\tmode: \"auto\"\n}\n",
+		"written": "package fleet\n\nprofiles: s: {platforms: [\"windows\"], mode: \"auto\", windows: antivirus: disableRevocationChecks: false}\n",
+	}
+	digest := map[string]string{}
+	files := map[string]map[string][]byte{}
+	for name, src := range fleets {
+		dir := filepath.Join(work, name)
+		writeFleet(t, dir, "package fleet\n", src)
+		out := filepath.Join(work, name+"-out")
+		if code, msg := runCLI("build", dir, "-o", out); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, msg)
+		}
+		raw, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Profiles []struct{ Name, Digest string } `json:"profiles"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil || len(m.Profiles) != 1 {
+			t.Fatalf("%s: manifest %v, %d profiles", name, err, len(m.Profiles))
+		}
+		digest[name], files[name] = m.Profiles[0].Digest, profileFiles(t, out)["s"]
+	}
+	same := func(a, b map[string][]byte) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for p, d := range a {
+			if !bytes.Equal(d, b[p]) {
+				return false
+			}
+		}
+		return true
+	}
+	if digest["plain"] != digest["moved"] || !same(files["plain"], files["moved"]) {
+		t.Errorf("moving lines changed the digest (%s, %s) or the files", digest["plain"], digest["moved"])
+	}
+	if digest["plain"] == digest["written"] {
+		t.Errorf("writing disableRevocationChecks: false out left the digest %s", digest["plain"])
+	}
+	if same(files["plain"], files["written"]) {
+		t.Errorf("writing disableRevocationChecks: false out changed no file")
+	}
+}

@@ -207,17 +207,46 @@ func (f *genFleet) target(c *genChoices) (string, map[int]string) {
 	return names[k], f.profiles[names[k]]
 }
 
+// written lists the settings written in set, in index order.
+func written(set map[int]string) []int {
+	var idx []int
+	for i := range set {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	return idx
+}
+
 // edit applies one edit and describes it.
 func (f *genFleet) edit(c *genChoices) string {
-	switch kind := c.n(9); kind {
-	case 0: // a value changes, or is written
+	switch kind := c.n(10); kind {
+	case 0: // a written value changes
+		name, set := f.target(c)
+		idx := written(set)
+		if len(idx) == 0 {
+			return "nothing (no value written)"
+		}
+		i := idx[c.n(len(idx))]
+		values := genSettings[i].values
+		// Another value than the one written, where there is one.
+		v := values[c.n(len(values))]
+		if v == set[i] && len(values) > 1 {
+			v = values[(slices.Index(values, v)+1)%len(values)]
+		}
+		set[i] = v
+		return fmt.Sprintf("%s: %s: %s", name, genSettings[i].path, v)
+	case 1: // a value is written
 		name, set := f.target(c)
 		i := c.n(len(genSettings))
 		set[i] = genSettings[i].values[c.n(len(genSettings[i].values))]
 		return fmt.Sprintf("%s: %s: %s", name, genSettings[i].path, set[i])
-	case 1: // a value is removed
+	case 9: // a written value is removed
 		name, set := f.target(c)
-		i := c.n(len(genSettings))
+		idx := written(set)
+		if len(idx) == 0 {
+			return "nothing (no value written)"
+		}
+		i := idx[c.n(len(idx))]
 		delete(set, i)
 		return fmt.Sprintf("%s: remove %s", name, genSettings[i].path)
 	case 2: // a default is written out explicitly
@@ -530,25 +559,63 @@ var seedRevocation = []byte{
 	// edit 2 (default written out) on profile site0 of 1 (+defaults): target
 	// 0, setting 13.
 	2, 0, 13,
-	// edit 1 (value removed): target 0, setting 13.
-	1, 0, 13,
+	// edit 9 (a written value removed): target 0, the second written
+	// setting (mode is the first).
+	9, 0, 1,
 }
 
-// The other fixed seeds: each kind of edit at least once over a small fleet.
+// seedEveryKind makes each kind of edit once, on a fleet of two profiles
+// (site0 with a proxy of its own).
+var seedEveryKind = []byte{
+	0, 1, 1, 1, 1, 0, // newFleet
+	0, 0, 0, 2, // site0's proxy changes to the IPv6 one
+	6, 1, 2, 0, // site1: windows.winhttp.enabled: true
+	7, 0, 0, // site0: platforms: ["windows"]
+	3, 0, 1, 0, // site0's proxy moves to defaults
+	4, 1, 17, 1, // site2 added, with intune.enabled: false
+	8, 1, 1, // site1: mode: "auto"
+	2, 2, 11, // site2: windows.antivirus.enabled: true, the default, written
+	1, 3, 13, 0, // defaults: windows.antivirus.disableRevocationChecks: true
+	5, 0, // site0 removed
+	9, 2, 1, // defaults: disableRevocationChecks removed
+}
+
 var diffSeeds = [][]byte{
 	seedRevocation,
-	// Two profiles; a proxy change in one, a profile added and removed, a
-	// component disabled, platforms narrowed, mode auto.
-	{1, 5, 1, 1, 2, 2, 0, 0, 1, 1, 0, 1, 1, 2, 4, 1, 0, 5, 1, 6, 0, 3, 1, 7, 1, 0, 8, 0, 1},
-	// A value moved to defaults and back; WinHTTP on; description written.
+	seedEveryKind,
+	// defaults' proxy changes back and forth: a build returns to an
+	// earlier bundle.
 	{0, 0, 1, 2, 14, 0, 5, 1, 3, 0, 5, 0, 3, 0, 5, 1, 0, 0, 14, 0, 0, 1, 5, 1},
 }
 
 // TestIncrementalSeeds checks that the fixed seeds describe what they say:
-// today's case reaches the two fleets it is about.
+// today's case reaches the two fleets it is about, and the other seed makes
+// every kind of edit.
 func TestIncrementalSeeds(t *testing.T) {
-	c := &genChoices{data: seedRevocation}
+	c := &genChoices{data: seedEveryKind}
 	f := newFleet(c)
+	var edits []string
+	for !c.done() {
+		edits = append(edits, f.edit(c))
+	}
+	wantEdits := []string{
+		`site0: proxy: "[2001:db8::1]:8080"`,
+		`site1: windows.winhttp.enabled: true`,
+		`site0: platforms: ["windows"]`,
+		`move proxy from a profile to defaults`,
+		`add site2`,
+		`site1: mode: "auto"`,
+		`site2: windows.antivirus.enabled: true (the built-in default, written)`,
+		`defaults: windows.antivirus.disableRevocationChecks: true`,
+		`remove site0`,
+		`defaults: remove windows.antivirus.disableRevocationChecks`,
+	}
+	if !slices.Equal(edits, wantEdits) {
+		t.Errorf("seedEveryKind makes\n%q\nwant\n%q", edits, wantEdits)
+	}
+
+	c = &genChoices{data: seedRevocation}
+	f = newFleet(c)
 	var fleets []string
 	for !c.done() {
 		f.edit(c)
@@ -571,7 +638,7 @@ func FuzzIncrementalMatchesFull(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st := runDifferential(t, data, 8)
+		st := runDifferential(t, data, 10)
 		if n := os.Getenv("MDEPROXYC_DIFF_STATS"); n != "" {
 			appendStats(n, st)
 		}

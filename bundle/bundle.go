@@ -233,7 +233,7 @@ func buildProfile(mp *model.Profile, list []emitters.Emitter, sink Sink, opts []
 	for _, e := range list {
 		fs, err := e.Emit(p)
 		if err != nil {
-			return nil, fmt.Errorf("profile %s: %s: %w", p.Name, e.Name(), err)
+			return nil, fmt.Errorf("profile %s: %s: %w", p.Name, e.Name(), mp.Locate(err))
 		}
 		for range fs {
 			targets = append(targets, e.Name())

@@ -25,25 +25,25 @@ type Options struct {
 
 // Dir compiles the fleet in dir. It returns the resolved profiles sorted by
 // name, or the errors that prevented it: every error it can find in one run.
-// Notes (a profile defined in several places) are dropped; Fleet returns them.
 func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
 	ps, errs, _ := Fleet(dir, opt)
 	return ps, errs
 }
 
-// Fleet compiles the fleet in dir like Dir, and also returns informational
-// notes, which never stop a build.
+// Fleet compiles the fleet in dir like Dir. Its third result, notes that
+// never stop a build, is empty: the one note compile made, a profile written
+// in several places, is vet's warning MDE030 now (from model.Profile.Defined),
+// which lint.ignore can silence; callers still print whatever it holds.
 func Fleet(dir string, opt Options) (profiles []*model.Profile, errs, notes diag.List) {
 	src, diags := loadDir(dir)
 	if len(diags) > 0 {
 		return nil, finish(diags, src, dir), nil
 	}
 	profiles, diags = compileSource(dir, src, opt)
-	notes = duplicateNotes(src)
 	if len(diags) > 0 {
-		return nil, finish(diags, src, dir), finish(notes, src, dir)
+		return nil, finish(diags, src, dir), nil
 	}
-	return profiles, nil, finish(notes, src, dir)
+	return profiles, nil, nil
 }
 
 func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag.List) {
@@ -82,6 +82,12 @@ func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag
 		return nil, diag.List{{Pos: model.Pos{File: dir}, Severity: diag.Error, Msg: "the fleet has no profiles; allowed: profiles: {name: {…}} with at least one profile"}}
 	}
 	slices.SortFunc(profiles, func(a, b *model.Profile) int { return strings.Compare(a.Name, b.Name) })
+	// Where each profile's name is written: CUE merges a profile written in
+	// several places into one, which vet reports (MDE030).
+	_, at := definedAt(src.files)
+	for _, p := range profiles {
+		p.Defined = at[p.Name]
+	}
 	return profiles, nil
 }
 
@@ -102,27 +108,6 @@ func finish(diags diag.List, src *source, dir string) diag.List {
 		addHints(diags, func(file string) []byte { return src.text[file] })
 	}
 	return diags.Sort()
-}
-
-// duplicateNotes reports each profile written in more than one place: CUE
-// unifies them into one profile, which a pasted block can change unnoticed.
-func duplicateNotes(src *source) diag.List {
-	names, at := definedAt(src.files)
-	var out diag.List
-	for _, name := range names {
-		ps := at[name]
-		if len(ps) < 2 {
-			continue
-		}
-		where := make([]string, len(ps))
-		for i, p := range ps {
-			where[i] = p.String()
-		}
-		out = append(out, diag.Diagnostic{Pos: ps[len(ps)-1], Path: model.SettingPath(name, ""), Severity: diag.Info, Rule: diag.RuleDuplicateDefinition,
-			Msg: fmt.Sprintf("profile %q is defined in %d places: %s; CUE merges them into one profile (a conflict between them is an error)",
-				name, len(ps), strings.Join(where, ", "))})
-	}
-	return out
 }
 
 func missingProfiles(ev *evaluated, want []string) diag.List {

@@ -3,6 +3,8 @@ package compile
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +29,7 @@ func withoutPositions(ps []*model.Profile) []*model.Profile {
 	for _, p := range ps {
 		p.Pos = model.Pos{}
 		p.Origins = nil
+		p.Defined = nil
 	}
 	return ps
 }
@@ -189,20 +192,26 @@ func TestPolicyConstraintFails(t *testing.T) {
 	}
 }
 
-// TestDuplicateDefinitionNote: one profile written in two files is a note
-// naming both places; it does not stop the build.
-func TestDuplicateDefinitionNote(t *testing.T) {
+// TestDefinedPlaces: one profile written in two files resolves to one profile
+// whose Defined lists both places in load order (vet's MDE030 reads it); a
+// profile written once has its one place; neither stops the build.
+func TestDefinedPlaces(t *testing.T) {
 	dir := writeTree(t, map[string]string{
-		"a.cue": "package fleet\ndefaults: proxy: \"p.x.com:1\"\nprofiles: hq: {}\n",
+		"a.cue": "package fleet\ndefaults: proxy: \"p.x.com:1\"\nprofiles: hq: {}\nprofiles: solo: {}\n",
 		"b.cue": "package fleet\nprofiles: hq: description: \"pasted\"\n",
 	})
 	ps, errs, notes := Fleet(dir, Options{})
-	if len(errs) > 0 || len(ps) != 1 {
-		t.Fatalf("errors: %v", errs)
+	if len(errs) > 0 || len(ps) != 2 || len(notes) != 0 {
+		t.Fatalf("errors %v, notes %v, %d profiles", errs, notes, len(ps))
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0].Msg, "a.cue:3:11, ") || !strings.Contains(notes[0].Msg, "b.cue:2:11;") ||
-		!strings.HasSuffix(notes[0].Pos.File, "b.cue") {
-		t.Fatalf("notes: %v", notes)
+	var got []string
+	for _, p := range ps {
+		for _, d := range p.Defined {
+			got = append(got, p.Name+"@"+filepath.Base(d.File)+":"+strconv.Itoa(d.Line)+":"+strconv.Itoa(d.Col))
+		}
+	}
+	if want := []string{"hq@a.cue:3:11", "hq@b.cue:2:11", "solo@a.cue:4:11"}; !slices.Equal(got, want) {
+		t.Fatalf("defined at %v, want %v", got, want)
 	}
 }
 

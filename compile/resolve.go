@@ -144,6 +144,7 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	p.EDR.PreferStaticProxy = m.boolOr(model.PathEDRPreferStatic, p.Offline)
 	derive(model.PathEDRPreferStatic, m.first(model.PathEDRPreferStatic, model.PathOffline))
 	p.Antivirus.Enabled = m.boolOr(model.PathAVEnabled, true)
+	p.Antivirus.RevocationChecksWritten = m.has(model.PathAVDisableRevocation)
 	p.WinHTTP.Enabled = m.boolOr(model.PathWinHTTPEnabled, false)
 	p.MMA.Enabled = m.boolOr(model.PathMMAEnabled, false)
 

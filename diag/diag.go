@@ -46,9 +46,6 @@ const (
 	RuleScheme              = "MDE002"
 	RuleAuthenticatedProxy  = "MDE005"
 	RuleDuplicateIdentifier = "MDE015"
-	// RuleDuplicateDefinition is compile's note on a profile written in
-	// several places (the 03x IDs are notes compile makes itself).
-	RuleDuplicateDefinition = "MDE030"
 )
 
 // Diagnostic is one finding about the user's intent.

@@ -1,6 +1,8 @@
 // Package explain answers the reviewer's question about one profile: for each
-// effective setting, its value, where that value was written (the profile,
-// defaults, or a built-in default), and every artifact location that carries it.
+// effective setting, its value (or that it is not managed: a disabled
+// component, a platform not targeted), where that value was written (the
+// profile, defaults, or a built-in default), and every artifact location that
+// carries it.
 package explain
 
 import (
@@ -26,8 +28,13 @@ type Row struct {
 	// Origin is file:line:col of the value, when it was written somewhere.
 	Origin string `json:"origin,omitempty"`
 	// Via names the setting the value was derived from ("proxy").
-	Via     string              `json:"via,omitempty"`
-	Carried []emitters.Location `json:"carriedBy"`
+	Via string `json:"via,omitempty"`
+	// NotManaged, when set, says why the setting is not in force: the
+	// profile does not target its platform, or does not manage its
+	// component ("windows.winhttp.enabled is false"). No artifact then
+	// carries the value, whatever it is.
+	NotManaged string              `json:"notManaged,omitempty"`
+	Carried    []emitters.Location `json:"carriedBy"`
 }
 
 // MarshalJSON writes the value as a string, or as an array for a list.
@@ -37,13 +44,14 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		value = r.List
 	}
 	return json.Marshal(struct {
-		Setting string              `json:"setting"`
-		Value   any                 `json:"value"`
-		Source  string              `json:"source"`
-		Origin  string              `json:"origin,omitempty"`
-		Via     string              `json:"via,omitempty"`
-		Carried []emitters.Location `json:"carriedBy"`
-	}{r.Setting, value, r.Source, r.Origin, r.Via, r.Carried})
+		Setting    string              `json:"setting"`
+		Value      any                 `json:"value"`
+		Source     string              `json:"source"`
+		Origin     string              `json:"origin,omitempty"`
+		Via        string              `json:"via,omitempty"`
+		NotManaged string              `json:"notManaged,omitempty"`
+		Carried    []emitters.Location `json:"carriedBy"`
+	}{r.Setting, value, r.Source, r.Origin, r.Via, r.NotManaged, r.Carried})
 }
 
 // listSep joins a list value for display: platforms read as words, bypass
@@ -65,7 +73,7 @@ func Profile(p *model.Profile, list []emitters.Emitter) []Row {
 		if s.IsList() {
 			value = strings.Join(s.List, listSep[s.Kind])
 		}
-		r := Row{Setting: string(s.Path), Value: value, Source: "built-in default", Carried: []emitters.Location{}}
+		r := Row{Setting: string(s.Path), Value: value, Source: "built-in default", NotManaged: notManaged(p, s), Carried: []emitters.Location{}}
 		if s.IsList() {
 			r.List = append([]string{}, s.List...)
 		}
@@ -86,7 +94,27 @@ func Profile(p *model.Profile, list []emitters.Emitter) []Row {
 	return rows
 }
 
-// WriteText prints the rows as blocks, one a setting.
+// notManaged says why a setting is not in force for the profile, and is empty
+// when it is: the platform is not targeted, or the component's switch is off.
+func notManaged(p *model.Profile, s model.Setting) string {
+	c := s.Component
+	if s.Applies || c == nil {
+		return ""
+	}
+	if !p.Targets(c.Platform) {
+		return "the profile does not target " + string(c.Platform)
+	}
+	for _, d := range model.Settings {
+		if d.Switch && d.Component == c {
+			return string(d.Path) + " is false"
+		}
+	}
+	return "the profile does not manage it"
+}
+
+// WriteText prints the rows as blocks, one a setting. A setting not in force
+// is marked "not managed", its value given as what it would be, never as one
+// that reaches a device.
 func WriteText(w io.Writer, profile string, rows []Row) {
 	fmt.Fprintf(w, "profile %s\n", profile)
 	for _, r := range rows {
@@ -94,7 +122,11 @@ func WriteText(w io.Writer, profile string, rows []Row) {
 		if value == "" {
 			value = "(none)"
 		}
-		fmt.Fprintf(w, "\n%s = %s\n", r.Setting, value)
+		if r.NotManaged != "" {
+			fmt.Fprintf(w, "\n%s: not managed (%s)\n  value if managed: %s\n", r.Setting, r.NotManaged, value)
+		} else {
+			fmt.Fprintf(w, "\n%s = %s\n", r.Setting, value)
+		}
 		from := r.Source
 		if r.Origin != "" {
 			from += ", " + r.Origin

@@ -188,6 +188,9 @@ func diagnostic(r *Rule, p *model.Profile, f finding) diag.Diagnostic {
 	if o, ok := p.Origins[f.setting]; ok && f.setting != "" {
 		pos = o.Pos
 	}
+	if f.pos.IsValid() {
+		pos = f.pos
+	}
 	return diag.Diagnostic{Pos: pos, Path: model.SettingPath(p.Name, f.setting), Severity: r.Severity, Rule: r.ID, Msg: f.msg}
 }
 

@@ -35,6 +35,9 @@ type Rule struct {
 type finding struct {
 	setting model.Path
 	msg     string
+	// pos, when set, is where the finding is reported; else where the
+	// setting (or the profile) is written.
+	pos model.Pos
 }
 
 // fleetFinding is a fleet rule's verdict on one of the profiles.
@@ -379,9 +382,23 @@ var Rules = []*Rule{
 		},
 	},
 	{
-		ID: diag.RuleDuplicateDefinition, Severity: diag.Info, Compile: true, Title: "a profile is written in several places",
-		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site. " +
-			"The note names every place, so a reviewer can tell a deliberate split (a policy file, a region file) from a copy. A conflict between the places is an error.",
+		ID: "MDE030", Severity: diag.Warning, Title: "a profile is written in several places",
+		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site " +
+			"(one copy-paste can make it offline). The warning names every place, so a reviewer can tell a deliberate split (a policy file, " +
+			"a region file) from a copy; a profile split on purpose silences it with lint.ignore and a reason. A conflict between the places is an error.",
+		profile: func(p *profile) []finding {
+			if len(p.Defined) < 2 {
+				return nil
+			}
+			where := make([]string, len(p.Defined))
+			for i, d := range p.Defined {
+				where[i] = d.String()
+			}
+			// Reported at the last place in load order: most often the copy.
+			return []finding{{pos: p.Defined[len(p.Defined)-1], msg: fmt.Sprintf(
+				"profile %q is defined in %d places: %s; CUE merges them into one profile (a conflict between them is an error): keep one, or silence this with lint.ignore and a reason if the split is deliberate",
+				p.Name, len(p.Defined), strings.Join(where, ", "))}}
+		},
 	},
 }
 

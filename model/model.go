@@ -108,8 +108,20 @@ type Profile struct {
 
 	LintIgnore []LintIgnore
 
+	// Defined lists every place the intent writes the profile under
+	// profiles (profiles: NAME: …), in load order: CUE merges them into one
+	// profile, and vet warns when there are several (MDE030). It is
+	// provenance like Origins, and tagged so that no JSON encoding of a
+	// profile (the incremental build's digest) holds it.
+	Defined []Pos `json:"-"`
+
 	// Origins maps a setting to where its effective value was written.
-	// Settings left at their built-in default have no entry.
+	// Settings left at their built-in default have no entry. It is
+	// provenance, for diagnostics, explain, vet and diff's "where written"
+	// only: the incremental build's digest leaves it out, so nothing that
+	// renders an artifact may read it (internal/archtest). Whatever an
+	// artifact depends on, whether a value was written included, is a field
+	// of its own.
 	Origins map[Path]Origin
 }
 
@@ -131,6 +143,13 @@ type Antivirus struct {
 	Bypass      []string
 	// DisableRevocationChecks sets SSLOptions=2.
 	DisableRevocationChecks bool
+	// RevocationChecksWritten is set when the intent writes
+	// disableRevocationChecks (in the profile or in defaults), whatever its
+	// value: in mode "auto" only a written value manages SSLOptions, so
+	// whether it was written is part of what the artifacts say, and a field
+	// here (which the incremental build's digest covers) rather than
+	// something read from Origins.
+	RevocationChecksWritten bool
 }
 
 // WinHTTP is the machine-wide WinHTTP proxy set with netsh.

@@ -124,8 +124,12 @@ type Def struct {
 	// Device is set for settings that change what a device does (names and
 	// descriptions do not).
 	Device bool
-	text   func(p *Profile) string
-	list   func(p *Profile) []string
+	// Presence is set for settings whose being written, not only their
+	// value, reaches the artifacts (the model holds it as a field of its
+	// own): `mdeproxyc diff` then lists a change of presence alone.
+	Presence bool
+	text     func(p *Profile) string
+	list     func(p *Profile) []string
 	// set copies a written value into the profile, for plain settings: ones
 	// whose effective value is what the user wrote, with the zero value as
 	// built-in default. compile applies it to every written plain setting, so
@@ -180,7 +184,7 @@ var Settings = []*Def{
 	{Path: PathAVProxy, Kind: KindProxyURL, Component: compAV, Label: "Antivirus proxy (ProxyServer)", Device: true, text: func(p *Profile) string { return p.Antivirus.ProxyServer }},
 	{Path: PathAVPAC, Kind: KindURL, Component: compAV, Label: "Antivirus PAC (ProxyPacUrl)", Device: true, text: func(p *Profile) string { return p.Antivirus.PacURL }},
 	{Path: PathAVBypass, Kind: KindBypassList, Component: compAV, Label: "Antivirus bypass (ProxyBypass)", Device: true, list: func(p *Profile) []string { return p.Antivirus.Bypass }},
-	{Path: PathAVDisableRevocation, Kind: KindBool, Component: compAV, Label: "Antivirus revocation checks off (SSLOptions=2)", Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.Antivirus.DisableRevocationChecks) },
+	{Path: PathAVDisableRevocation, Kind: KindBool, Component: compAV, Label: "Antivirus revocation checks off (SSLOptions=2)", Device: true, Presence: true, text: func(p *Profile) string { return strconv.FormatBool(p.Antivirus.DisableRevocationChecks) },
 		set: func(p *Profile, v Value) { p.Antivirus.DisableRevocationChecks = v.Bool }},
 	{Path: PathWinHTTPEnabled, Kind: KindBool, Component: compWinHTTP, Switch: true, Device: true, text: func(p *Profile) string { return strconv.FormatBool(p.WinHTTP.Enabled) }},
 	{Path: PathWinHTTPProxy, Kind: KindHostPort, Component: compWinHTTP, Label: "WinHTTP machine proxy (netsh)", Device: true, text: func(p *Profile) string { return p.WinHTTP.Proxy }},

@@ -159,8 +159,7 @@ func For(p *model.Profile) Plan {
 	// Revocation checks are not a proxy setting: they follow the intent in
 	// either mode while Antivirus is managed here. In mode "auto" a profile
 	// that does not write disableRevocationChecks leaves SSLOptions alone.
-	_, written := p.Origins[model.PathAVDisableRevocation]
-	if !static && !written {
+	if !static && !p.Antivirus.RevocationChecksWritten {
 		return plan
 	}
 	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {

@@ -71,6 +71,11 @@ func writeText(w io.Writer, changes []Profile) {
 			fmt.Fprintf(w, "%s %s\n", c.Change, c.Profile)
 		}
 		for _, s := range c.Settings {
+			if s.Old == s.New {
+				// Only its being written changed (model.Def.Presence).
+				fmt.Fprintf(w, "  %s: %s, %s\n", s.Path, strconv.Quote(s.New), presence(s))
+				continue
+			}
 			fmt.Fprintf(w, "  %s: %s -> %s", s.Path, strconv.Quote(s.Old), strconv.Quote(s.New))
 			if at := where(s); at != "" {
 				fmt.Fprintf(w, "  (%s)", at)
@@ -100,6 +105,15 @@ func unquoted(s string) string {
 	return q[1 : len(q)-1]
 }
 
+// presence says how a setting whose value stayed the same changed: it is
+// written now, or no longer written (the built-in default applies).
+func presence(s Setting) string {
+	if s.NewAt != "" {
+		return "now written (" + s.NewAt + ")"
+	}
+	return "no longer written (was at " + s.OldAt + ")"
+}
+
 // where names the position of the new value, else of the old one.
 func where(s Setting) string {
 	if s.NewAt != "" {
@@ -121,7 +135,11 @@ func writeMarkdown(w io.Writer, changes []Profile) {
 			fmt.Fprintln(w, "| setting | old | new | written at |")
 			fmt.Fprintln(w, "| --- | --- | --- | --- |")
 			for _, s := range c.Settings {
-				fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", s.Path, mdCode(s.Old), mdCode(s.New), mdText(where(s)))
+				at := where(s)
+				if s.Old == s.New {
+					at = presence(s)
+				}
+				fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", s.Path, mdCode(s.Old), mdCode(s.New), mdText(at))
 			}
 			fmt.Fprintln(w)
 		}

@@ -1,8 +1,9 @@
 // Package semdiff compares two versions of a fleet the way a reviewer reads a
-// pull request: per profile, added, removed or changed; for a changed profile,
-// every setting whose effective value changes (read off the settings table,
-// with where each value is written) and the bundle files that change; for the
-// proxy team, per proxy, the destinations added and removed.
+// pull request: per profile, added, removed or changed — changed exactly when
+// the profile's bundle files change —; for a changed profile, every setting in
+// force that changes (read off the settings table, with where each value is
+// written) and the bundle files that change; for the proxy team, per proxy, the
+// destinations added and removed.
 package semdiff
 
 import (
@@ -52,8 +53,11 @@ type Profile struct {
 }
 
 // Compare lists, in profile-name order, every profile that differs between
-// two compiled versions of a fleet. Only the profiles that differ are
-// rendered, with list, to find the files that change.
+// two compiled versions of a fleet: added, removed, or changed when its bundle
+// files differ. A profile whose model is the same in both versions, all but
+// where its values are written (its digest, which the incremental build also
+// trusts), has the same files and is not rendered; any other is rendered
+// twice, with list, and compared file by file.
 func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, error) {
 	byName := func(ps []*model.Profile) map[string]*model.Profile {
 		m := make(map[string]*model.Profile, len(ps))
@@ -75,14 +79,14 @@ func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, err
 	slices.Sort(names)
 	var out []Profile
 	for _, name := range names {
-		d := Profile{Profile: name, Settings: settings(o[name], n[name]), Files: []File{}}
+		d := Profile{Profile: name}
 		switch {
 		case o[name] == nil:
 			d.Change = Added
 		case n[name] == nil:
 			d.Change = Removed
-		case len(d.Settings) == 0:
-			continue // every effective setting is equal, and so is every file
+		case bundle.Digest(o[name], list, nil) == bundle.Digest(n[name], list, nil):
+			continue // the same model renders the same files
 		default:
 			d.Change = Changed
 		}
@@ -90,7 +94,13 @@ func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, err
 		if err != nil {
 			return nil, err
 		}
-		d.Files = files
+		if len(files) == 0 && d.Change == Changed {
+			// The model changed where no file looks (a name of a component
+			// the profile does not manage, an Intune assignment): no file
+			// changes, so neither does the profile.
+			continue
+		}
+		d.Files, d.Settings = files, settings(o[name], n[name])
 		out = append(out, d)
 	}
 	fleet, err := fleetChanges(old, new, list)
@@ -110,25 +120,39 @@ func Compare(old, new []*model.Profile, list []emitters.Emitter) ([]Profile, err
 	return out, nil
 }
 
-// settings lists the settings whose effective value differs; a missing
-// profile has every setting empty.
+// settings lists the settings in force on either side — the profile manages
+// their component on a platform it targets — whose value differs; a setting
+// not in force, like every setting of a missing profile, counts as empty. A
+// setting whose being written reaches the artifacts (model.Def.Presence) is
+// listed also when only that changes, with where it is written.
 func settings(old, new *model.Profile) []Setting {
-	row := func(p *model.Profile, d *model.Def) (text, at string) {
+	type side struct {
+		text, at string
+		applies  bool
+		written  bool
+	}
+	row := func(p *model.Profile, d *model.Def) side {
 		if p == nil {
-			return "", ""
+			return side{}
 		}
 		s := p.Setting(d)
-		if s.Written {
-			at = s.Origin.Pos.String()
+		if !s.Applies {
+			return side{}
 		}
-		return display(s), at
+		r := side{text: display(s), applies: true, written: s.Written}
+		if s.Written {
+			r.at = s.Origin.Pos.String()
+		}
+		return r
 	}
 	out := []Setting{}
 	for _, d := range model.Settings {
-		ov, oat := row(old, d)
-		nv, nat := row(new, d)
-		if ov != nv {
-			out = append(out, Setting{Path: string(d.Path), Old: ov, New: nv, OldAt: oat, NewAt: nat})
+		o, n := row(old, d), row(new, d)
+		if !o.applies && !n.applies {
+			continue
+		}
+		if o.text != n.text || (d.Presence && o.applies && n.applies && o.written != n.written) {
+			out = append(out, Setting{Path: string(d.Path), Old: o.text, New: n.text, OldAt: o.at, NewAt: n.at})
 		}
 	}
 	return out

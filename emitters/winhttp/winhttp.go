@@ -47,12 +47,11 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 		if len(p.WinHTTP.Bypass) == 0 {
 			setting = model.PathWinHTTPProxy
 		}
-		pos := p.Origins[setting].Pos
-		if !pos.IsValid() {
-			pos = p.Pos
-		}
-		return nil, fmt.Errorf("%s: %s: %s would hold a command line of %d characters after expansion, over cmd.exe's limit of %d (docs/windows.md): shorten the list (Set-MdeProxy.ps1 runs netsh without cmd.exe and is not limited)",
-			pos, model.SettingPath(p.Name, setting), SetPath, n, MaxLine)
+		// The position is the bundle's to add (model.Profile.Locate): an
+		// emitter reads values, not where they were written.
+		return nil, &model.SettingError{Profile: p.Name, Setting: setting, Err: fmt.Errorf(
+			"%s would hold a command line of %d characters after expansion, over cmd.exe's limit of %d (docs/windows.md): shorten the list (Set-MdeProxy.ps1 runs netsh without cmd.exe and is not limited)",
+			SetPath, n, MaxLine)}
 	}
 	reset, err := Script("winhttp-reset.cmd", p.Name, "resets the machine-wide WinHTTP proxy to direct access", "", "")
 	if err != nil {

@@ -258,3 +258,18 @@ func TestOnlyTheListImportsEmitters(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyCompileImportsCUE: CUE is read in one place; everything after
+// compile is plain Go.
+func TestOnlyCompileImportsCUE(t *testing.T) {
+	for _, pkg := range projectPackages(t) {
+		if pkg == "compile" {
+			continue
+		}
+		for _, im := range imports(t, pkg) {
+			if strings.HasPrefix(im, "cuelang.org/") {
+				t.Errorf("%s imports %s", pkg, im)
+			}
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
@@ -42,7 +43,7 @@ func TestModesUnderDefaultACL(t *testing.T) {
 		t.Fatal("modes read as exact under a default ACL that takes other's bits")
 	}
 	out := filepath.Join(parent, "dist")
-	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "x"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "x"}}, []emitters.Emitter{bundletest.TwoFiles{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

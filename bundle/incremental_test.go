@@ -13,31 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
-
-// twoFiles is an emitter that writes two files a profile, one in a subfolder,
-// and a fleet-level file naming every profile's description.
-type twoFiles struct{}
-
-func (twoFiles) Name() string    { return "two" }
-func (twoFiles) Summary() string { return "two files" }
-func (twoFiles) Emit(p *emitters.Profile) ([]emitters.File, error) {
-	return []emitters.File{
-		{Path: "top.txt", Data: []byte("profile " + p.Name + "\n")},
-		{Path: "sub/deep/leaf.txt", Data: []byte(p.Description + "\n")},
-	}, nil
-}
-func (twoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
-	var b bytes.Buffer
-	for _, p := range ps {
-		b.WriteString(p.Name + ": " + p.Description + "\n")
-	}
-	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
-}
 
 // spoilCase is a way to make a bundle other than a build would write it.
 type spoilCase struct {
@@ -46,18 +27,20 @@ type spoilCase struct {
 }
 
 // spoilCases returns the ways TestUpToDateMeansExactly spoils a bundle of
-// profiles a and b written with twoFiles; the first spoils nothing.
+// profiles a and b written with bundletest.TwoFiles; the first spoils nothing.
 func spoilCases() []spoilCase {
 	return []spoilCase{
 		{"nothing", func(*testing.T, string) {}},
-		{"a stray file in a profile's subfolder", func(t *testing.T, out string) { write(t, out, "a/sub/stray.txt", "x") }},
+		{"a stray file in a profile's subfolder", func(t *testing.T, out string) { bundletest.Write(t, out, "a/sub/stray.txt", "x") }},
 		{"an empty folder in a profile", func(t *testing.T, out string) { mkdir(t, out, "a/sub/deep/empty") }},
 		{"an empty folder at the root", func(t *testing.T, out string) { mkdir(t, out, "empty") }},
-		{"a stray file at the root", func(t *testing.T, out string) { write(t, out, "stray.txt", "x") }},
-		{"a stray file in proxy/", func(t *testing.T, out string) { write(t, out, "proxy/stray.txt", "x") }},
-		{"a file of another size", func(t *testing.T, out string) { write(t, out, "b/sub/deep/leaf.txt", "longer than it was\n") }},
-		{"a fleet file of another size", func(t *testing.T, out string) { write(t, out, "proxy/all.txt", "x") }},
-		{"a missing file", func(t *testing.T, out string) { remove(t, out, "a/top.txt") }},
+		{"a stray file at the root", func(t *testing.T, out string) { bundletest.Write(t, out, "stray.txt", "x") }},
+		{"a stray file in proxy/", func(t *testing.T, out string) { bundletest.Write(t, out, "proxy/stray.txt", "x") }},
+		{"a file of another size", func(t *testing.T, out string) {
+			bundletest.Write(t, out, "b/sub/deep/leaf.txt", "longer than it was\n")
+		}},
+		{"a fleet file of another size", func(t *testing.T, out string) { bundletest.Write(t, out, "proxy/all.txt", "x") }},
+		{"a missing file", func(t *testing.T, out string) { bundletest.Remove(t, out, "a/top.txt") }},
 		{"a file grown in place", func(t *testing.T, out string) {
 			// Its folder's entries are as they were: a stamp book still
 			// holds the folder unchanged, and the file's size must tell.
@@ -73,8 +56,8 @@ func spoilCases() []spoilCase {
 			}
 		}},
 		{"a symlink in place of a folder", func(t *testing.T, out string) {
-			remove(t, out, "b/sub/deep/leaf.txt")
-			remove(t, out, "b/sub/deep")
+			bundletest.Remove(t, out, "b/sub/deep/leaf.txt")
+			bundletest.Remove(t, out, "b/sub/deep")
 			if err := os.Symlink(filepath.Join(out, "a", "sub", "deep"), filepath.Join(out, "b", "sub", "deep")); err != nil {
 				t.Fatal(err)
 			}
@@ -84,15 +67,15 @@ func spoilCases() []spoilCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, "README.md", string(bytes.ToUpper(data)))
+			bundletest.Write(t, out, "README.md", string(bytes.ToUpper(data)))
 		}},
-		{"a file edited to the same size", func(t *testing.T, out string) { write(t, out, "b/sub/deep/leaf.txt", "SECOND\n") }},
+		{"a file edited to the same size", func(t *testing.T, out string) { bundletest.Write(t, out, "b/sub/deep/leaf.txt", "SECOND\n") }},
 		{"a fleet file edited to the same size", func(t *testing.T, out string) {
 			data, err := os.ReadFile(filepath.Join(out, "proxy", "all.txt"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, "proxy/all.txt", strings.ToUpper(string(data)))
+			bundletest.Write(t, out, "proxy/all.txt", strings.ToUpper(string(data)))
 		}},
 		{"a file edited in place to the same size", func(t *testing.T, out string) {
 			// The same inode, the same size: only the bytes tell.
@@ -127,7 +110,7 @@ func spoilCases() []spoilCase {
 			if err := os.WriteFile(outside, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			remove(t, out, "a/top.txt")
+			bundletest.Remove(t, out, "a/top.txt")
 			if err := os.Symlink(outside, filepath.Join(out, "a", "top.txt")); err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +120,7 @@ func spoilCases() []spoilCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, manifest.Path, string(data)+" ")
+			bundletest.Write(t, out, manifest.Path, string(data)+" ")
 		}},
 		{"a manifest in another JSON layout", func(t *testing.T, out string) {
 			data, err := os.ReadFile(filepath.Join(out, manifest.Path))
@@ -148,7 +131,7 @@ func spoilCases() []spoilCase {
 			if err := json.Compact(&compact, data); err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, manifest.Path, compact.String())
+			bundletest.Write(t, out, manifest.Path, compact.String())
 		}},
 	}
 }
@@ -169,20 +152,6 @@ func TestUpToDateMeansExactly(t *testing.T) {
 	}
 }
 
-func write(t *testing.T, root, rel, data string) {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// A new file, not the old one edited: the bundle's files may be hard
-	// links shared with the previous bundle.
-	_ = os.Remove(p)
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func chmod(t *testing.T, root, rel string, mode os.FileMode) {
 	t.Helper()
 	if err := os.Chmod(filepath.Join(root, filepath.FromSlash(rel)), mode); err != nil {
@@ -193,13 +162,6 @@ func chmod(t *testing.T, root, rel string, mode os.FileMode) {
 func mkdir(t *testing.T, root, rel string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(root, filepath.FromSlash(rel)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func remove(t *testing.T, root, rel string) {
-	t.Helper()
-	if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -333,7 +295,7 @@ func TestAssembleIsASort(t *testing.T) {
 // digest sorted the profiles, and proxy/ was carried in the old order).
 func TestFleetFilesFollowProfileOrder(t *testing.T) {
 	a, b := &model.Profile{Name: "a", Description: "A"}, &model.Profile{Name: "b", Description: "B"}
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	out := filepath.Join(t.TempDir(), "out")
 	if _, err := Update(context.Background(), out, []*model.Profile{b, a}, list, Options{}); err != nil {
 		t.Fatal(err)
@@ -358,7 +320,7 @@ func TestFleetFilesFollowProfileOrder(t *testing.T) {
 // bundle, or a profile's file outside its folder, is not read: nothing is
 // carried over from it, and the check lists nothing outside the bundle.
 func TestPreviousManifestStaysInTheBundle(t *testing.T) {
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	profiles := []*model.Profile{{Name: "a", Description: "A"}, {Name: "b", Description: "B"}}
 	for name, entry := range map[string]manifest.Entry{
 		"a path that climbs out":        {Path: "../secret/x", Target: "two"},
@@ -374,7 +336,7 @@ func TestPreviousManifestStaysInTheBundle(t *testing.T) {
 			}
 			m.Manifest.Files = append(m.Manifest.Files, entry)
 			data, _ := m.Manifest.Encode()
-			write(t, out, manifest.Path, string(data))
+			bundletest.Write(t, out, manifest.Path, string(data))
 			if pv := readPrevious(out, true); pv != nil {
 				t.Fatalf("read a manifest listing %q", entry.Path)
 			}
@@ -436,7 +398,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, manifest.Path, string(c.change(data)))
+			bundletest.Write(t, out, manifest.Path, string(c.change(data)))
 			if pv := readPrevious(out, true); (pv != nil) != c.read {
 				t.Fatalf("read = %v, want %v", pv != nil, c.read)
 			}
@@ -458,7 +420,7 @@ func TestManifestChecksumCatchesHandEdits(t *testing.T) {
 // SHA-256 of the file's bytes up to the bracket that closes "files".
 func TestManifestChecksumIsOfItsBytes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{twoFiles{}}, Options{}); err != nil {
+	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a"}}, []emitters.Emitter{bundletest.TwoFiles{}}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(out, manifest.Path))
@@ -483,7 +445,7 @@ func TestManifestChecksumIsOfItsBytes(t *testing.T) {
 // gone, with success reported.
 func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 	profiles := []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	for _, c := range []struct {
 		name   string
 		change func(data []byte) []byte
@@ -514,7 +476,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, out, manifest.Path, string(c.change(data)))
+			bundletest.Write(t, out, manifest.Path, string(c.change(data)))
 			r, err := Update(context.Background(), out, profiles[:1], list, Options{Partial: true})
 			if err == nil {
 				t.Errorf("build -p a succeeded (%d kept); want an error", r.Kept)
@@ -527,7 +489,7 @@ func TestPartialBuildKeepsNothingOfAManifestItCannotRead(t *testing.T) {
 }
 
 // abFixture is the bundle most incremental tests work on: profiles a and b,
-// rendered by twoFiles, in the temporary folder dir, with want a full build
+// rendered by bundletest.TwoFiles, in the temporary folder dir, with want a full build
 // of them to compare with, and out the bundle the test builds.
 type abFixture struct {
 	profiles       []*model.Profile
@@ -540,7 +502,7 @@ func newAB(t *testing.T) *abFixture {
 	dir := t.TempDir()
 	f := &abFixture{
 		profiles: []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}},
-		list:     []emitters.Emitter{twoFiles{}},
+		list:     []emitters.Emitter{bundletest.TwoFiles{}},
 		dir:      dir,
 		want:     filepath.Join(dir, "want"),
 		out:      filepath.Join(dir, "out"),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -44,7 +45,7 @@ func TestWriteLeftover(t *testing.T) {
 func TestCancel(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "dist")
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	if _, err := Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}}, list, Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -63,7 +64,7 @@ func TestTextDiff(t *testing.T) {
 // full, as a removed one is; against a folder that holds no bundle yet, each
 // file is only named (the whole bundle would be printed).
 func TestCheckShowsNewFiles(t *testing.T) {
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	profiles := []*model.Profile{{Name: "a", Description: "first line"}}
 	out := filepath.Join(t.TempDir(), "out")
 	empty, err := Check(out, profiles, list)
@@ -76,7 +77,7 @@ func TestCheckShowsNewFiles(t *testing.T) {
 	if _, err := bundle.Update(context.Background(), out, profiles, list, bundle.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	remove(t, out, "a/sub/deep/leaf.txt")
+	bundletest.Remove(t, out, "a/sub/deep/leaf.txt")
 	d, err := Check(out, profiles, list)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestCheckShowsNewFiles(t *testing.T) {
 // "changed", not "added", and one gone from the intent is "removed", not
 // left out.
 func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
-	list := []emitters.Emitter{twoFiles{}}
+	list := []emitters.Emitter{bundletest.TwoFiles{}}
 	out := filepath.Join(t.TempDir(), "out")
 	if _, err := bundle.Update(context.Background(), out, []*model.Profile{{Name: "a", Description: "first"}, {Name: "b", Description: "second"}}, list, bundle.Options{}); err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	i := bytes.LastIndex(data, []byte(",\n  \"checksum\": "))
-	write(t, out, manifest.Path, string(data[:i])+"\n}\n")
+	bundletest.Write(t, out, manifest.Path, string(data[:i])+"\n}\n")
 	r, err := CheckReport(out, []*model.Profile{{Name: "a", Description: "edited"}}, list)
 	if err != nil {
 		t.Fatal(err)
@@ -115,41 +116,5 @@ func TestCheckSummaryOfAManifestWithoutChecksum(t *testing.T) {
 	// "": the fleet-level file proxy/all.txt, which names every profile.
 	if want := map[string]string{"a": "changed", "b": "removed", "": "changed"}; !maps.Equal(got, want) {
 		t.Errorf("summary %v, want %v", got, want)
-	}
-}
-
-// twoFiles is an emitter that writes two files a profile, one in a subfolder,
-// and a fleet-level file naming every profile's description.
-type twoFiles struct{}
-
-func (twoFiles) Name() string    { return "two" }
-func (twoFiles) Summary() string { return "two files" }
-func (twoFiles) Emit(p *emitters.Profile) ([]emitters.File, error) {
-	return []emitters.File{
-		{Path: "top.txt", Data: []byte("profile " + p.Name + "\n")},
-		{Path: "sub/deep/leaf.txt", Data: []byte(p.Description + "\n")},
-	}, nil
-}
-func (twoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
-	var b bytes.Buffer
-	for _, p := range ps {
-		b.WriteString(p.Name + ": " + p.Description + "\n")
-	}
-	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
-}
-
-func write(t *testing.T, root, rel, data string) {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	_ = os.Remove(p)
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func remove(t *testing.T, root, rel string) {
-	t.Helper()
-	if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -10,26 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
-
-// writeSecret writes a secret outside root and returns its path.
-func writeSecret(t *testing.T) string {
-	t.Helper()
-	secret := filepath.Join(t.TempDir(), "shadow")
-	if err := os.WriteFile(secret, []byte("root:SECRET-HASH:19000\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return secret
-}
 
 // TestCheckFollowsNothing: a symlink in the checked folder, whether where a
 // file is expected, as a stray file, or as a folder on the way, is reported
 // by its type, and the content of its target never appears; a FIFO does not
 // hang Check; /dev/zero does not exhaust memory.
 func TestCheckFollowsNothing(t *testing.T) {
-	secret := writeSecret(t)
+	secret := bundletest.WriteSecret(t)
 	out := t.TempDir()
 	profiles := []*model.Profile{{Name: "p"}}
 	if _, err := os.Stat(out); err != nil {

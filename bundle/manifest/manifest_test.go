@@ -130,3 +130,26 @@ func BenchmarkDecodeManifest(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodeRefuses: what is not one manifest object is not read.
+func TestDecodeRefuses(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "1", Files: []Entry{{Path: "a/x", Profile: "a", Target: "t", Size: 1}}}
+	good, _ := m.Encode()
+	if got, err := Decode(bytes.NewReader(good), true); err != nil || len(got.Files) != 1 || got.Files[0].Path != "a/x" {
+		t.Fatalf("Encode's bytes: %v, %v", got, err)
+	}
+	for name, text := range map[string]string{
+		"data after the object": string(good) + "{}",
+		"files not an array":    strings.Replace(string(good), `"files": [`, `"files": {"x": [`, 1),
+		"an array":              "[" + string(good) + "]",
+		"cut short":             string(good[:len(good)-40]),
+	} {
+		if _, err := Decode(strings.NewReader(text), false); err == nil {
+			t.Errorf("%s: read", name)
+		}
+	}
+	extra := strings.Replace(string(good), `"tool": `, `"note": {"any": [1, 2]}, "tool": `, 1)
+	if got, err := Decode(strings.NewReader(extra), false); err != nil || got.Tool != ToolName || len(got.Files) != 1 {
+		t.Errorf("an unknown member is skipped: %v, %v", got, err)
+	}
+}

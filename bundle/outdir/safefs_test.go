@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/internal/bundletest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 )
 
@@ -17,7 +18,7 @@ import (
 // over the cap is not read.
 func TestReadRegular(t *testing.T) {
 	root := t.TempDir()
-	secretDir := filepath.Dir(writeSecret(t))
+	secretDir := filepath.Dir(bundletest.WriteSecret(t))
 	if err := os.Symlink(secretDir, filepath.Join(root, "hq")); err != nil {
 		t.Fatal(err)
 	}
@@ -87,16 +88,6 @@ func TestMountPoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot replace /data/out: it is busy (a mount point, or a folder a process works in); build replaces --out as a whole, so point --out at a folder inside it (-o /data/out/dist)") {
 		t.Errorf("EBUSY: %v", err)
 	}
-}
-
-// writeSecret writes a secret outside any bundle and returns its path.
-func writeSecret(t *testing.T) string {
-	t.Helper()
-	secret := filepath.Join(t.TempDir(), "shadow")
-	if err := os.WriteFile(secret, []byte("root:SECRET-HASH:19000\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return secret
 }
 
 // TestPrintable: names with control or format characters are quoted.

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
@@ -74,6 +77,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		return err
 	}
 	findings := lint.Run(ps)
+	fitMemoryLimit(len(ps), previousManifestSize(*out))
 	if len(*profiles) > 0 {
 		if ps, err = c.selectProfiles(ctx, dir, ps, *profiles); err != nil {
 			return err
@@ -238,3 +242,39 @@ func (c *cli) selectEmitters(names []string) ([]emitters.Emitter, error) {
 	}
 	return slices.DeleteFunc(list, func(e emitters.Emitter) bool { return !slices.Contains(names, e.Name()) }), nil
 }
+
+// fitMemoryLimit lowers the soft memory limit, once a build knows how many
+// profiles it writes, to what their planning and rendering need: the limit
+// makes the collector run before the heap doubles, and a fixed limit sized
+// for 100,000 profiles lets a 10,000-profile build's heap double unchecked.
+// Measured at 10,000 profiles, the live heap while carrying a bundle over is
+// about 130 MB, and each profile adds about 13 KiB; the limit leaves room
+// above that (memoryBase + memoryPerProfile each), or above three times the
+// previous bundle's manifest, which the build reads whole (a fleet that
+// shrank), never above the default. GOMEMLIMIT, when set, wins.
+func fitMemoryLimit(profiles int, previousManifest int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(min(defaultMemoryLimit, memoryBase+max(int64(profiles)*memoryPerProfile, 3*previousManifest)))
+}
+
+// previousManifestSize is the size of the manifest in the folder a build
+// replaces, 0 when there is none (Lstat: a symlink is not followed).
+func previousManifestSize(out string) int64 {
+	st, err := os.Lstat(filepath.Join(out, manifest.Path))
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	return st.Size()
+}
+
+// defaultMemoryLimit is the soft memory limit of the mdeproxyc process.
+const defaultMemoryLimit = 768 << 20
+
+// The soft memory limit of a build of N profiles is memoryBase +
+// N*memoryPerProfile, at most defaultMemoryLimit.
+const (
+	memoryBase       = 64 << 20
+	memoryPerProfile = 16 << 10
+)

@@ -7,10 +7,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	// A build's live data is small next to the garbage its emitters make (a
+	// 100,000-profile build peaked at 1.9 GiB RSS with a live heap under half
+	// of that): a soft limit makes the collector run before the heap doubles
+	// (docs/PERFORMANCE.md). GOMEMLIMIT, when set, wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

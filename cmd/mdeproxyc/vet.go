@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 )
 
 func (c *cli) vet(ctx context.Context, args []string) error {
+	readOnlyGC()
 	fs := c.flags("vet")
 	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
@@ -92,4 +94,16 @@ func (c *cli) explainRule(id string) error {
 		fmt.Fprintf(c.stdout, "%s (%s): %s\n\n%s\n", r.ID, r.Severity, r.Title, wrap(r.Explain, 80))
 	}
 	return nil
+}
+
+// readOnlyGC lets a command that writes no bundle (vet) collect garbage less
+// often: its heap is the compiled fleet, which it keeps to the end, so a
+// collection at every doubling of the heap mostly rescans live data. Measured
+// at 10,000 profiles: 0.66-0.79 s at the default, 0.52-0.53 s at 400, for 150 to
+// 180 MiB of RSS (docs/PERFORMANCE.md: the vet target needs it). The soft
+// memory limit still bounds the heap, and GOGC set in the environment wins.
+func readOnlyGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -30,6 +30,7 @@ func main() {
 	cue := flag.String("cue", "cue", "path to the cue v0.17.1 binary")
 	work := flag.String("work", "", "scratch folder (default: a temporary folder)")
 	rounds := flag.Int("workflow", 0, "instead of the cue comparison, measure the build workflow (full, no-change and one-profile rebuilds against vet and cp -a) in this many interleaved rounds")
+	baseline := flag.String("baseline", "", "with -workflow: another mdeproxyc binary (the code before a change), measured in the same rounds, interleaved")
 	flag.Parse()
 	if *mdeproxyc == "" {
 		log.Fatal("-mdeproxyc is required")
@@ -48,7 +49,11 @@ func main() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			workflow(dir, n, *rounds, *mdeproxyc)
+			binaries := map[string]string{"mdeproxyc": *mdeproxyc}
+			if *baseline != "" {
+				binaries["baseline"] = *baseline
+			}
+			workflow(dir, n, *rounds, binaries)
 		}
 		return
 	}
@@ -98,16 +103,22 @@ func measure(dir string, n int, mdeproxyc, cue string) {
 
 // run executes a command in dir and returns its wall time and peak resident set size.
 func run(dir, name string, args ...string) (time.Duration, int64) {
-	return runEnv(nil, dir, name, args...)
+	m := measureRun(dir, name, args...)
+	return m.wall, m.rss
 }
 
-// runEnv is run with env added to the environment.
-func runEnv(env []string, dir, name string, args ...string) (time.Duration, int64) {
+// measured is what one run of a command took: wall time, CPU time (user and
+// system: on a machine shared with other work, the wall time says as much
+// about the others as about the command), peak resident set size.
+type measured struct {
+	wall, cpu time.Duration
+	rss       int64
+}
+
+// measureRun executes a command in dir and measures it.
+func measureRun(dir, name string, args ...string) measured {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -117,7 +128,8 @@ func runEnv(env []string, dir, name string, args ...string) (time.Duration, int6
 		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return wall, ru.Maxrss * 1024 // Linux reports kilobytes
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return measured{wall: wall, cpu: cpu, rss: ru.Maxrss * 1024} // Linux reports kilobytes
 }
 
 func write(path string, data []byte) {

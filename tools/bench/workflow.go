@@ -14,12 +14,24 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/internal/fleetgen"
 )
 
-// workflow measures the issue-14 ratios at n profiles, in rounds that
-// interleave every command so that the machine's load falls on all alike:
-// vet; a full build into an empty folder; cp -a of the bundle it wrote; a
-// rebuild with nothing changed; a rebuild after one profile's proxy changed.
-// It prints each run and the medians, and the ratios of the medians.
-func workflow(dir string, n, rounds int, mdeproxyc string) {
+// workflowRuns is what one binary's rounds measured.
+type workflowRuns struct {
+	name                        string
+	vet, full, copyT, noop, one []time.Duration
+	// The same runs' CPU time (user + system).
+	vetC, fullC, copyC, noopC, oneC []time.Duration
+	fullRSS, noopRSS, oneRSS        int64
+}
+
+// workflow measures the build workflow at n profiles, in rounds that
+// interleave every command, and every binary (baseline, when given, then
+// mdeproxyc; the other way round every other round), so that the machine's
+// load falls on all alike: vet; a full build into an empty folder; cp -a of
+// the bundle it wrote; a rebuild with nothing changed (every carried file
+// checked by content); a rebuild after one profile's proxy changed. It
+// prints each run, the medians, and the ratios of the medians against the
+// targets of docs/PERFORMANCE.md.
+func workflow(dir string, n, rounds int, binaries map[string]string) {
 	fleetDir := filepath.Join(dir, fmt.Sprintf("wf-fleet-%d", n))
 	if err := os.MkdirAll(fleetDir, 0o755); err != nil {
 		log.Fatal(err)
@@ -37,39 +49,59 @@ func workflow(dir string, n, rounds int, mdeproxyc string) {
 	fleetFile := filepath.Join(fleetDir, "fleet.cue")
 	out := filepath.Join(dir, fmt.Sprintf("wf-dist-%d", n))
 	cp := filepath.Join(dir, fmt.Sprintf("wf-cp-%d", n))
-	// The builds keep their stamp books (bundle/stamps.go) in a cache of
-	// the benchmark's own; the no-change rebuild is also timed without one
-	// (MDEPROXYC_CACHE=off), as on a machine that never built this bundle.
-	os.Setenv("MDEPROXYC_CACHE", filepath.Join(dir, "wf-cache"))
-	defer os.RemoveAll(filepath.Join(dir, "wf-cache"))
-	var vet, full, copyT, noop, cold, one []time.Duration
-	var fullRSS, noopRSS, coldRSS, oneRSS int64
-	fmt.Printf("| round | vet | full build | cp -a | no-change rebuild | same, no stamp book | one-profile rebuild |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	for r := range rounds {
-		write(fleetFile, original)
-		os.RemoveAll(out)
-		v, _ := run("", mdeproxyc, "vet", "--format", "json", fleetDir)
-		f, rss := run("", mdeproxyc, "build", "-q", fleetDir, "-o", out)
-		fullRSS = max(fullRSS, rss)
-		os.RemoveAll(cp)
-		c, _ := run("", "cp", "-a", out, cp)
-		os.RemoveAll(cp)
-		nc, rss := run("", mdeproxyc, "build", "-q", fleetDir, "-o", out)
-		noopRSS = max(noopRSS, rss)
-		cl, rss := runEnv([]string{"MDEPROXYC_CACHE=off"}, "", mdeproxyc, "build", "-q", fleetDir, "-o", out)
-		coldRSS = max(coldRSS, rss)
-		write(fleetFile, changed)
-		o, rss := run("", mdeproxyc, "build", "-q", fleetDir, "-o", out)
-		oneRSS = max(oneRSS, rss)
-		vet, full, copyT, noop, cold, one = append(vet, v), append(full, f), append(copyT, c), append(noop, nc), append(cold, cl), append(one, o)
-		fmt.Printf("| %d | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s |\n", r+1, v.Seconds(), f.Seconds(), c.Seconds(), nc.Seconds(), cl.Seconds(), o.Seconds())
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range binaries {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	runs := map[string]*workflowRuns{}
+	for _, name := range names {
+		runs[name] = &workflowRuns{name: name}
 	}
-	mv, mf, mc, mn, ml, mo := median(vet), median(full), median(copyT), median(noop), median(cold), median(one)
-	fmt.Printf("\nmedians at %d profiles: vet %.2f s, full build %.2f s, cp -a %.2f s, no-change %.2f s (%.2f s without a stamp book), one profile %.2f s\n", n, mv, mf, mc, mn, ml, mo)
-	fmt.Printf("full build ÷ (vet + cp -a): %.2f× (target ≤ 1.3×)\n", mf/(mv+mc))
-	fmt.Printf("no-change rebuild ÷ vet:   %.2f× (target ≤ 2×); without a stamp book %.2f×\n", mn/mv, ml/mv)
-	fmt.Printf("one-profile rebuild ÷ full: %.2f× (target ≤ 0.5×)\n", mo/mf)
-	fmt.Printf("peak RSS: full %d MiB, no-change %d MiB (%d MiB without a stamp book), one profile %d MiB (target ≤ 256 MiB at 10,000)\n", fullRSS>>20, noopRSS>>20, coldRSS>>20, oneRSS>>20)
+	fmt.Printf("wall time (CPU time, user + system, in parentheses)\n\n| round | binary | vet | full build | cp -a | no-change rebuild | one-profile rebuild |\n| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	for r := range rounds {
+		order := slices.Clone(names)
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, name := range order {
+			bin, w := binaries[name], runs[name]
+			write(fleetFile, original)
+			os.RemoveAll(out)
+			v := measureRun("", bin, "vet", "--format", "json", fleetDir)
+			f := measureRun("", bin, "build", "-q", fleetDir, "-o", out)
+			w.fullRSS = max(w.fullRSS, f.rss)
+			os.RemoveAll(cp)
+			c := measureRun("", "cp", "-a", out, cp)
+			os.RemoveAll(cp)
+			nc := measureRun("", bin, "build", "-q", fleetDir, "-o", out)
+			w.noopRSS = max(w.noopRSS, nc.rss)
+			write(fleetFile, changed)
+			o := measureRun("", bin, "build", "-q", fleetDir, "-o", out)
+			w.oneRSS = max(w.oneRSS, o.rss)
+			w.vet, w.full, w.copyT, w.noop, w.one = append(w.vet, v.wall), append(w.full, f.wall), append(w.copyT, c.wall), append(w.noop, nc.wall), append(w.one, o.wall)
+			w.vetC, w.fullC, w.copyC, w.noopC, w.oneC = append(w.vetC, v.cpu), append(w.fullC, f.cpu), append(w.copyC, c.cpu), append(w.noopC, nc.cpu), append(w.oneC, o.cpu)
+			fmt.Printf("| %d | %s | %.2f s (%.2f) | %.2f s (%.2f) | %.2f s (%.2f) | %.2f s (%.2f) | %.2f s (%.2f) |\n", r+1, name,
+				v.wall.Seconds(), v.cpu.Seconds(), f.wall.Seconds(), f.cpu.Seconds(), c.wall.Seconds(), c.cpu.Seconds(), nc.wall.Seconds(), nc.cpu.Seconds(), o.wall.Seconds(), o.cpu.Seconds())
+		}
+	}
+	for _, name := range names {
+		w := runs[name]
+		mv, mf, mc, mn, mo := median(w.vet), median(w.full), median(w.copyT), median(w.noop), median(w.one)
+		fmt.Printf("\n%s, medians at %d profiles: vet %.2f s, full build %.2f s, cp -a %.2f s, no-change %.2f s, one profile %.2f s\n", name, n, mv, mf, mc, mn, mo)
+		fmt.Printf("  full build ÷ (vet + cp -a):      %.2f× (target ≤ 1.3×)\n", mf/(mv+mc))
+		fmt.Printf("  one-profile rebuild ÷ full:      %.2f× (target ≤ 0.5×)\n", mo/mf)
+		fmt.Printf("  no-change rebuild ÷ cp -a:       %.2f× (target ≤ 0.5×)\n", mn/mc)
+		cv, cf, cc, cn, co := median(w.vetC), median(w.fullC), median(w.copyC), median(w.noopC), median(w.oneC)
+		fmt.Printf("  by CPU time: full ÷ (vet + cp -a) %.2f×, one ÷ full %.2f×, no-change ÷ cp -a %.2f× (medians %.2f, %.2f, %.2f, %.2f, %.2f s)\n",
+			cf/(cv+cc), co/cf, cn/cc, cv, cf, cc, cn, co)
+		fmt.Printf("  spread (min–max): full %.2f–%.2f s, no-change %.2f–%.2f s, one %.2f–%.2f s, cp -a %.2f–%.2f s\n",
+			slices.Min(w.full).Seconds(), slices.Max(w.full).Seconds(), slices.Min(w.noop).Seconds(), slices.Max(w.noop).Seconds(),
+			slices.Min(w.one).Seconds(), slices.Max(w.one).Seconds(), slices.Min(w.copyT).Seconds(), slices.Max(w.copyT).Seconds())
+		fmt.Printf("  peak RSS: full %d MiB, no-change %d MiB, one profile %d MiB (target ≤ 256 MiB at 10,000)\n", w.fullRSS>>20, w.noopRSS>>20, w.oneRSS>>20)
+	}
 	write(fleetFile, original)
 	os.RemoveAll(out)
 }

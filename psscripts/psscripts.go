@@ -111,24 +111,42 @@ func Intent(p *model.Profile, plan regplan.Plan) string {
 			PSQuote(`HKLM:\`+o.Key), PSQuote(o.Name), PSQuote(typ), value, o.Delete)
 	}
 	w(")\n")
+	// A component the profile does not manage gets Manage = $false and no
+	// value, so nothing of it is in the script (docs/windows.md, "Managed and
+	// not managed"); the fixed text reads a component's values only where
+	// Manage is set.
 	st := ValuesOf(p)
 	w("# Defender Antivirus preferences (Set-MpPreference); empty values are removed\n")
 	w("# (Remove-MpPreference), so a stale preference cannot outlive the policy.\n")
-	w("$MpPreference = @{ ProxyServer = %s; ProxyPacUrl = %s; ProxyBypass = %s }\n",
-		PSQuote(st.MpProxy), PSQuote(st.MpPac), psArray(st.MpBypass))
+	w("# Manage = $false: this profile does not manage Antivirus and leaves them alone.\n")
+	if p.Antivirus.Enabled {
+		w("$MpPreference = @{ Manage = $true; ProxyServer = %s; ProxyPacUrl = %s; ProxyBypass = %s }\n",
+			PSQuote(st.MpProxy), PSQuote(st.MpPac), psArray(st.MpBypass))
+	} else {
+		w("$MpPreference = @{ Manage = $false }\n")
+	}
 	w("# Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty\n")
 	w("# ProxyServer resets it to direct access.\n")
-	w("$WinHttp = @{ Manage = $%t; ProxyServer = %s; BypassList = %s }\n",
-		p.WinHTTP.Enabled, PSQuote(st.WinHTTPProxy), PSQuote(st.WinHTTPBypass))
+	if p.WinHTTP.Enabled {
+		w("$WinHttp = @{ Manage = $true; ProxyServer = %s; BypassList = %s }\n",
+			PSQuote(st.WinHTTPProxy), PSQuote(st.WinHTTPBypass))
+	} else {
+		w("$WinHttp = @{ Manage = $false }\n")
+	}
 	w("# Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.\n")
-	w("$Mma = @{ Manage = $%t; ProxyUrl = %s }\n", p.MMA.Enabled, PSQuote(st.MMAProxy))
+	if p.MMA.Enabled {
+		w("$Mma = @{ Manage = $true; ProxyUrl = %s }\n", PSQuote(st.MMAProxy))
+	} else {
+		w("$Mma = @{ Manage = $false }\n")
+	}
 	w("# ---- end of intent ----\n")
 	return b.String()
 }
 
 // Values is what the intent block holds beside the registry plan, worked out
-// once for the block and for the emitters' Locate. In auto mode, and for a
-// disabled Antivirus, the values are empty: the scripts then remove them.
+// once for the block and for the emitters' Locate. In auto mode the values
+// are empty: the scripts then remove them. A disabled component's values are
+// empty too, and the block leaves them out (Manage = $false).
 type Values struct {
 	MpProxy, MpPac              string
 	MpBypass                    []string

@@ -82,9 +82,11 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 		for i, o := range p.Plan().Ops {
 			out = append(out, emitters.Location{Setting: o.Setting, File: file, Kind: "ps", Where: fmt.Sprintf("$Plan[%d].Value", i), Value: o.Written(), Deletes: o.Delete})
 		}
-		at(model.PathAVProxy, "$MpPreference.ProxyServer", st.MpProxy)
-		at(model.PathAVPAC, "$MpPreference.ProxyPacUrl", st.MpPac)
-		at(model.PathAVBypass, "$MpPreference.ProxyBypass", strings.Join(st.MpBypass, ";"))
+		if p.Antivirus.Enabled {
+			at(model.PathAVProxy, "$MpPreference.ProxyServer", st.MpProxy)
+			at(model.PathAVPAC, "$MpPreference.ProxyPacUrl", st.MpPac)
+			at(model.PathAVBypass, "$MpPreference.ProxyBypass", strings.Join(st.MpBypass, ";"))
+		}
 		if p.WinHTTP.Enabled {
 			at(model.PathWinHTTPProxy, "$WinHttp.ProxyServer", st.WinHTTPProxy)
 			at(model.PathWinHTTPBypass, "$WinHttp.BypassList", st.WinHTTPBypass)

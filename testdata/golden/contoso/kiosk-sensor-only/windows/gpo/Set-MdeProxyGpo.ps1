@@ -21,10 +21,6 @@ $Plan = @(
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; ValueName = 'TelemetryProxyServer'; Type = 'String'; Value = 'proxy.contoso.com:8080'; Delete = $false }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; ValueName = 'DisableEnterpriseAuthProxy'; Type = 'DWord'; Value = 1; Delete = $false }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection'; ValueName = 'PreferStaticProxyForHttpRequest'; Type = 'DWord'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyServer'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyBypass'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender\Spynet'; ValueName = 'SSLOptions'; Type = 'DWord'; Value = $null; Delete = $true }
 )
 # windows.gpo.links: the OUs (or domains) to link the GPO to.
 $Links = @()

@@ -18,9 +18,6 @@ $GpoComment = 'Microsoft Defender for Endpoint proxy settings for the pos-av-onl
 # The registry plan, the values Registry.pol holds. Delete = $true: a disabled
 # setting, which deletes the value on devices.
 $Plan = @(
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; ValueName = 'TelemetryProxyServer'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; ValueName = 'DisableEnterpriseAuthProxy'; Type = 'DWord'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection'; ValueName = 'PreferStaticProxyForHttpRequest'; Type = 'DWord'; Value = $null; Delete = $true }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyServer'; Type = 'String'; Value = 'http://pos-proxy.contoso.com:3128'; Delete = $false }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyBypass'; Type = 'String'; Value = '<local>;*.contoso.com;intranet;10.*'; Delete = $false }

@@ -239,9 +239,4 @@ func TestDetectContract(t *testing.T) {
 	if exits < 2 {
 		t.Errorf("%d exits past the preamble, want the verdict's and the error path's", exits)
 	}
-	for _, p := range windowsProfiles(t) {
-		if n := len(Render(p, regplanFor(p)).Detect); n > DetectMaxBytes {
-			t.Errorf("%s: detection script %d bytes, budget %d", p.Name, n, DetectMaxBytes)
-		}
-	}
 }

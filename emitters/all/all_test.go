@@ -15,7 +15,81 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
+	"github.com/mdeproxyc/mdeproxyc/lint"
+	"github.com/mdeproxyc/mdeproxyc/model"
+	"github.com/mdeproxyc/mdeproxyc/psscripts"
 )
+
+// build compiles a fleet, checks that vet finds no error in it, and builds it
+// with every target (the default of `mdeproxyc build`): files by path.
+func build(t *testing.T, src string) ([]*model.Profile, map[string][]byte) {
+	t.Helper()
+	ps := testfleet.Source(t, src)
+	if errs := lint.Errors(lint.Run(ps)); len(errs) > 0 {
+		t.Fatalf("vet: %v", errs)
+	}
+	var mem bundle.Memory
+	if _, err := bundle.Build(ps, all.Emitters(), &mem); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range mem.Files() {
+		files[f.Path] = f.Data
+	}
+	return ps, files
+}
+
+// TestLongBypassListBuilds: a 400-entry bypass list builds with every target,
+// since no limit without a source fails a build (docs/windows.md, ConfigMgr),
+// and the detection script's size does not depend on the list: it carries
+// the list's digest, not the list.
+func TestLongBypassListBuilds(t *testing.T) {
+	var long []string
+	for i := range 400 {
+		long = append(long, fmt.Sprintf(`"h%03d.build.contoso.com"`, i))
+	}
+	src := `package fleet
+profiles: {
+	long: {
+		proxy: "proxy.contoso.com:8080"
+		bypass: [` + strings.Join(long, ", ") + `]
+	}
+	tiny: {
+		proxy: "proxy.contoso.com:8080"
+		bypass: ["h000.build.contoso.com"]
+	}
+}
+`
+	_, files := build(t, src)
+	detect := func(profile string) []byte {
+		d, ok := files[profile+"/windows/Detect-MdeProxy-ConfigMgr.ps1"]
+		if !ok {
+			t.Fatalf("%s has no detection script", profile)
+		}
+		return d
+	}
+	// The two names have the same length: any difference in size is the list's.
+	longD, tinyD := detect("long"), detect("tiny")
+	if len(longD) != len(tinyD) {
+		t.Errorf("detection script: %d bytes with 400 bypass entries, %d with 1: its size depends on the list", len(longD), len(tinyD))
+	}
+	if bytes.Contains(longD, []byte("h399.build.contoso.com")) {
+		t.Error("the detection script carries the bypass list itself")
+	}
+	var entries []string
+	for i := range 400 {
+		entries = append(entries, fmt.Sprintf("h%03d.build.contoso.com", i))
+	}
+	if want := psscripts.Digest(strings.Join(entries, ";")); !bytes.Contains(longD, []byte("'"+want+"'")) {
+		t.Errorf("the detection script lacks the list's digest %s", want)
+	}
+	// The other artifacts carry the list whole.
+	for _, f := range []string{"long/windows/Set-MdeProxy.ps1", "long/windows/Test-MdeProxy.ps1", "long/windows/gpo/Set-MdeProxyGpo.ps1"} {
+		if !bytes.Contains(files[f], []byte("h399.build.contoso.com")) {
+			t.Errorf("%s lacks the bypass list", f)
+		}
+	}
+}
 
 // component is one Windows component as TestNotManagedLeavesNoTrace sees it:
 // its intent, and the traces it leaves in a bundle.

@@ -196,8 +196,8 @@ func TestPreamblePowerShell2(t *testing.T) {
 	}
 }
 
-// TestDetectContract: the ConfigMgr detection script has no param block, fits
-// the size budget for every example profile, writes only "compliant", and
+// TestDetectContract: the ConfigMgr detection script has no param block,
+// writes only "compliant", and
 // exits 0 everywhere past the preamble (ConfigMgr reads any other code as
 // "unknown", and never installs).
 func TestDetectContract(t *testing.T) {

@@ -144,16 +144,17 @@ var Rules = []*Rule{
 	},
 	{
 		ID: "MDE008", Severity: diag.Warning, Title: "only one of the EDR sensor and Antivirus is configured",
-		Explain: "The EDR sensor (TelemetryProxyServer) and Defender Antivirus (ProxyServer) are configured separately; setting only one leaves the other " +
-			"without a proxy, and it silently stops reporting or updating. Enable both unless the other is configured by another channel.",
+		Explain: "The EDR sensor (TelemetryProxyServer) and Defender Antivirus (ProxyServer) are configured separately. A component with enabled: false is " +
+			"not managed: no artifact of the profile writes or deletes any of its values, so it keeps whatever another channel (a GPO, an image) gives it, " +
+			"or no proxy at all, and then silently stops reporting or updating. Enable both, or make sure the other channel configures the one left out.",
 		profile: func(p *profile) []finding {
 			if !p.Targets(model.Windows) || p.Mode != model.ModeStatic || p.EDR.Enabled == p.Antivirus.Enabled {
 				return nil
 			}
 			if p.EDR.Enabled {
-				return found(model.PathAVEnabled, "Antivirus is disabled while the EDR sensor is configured: Antivirus gets no proxy from this profile")
+				return found(model.PathAVEnabled, "Antivirus is not managed by this profile (enabled: false): its proxy is left to another channel, or none")
 			}
-			return found(model.PathEDREnabled, "the EDR sensor is disabled while Antivirus is configured: the sensor gets no proxy from this profile")
+			return found(model.PathEDREnabled, "the EDR sensor is not managed by this profile (enabled: false): its proxy is left to another channel, or none")
 		},
 	},
 	{

@@ -97,6 +97,11 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
+    # $null, silently, when this profile does not manage Antivirus: its
+    # preferences are then neither read, changed, recorded nor checked.
+    if (-not $MpPreference.Manage) {
+        return $null
+    }
     if ($script:MpRead) {
         return $script:MpLive
     }

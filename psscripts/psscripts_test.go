@@ -103,17 +103,13 @@ func checkIntent(f validators.PSFile, p *model.Profile) error {
 			return fmt.Errorf("$Plan[%d]:\n got %s\nwant %s", j, got, want)
 		}
 	}
-	mpV, err := get("$MpPreference")
-	if err != nil {
+	static := p.Mode == model.ModeStatic
+	mp, err := component(get, "$MpPreference", p.Antivirus.Enabled)
+	if err != nil || mp == nil {
 		return err
 	}
-	mp, err := mpV.Hash()
-	if err != nil {
-		return err
-	}
-	av := p.Antivirus.Enabled && p.Mode == model.ModeStatic
-	if str(mp["ProxyServer"]) != ifThen(av, p.Antivirus.ProxyServer) || str(mp["ProxyPacUrl"]) != ifThen(av, p.Antivirus.PacURL) {
-		return fmt.Errorf("$MpPreference = %v", mpV.Raw())
+	if str(mp["ProxyServer"]) != ifThen(static, p.Antivirus.ProxyServer) || str(mp["ProxyPacUrl"]) != ifThen(static, p.Antivirus.PacURL) {
+		return fmt.Errorf("$MpPreference = %v", mp)
 	}
 	bypass, err := mp["ProxyBypass"].Array()
 	if err != nil {
@@ -123,29 +119,50 @@ func checkIntent(f validators.PSFile, p *model.Profile) error {
 	for _, b := range bypass {
 		got = append(got, str(b))
 	}
-	if strings.Join(got, ";") != strings.Join(listIf(av, p.Antivirus.Bypass), ";") {
+	if strings.Join(got, ";") != strings.Join(listIf(static, p.Antivirus.Bypass), ";") {
 		return fmt.Errorf("ProxyBypass = %v, want %v", got, p.Antivirus.Bypass)
 	}
-	whV, err := get("$WinHttp")
+	wh, err := component(get, "$WinHttp", p.WinHTTP.Enabled)
 	if err != nil {
 		return err
 	}
-	wh, _ := whV.Hash()
-	static := p.Mode == model.ModeStatic
-	if wh["Manage"].Raw() != fmt.Sprintf(`variable:"$%t"`, p.WinHTTP.Enabled) ||
-		str(wh["ProxyServer"]) != ifThen(p.WinHTTP.Enabled && static, p.WinHTTP.Proxy) ||
-		str(wh["BypassList"]) != ifThen(p.WinHTTP.Enabled && static, strings.Join(p.WinHTTP.Bypass, ";")) {
-		return fmt.Errorf("$WinHttp = %v", whV.Raw())
+	if wh != nil && (str(wh["ProxyServer"]) != ifThen(static, p.WinHTTP.Proxy) ||
+		str(wh["BypassList"]) != ifThen(static, strings.Join(p.WinHTTP.Bypass, ";"))) {
+		return fmt.Errorf("$WinHttp = %v", wh)
 	}
-	mmaV, err := get("$Mma")
+	mma, err := component(get, "$Mma", p.MMA.Enabled)
 	if err != nil {
 		return err
 	}
-	mma, _ := mmaV.Hash()
-	if mma["Manage"].Raw() != fmt.Sprintf(`variable:"$%t"`, p.MMA.Enabled) || str(mma["ProxyUrl"]) != ifThen(p.MMA.Enabled && static, p.MMA.Proxy) {
-		return fmt.Errorf("$Mma = %v", mmaV.Raw())
+	if mma != nil && str(mma["ProxyUrl"]) != ifThen(static, p.MMA.Proxy) {
+		return fmt.Errorf("$Mma = %v", mma)
 	}
 	return nil
+}
+
+// component reads a component's hashtable of the intent block: Manage must be
+// whether the profile manages it; one it does not manage has Manage = $false
+// and nothing else (docs/windows.md, "Managed and not managed"), and is
+// returned as nil.
+func component(get func(string) (validators.PSValue, error), name string, managed bool) (map[string]validators.PSValue, error) {
+	v, err := get(name)
+	if err != nil {
+		return nil, err
+	}
+	h, err := v.Hash()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if h["Manage"].Raw() != fmt.Sprintf(`variable:"$%t"`, managed) {
+		return nil, fmt.Errorf("%s = %v: Manage is not $%t", name, v.Raw(), managed)
+	}
+	if !managed {
+		if len(h) != 1 {
+			return nil, fmt.Errorf("%s = %v: a component this profile does not manage must hold Manage = $false alone", name, v.Raw())
+		}
+		return nil, nil
+	}
+	return h, nil
 }
 
 func jsonString(s string) string {

@@ -98,16 +98,72 @@ func (p Plan) Keys() []string {
 	return keys
 }
 
+// Value names one registry value: its key (relative to HKLM) and its name.
+type Value struct{ Key, Name string }
+
+// The values of each component, in plan order: every value this tool ever
+// writes or deletes (docs/formats.md §1, §2). No artifact touches any other.
+var (
+	EDRValues = []Value{
+		{KeyDataCollection, "TelemetryProxyServer"},
+		{KeyDataCollection, "DisableEnterpriseAuthProxy"},
+		{KeyATP, "PreferStaticProxyForHttpRequest"},
+	}
+	AntivirusValues = []Value{
+		{KeyDefender, "ProxyServer"},
+		{KeyDefender, "ProxyPacUrl"},
+		{KeyDefender, "ProxyBypass"},
+		{KeySpynet, "SSLOptions"},
+	}
+)
+
+// Managed returns the values of the components a profile manages, in plan
+// order: the plan's values, and SSLOptions where mode "auto" leaves it out of
+// the plan. A disabled component's values are not among them.
+func Managed(p *model.Profile) []Value {
+	if !p.Targets(model.Windows) {
+		return nil
+	}
+	var out []Value
+	if p.EDR.Enabled {
+		out = append(out, EDRValues...)
+	}
+	if p.Antivirus.Enabled {
+		out = append(out, AntivirusValues...)
+	}
+	return out
+}
+
+// Unplanned returns the values of Managed that the plan leaves out (SSLOptions
+// in mode "auto" when the profile does not write disableRevocationChecks).
+func (p Plan) Unplanned(managed []Value) []Value {
+	in := map[Value]bool{}
+	for _, o := range p.Ops {
+		in[Value{o.Key, o.Name}] = true
+	}
+	var out []Value
+	for _, v := range managed {
+		if !in[v] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // BypassSeparator joins Antivirus bypass entries in the ProxyBypass policy
 // value. The separator is undocumented; ';' is what WinHTTP and WinINet use
 // (docs/formats.md §2, decision; docs/windows.md, Defender Antivirus).
 const BypassSeparator = ";"
 
 // For computes the plan of a profile. A profile that does not target Windows
-// has an empty plan. Every value the plan manages is either set or deleted, so
-// applying a plan converges a device to the intent whatever was there before:
-// mode "auto" and disabled components delete the values they would set, and a
-// value the intent leaves unset (no PAC, no bypass) is deleted too.
+// has an empty plan. A component the profile disables (enabled: false) is not
+// managed: none of its values is in the plan, so no artifact writes or deletes
+// them and another channel (a GPO, an image) may own them (docs/windows.md,
+// "Managed and not managed"). Every value of a managed component is either set
+// or deleted, so applying a plan converges a device to the intent whatever was
+// there before: mode "auto" deletes the static-proxy values a managed
+// component would set, and a value the intent leaves unset (no PAC, no bypass)
+// is deleted too.
 func For(p *model.Profile) Plan {
 	var plan Plan
 	if !p.Targets(model.Windows) {
@@ -127,27 +183,27 @@ func For(p *model.Profile) Plan {
 	// EDR sensor (docs/formats.md §1; docs/windows.md). Mode "auto" removes
 	// only the static-proxy values: DisableEnterpriseAuthProxy stays while the
 	// sensor is managed, since WPAD can hand out an authenticating proxy too.
-	edr := p.EDR.Enabled && static && p.EDR.Proxy != ""
-	if edr {
-		set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
-	} else {
-		del(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, String)
-	}
 	if p.EDR.Enabled {
+		edr := static && p.EDR.Proxy != ""
+		if edr {
+			set(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, p.EDR.Proxy)
+		} else {
+			del(KeyDataCollection, "TelemetryProxyServer", model.PathEDRProxy, String)
+		}
 		setDWord(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, 1)
-	} else {
-		del(KeyDataCollection, "DisableEnterpriseAuthProxy", model.PathEDREnabled, DWord)
-	}
-	if edr && p.EDR.PreferStaticProxy {
-		setDWord(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, 1)
-	} else {
-		del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
+		if edr && p.EDR.PreferStaticProxy {
+			setDWord(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, 1)
+		} else {
+			del(KeyATP, "PreferStaticProxyForHttpRequest", model.PathEDRPreferStatic, DWord)
+		}
 	}
 
 	// Defender Antivirus (docs/formats.md §2; docs/windows.md).
-	av := p.Antivirus.Enabled && static
+	if !p.Antivirus.Enabled {
+		return plan
+	}
 	optional := func(name string, setting model.Path, value string) {
-		if av && value != "" {
+		if static && value != "" {
 			set(KeyDefender, name, setting, value)
 		} else {
 			del(KeyDefender, name, setting, String)

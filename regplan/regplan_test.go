@@ -141,18 +141,13 @@ set ` + def + ` ProxyPacUrl REG_SZ=http://pac.contoso.com/legacy.pac
 set ` + def + ` ProxyBypass REG_SZ=<local>;updates.contoso.com
 del ` + spy + ` SSLOptions
 `,
+		// A disabled component is not managed: none of its values is
+		// written or deleted.
 		"sensor-only": `set ` + dc + ` TelemetryProxyServer REG_SZ=proxy.contoso.com:8080
 set ` + dc + ` DisableEnterpriseAuthProxy REG_DWORD=1
 del ` + atp + ` PreferStaticProxyForHttpRequest
-del ` + def + ` ProxyServer
-del ` + def + ` ProxyPacUrl
-del ` + def + ` ProxyBypass
-del ` + spy + ` SSLOptions
 `,
-		"av-only": `del ` + dc + ` TelemetryProxyServer
-del ` + dc + ` DisableEnterpriseAuthProxy
-del ` + atp + ` PreferStaticProxyForHttpRequest
-set ` + def + ` ProxyServer REG_SZ=http://pos-proxy.contoso.com:3128
+		"av-only": `set ` + def + ` ProxyServer REG_SZ=http://pos-proxy.contoso.com:3128
 del ` + def + ` ProxyPacUrl
 set ` + def + ` ProxyBypass REG_SZ=<local>;*.contoso.com;intranet;10.*
 del ` + spy + ` SSLOptions
@@ -202,28 +197,50 @@ func TestCheckPlansReportsStrays(t *testing.T) {
 	}
 }
 
-// TestEveryValueManagedOnce: a Windows plan sets or deletes each of the seven
-// values exactly once, so applying it converges whatever was there before; in
-// mode "auto" SSLOptions is left alone unless the profile writes it.
+// TestEveryValueManagedOnce: a Windows plan sets or deletes each value of the
+// components the profile manages exactly once, so applying it converges
+// whatever was there before, and no value of a disabled component; in mode
+// "auto" SSLOptions is left alone unless the profile writes it.
 func TestEveryValueManagedOnce(t *testing.T) {
+	disabled := 0
 	for _, p := range append(testfleet.Source(t, planFleet), testfleet.Profiles(t)...) {
 		plan := For(p)
-		if len(plan.Ops) == 0 {
+		if !p.Targets(model.Windows) {
+			if len(plan.Ops) != 0 || len(Managed(p)) != 0 {
+				t.Errorf("%s targets no Windows device, plan %v", p.Name, plan.Ops)
+			}
 			continue
 		}
-		seen := map[string]int{}
+		var want []Value
+		if p.EDR.Enabled {
+			want = append(want, EDRValues...)
+		}
+		if p.Antivirus.Enabled {
+			want = append(want, AntivirusValues...)
+		}
+		if !p.EDR.Enabled || !p.Antivirus.Enabled {
+			disabled++
+		}
+		if d := cmp.Diff(want, Managed(p)); d != "" {
+			t.Errorf("%s: managed values (-want +got):\n%s", p.Name, d)
+		}
+		var unplanned []Value
+		if p.Antivirus.Enabled && p.Mode == model.ModeAuto && !p.Antivirus.RevocationChecksWritten {
+			unplanned = []Value{{spy, "SSLOptions"}}
+			want = want[:len(want)-1]
+		}
+		var got []Value
 		for _, o := range plan.Ops {
-			seen[o.Key+`\`+o.Name]++
+			got = append(got, Value{o.Key, o.Name})
 		}
-		want, keys := 7, []string{dc, atp, def, spy}
-		if _, written := p.Origins[model.PathAVDisableRevocation]; p.Mode == model.ModeAuto && !written {
-			want, keys = 6, keys[:3]
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: planned values (-want +got):\n%s", p.Name, d)
 		}
-		if len(seen) != want || len(plan.Ops) != want {
-			t.Errorf("%s: %d operations over %d values, want %d and %d", p.Name, len(plan.Ops), len(seen), want, want)
+		if d := cmp.Diff(unplanned, plan.Unplanned(Managed(p))); d != "" {
+			t.Errorf("%s: unplanned values (-want +got):\n%s", p.Name, d)
 		}
-		if got := plan.Keys(); !cmp.Equal(got, keys) {
-			t.Errorf("%s: keys %v", p.Name, got)
-		}
+	}
+	if disabled < 2 {
+		t.Errorf("only %d example profiles disable a component: the check proves little", disabled)
 	}
 }

@@ -16,7 +16,7 @@ func TestRevocationChecksInAutoMode(t *testing.T) {
 		"auto-off":       "delete",
 		"auto-on":        "set 2",
 		"auto-unwritten": "",
-		"auto-av-off":    "delete",
+		"auto-av-off":    "", // not managed: SSLOptions is left alone
 		"static-plain":   "delete",
 		"static-on":      "set 2",
 	}

@@ -119,6 +119,9 @@ func settingRows(p *model.Profile) [][2]string {
 		c := s.Component
 		switch {
 		case s.Label == "":
+		case s.Path == model.PathIntuneDisplayName && s.Applies && !p.Intune.Enabled:
+			// No Intune object is built: its name would only mislead.
+			rows = append(rows, [2]string{"Intune", "not managed by this profile (intune.enabled: false)"})
 		case s.Applies:
 			rows = append(rows, [2]string{s.Label, cell(s)})
 		case c != nil && c.Name != "" && p.Targets(c.Platform) && !notManaged[c]:

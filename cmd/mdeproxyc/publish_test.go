@@ -12,7 +12,7 @@ import (
 )
 
 // TestPublishIntuneCLI runs `mdeproxyc publish intune` on the example fleet
-// against a fake Graph: the dry run plans 24 creations (8 Windows profiles) and writes nothing, the
+// against a fake Graph: the dry run plans 21 creations (7 Windows profiles with Intune) and writes nothing, the
 // run publishes them, the next run finds nothing to do, and a Graph error
 // exits 1 naming the profile and Graph's code.
 func TestPublishIntuneCLI(t *testing.T) {
@@ -28,7 +28,7 @@ func TestPublishIntuneCLI(t *testing.T) {
 
 	code, out, stderr := mdeproxyc("--dry-run", "--format", "json")
 	var plan publish.Result
-	if err := json.Unmarshal([]byte(out), &plan); code != 0 || err != nil || len(plan.Items) != 24 || !plan.DryRun {
+	if err := json.Unmarshal([]byte(out), &plan); code != 0 || err != nil || len(plan.Items) != 21 || !plan.DryRun {
 		t.Fatalf("dry run: exit %d, %d items (%v)\n%s", code, len(plan.Items), err, stderr)
 	}
 	for _, it := range plan.Items {
@@ -40,11 +40,11 @@ func TestPublishIntuneCLI(t *testing.T) {
 		t.Errorf("--dry-run wrote %d times", len(w))
 	}
 
-	if code, out, stderr := mdeproxyc(); code != 0 || !strings.HasSuffix(out, "24 create\n") {
+	if code, out, stderr := mdeproxyc(); code != 0 || !strings.HasSuffix(out, "21 create\n") {
 		t.Fatalf("publish: exit %d\n%s%s", code, out, stderr)
 	}
 	srv.ResetLog()
-	if code, out, stderr := mdeproxyc(); code != 0 || !strings.HasSuffix(out, "24 unchanged\n") || len(srv.Writes()) > 0 {
+	if code, out, stderr := mdeproxyc(); code != 0 || !strings.HasSuffix(out, "21 unchanged\n") || len(srv.Writes()) > 0 {
 		t.Errorf("second publish: exit %d, %d writes\n%s%s", code, len(srv.Writes()), out, stderr)
 	}
 	if throttled, _ := srv.Stats(); throttled == 0 {
@@ -62,7 +62,7 @@ func TestPublishIntuneCLI(t *testing.T) {
 	}
 	code, out, stderr = mdeproxyc()
 	if code != exitFail || !strings.Contains(stderr, `profile hq: remediation "MDE proxy — hq"`) || !strings.Contains(stderr, "BadRequest: detectionScriptContent is too large") ||
-		!strings.HasSuffix(out, "24 create, 1 failed\n") {
+		!strings.HasSuffix(out, "21 create, 1 failed\n") {
 		t.Errorf("a Graph error: exit %d\n%s%s", code, out, stderr)
 	}
 

@@ -40,7 +40,8 @@ func (Emitter) Summary() string {
 func Key(o regplan.Op) string { return `HKLM\` + o.Key }
 
 // Intent is the script's data block: the GPO's name and comment, the registry
-// plan and the OUs to link, each value in a single-quoted literal.
+// plan, the managed values the plan leaves out and the OUs to link, each value
+// in a single-quoted literal.
 func Intent(p *model.Profile, plan regplan.Plan) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -61,6 +62,14 @@ func Intent(p *model.Profile, plan regplan.Plan) string {
 		}
 		w("    @{ Key = %s; ValueName = %s; Type = %s; Value = %s; Delete = $%t }\n",
 			psscripts.PSQuote(Key(o)), psscripts.PSQuote(o.Name), psscripts.PSQuote(typ), value, o.Delete)
+	}
+	w(")\n")
+	w("# Values of the components this profile manages that the plan leaves alone (SSLOptions\n")
+	w("# in mode \"auto\"): removed from this GPO if an earlier build put them there. Nothing\n")
+	w("# else is ever removed: not other policies, not a component this profile does not manage.\n")
+	w("$Unplanned = @(\n")
+	for _, v := range plan.Unplanned(regplan.Managed(p)) {
+		w("    @{ Key = %s; ValueName = %s }\n", psscripts.PSQuote(`HKLM\`+v.Key), psscripts.PSQuote(v.Name))
 	}
 	w(")\n")
 	w("# windows.gpo.links: the OUs (or domains) to link the GPO to.\n")

@@ -153,3 +153,106 @@ func TestHostileNameStaysQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovesOnlyManagedValues: on a GPO it reuses by name, the script may
+// remove only values this tool manages, and only those the plan leaves out
+// (issue: it removed DisableAntiSpyware, PUAProtection, AllowTelemetry…).
+// Read from the parse tree of every example profile's script: each
+// Remove-GPRegistryValue takes its key and value name from the loop variable
+// of a foreach over $Unplanned, which nothing else assigns; $Unplanned holds
+// only values of the components the profile manages that its $Plan does not
+// name.
+func TestRemovesOnlyManagedValues(t *testing.T) {
+	var profiles []*emitters.Profile
+	var scripts [][]byte
+	for _, mp := range testfleet.Targeting(t, model.Windows, 2) {
+		p := emitters.NewProfile(mp)
+		files, err := Emitter{}.Emit(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		profiles = append(profiles, p)
+		scripts = append(scripts, files[0].Data)
+	}
+	removes, unplanned := 0, 0
+	for i, f := range validators.ParsePowerShell(t, scripts...) {
+		p := profiles[i]
+		for _, problem := range removeProblems(f, regplan.Managed(p.Profile)) {
+			t.Errorf("%s: %s", p.Name, problem)
+		}
+		for _, c := range f.Commands {
+			if c.Name == "Remove-GPRegistryValue" {
+				removes++
+			}
+		}
+		uv, _ := f.Assigned("$Unplanned")
+		entries, _ := uv.Array()
+		unplanned += len(entries)
+	}
+	if removes == 0 || unplanned == 0 {
+		t.Errorf("%d Remove-GPRegistryValue calls and %d unplanned values in the example scripts: the check proves nothing", removes, unplanned)
+	}
+}
+
+// removeProblems lists what breaks the rule of TestRemovesOnlyManagedValues
+// in one parsed script.
+func removeProblems(f validators.PSFile, managed []regplan.Value) []string {
+	var out []string
+	ok := map[string]bool{}
+	for _, v := range managed {
+		ok[`HKLM\`+v.Key+`|`+v.Name] = true
+	}
+	planned := map[string]bool{}
+	pv, _ := f.Assigned("$Plan")
+	entries, _ := pv.Array()
+	for _, e := range entries {
+		h, _ := e.Hash()
+		planned[text(h["Key"])+"|"+text(h["ValueName"])] = true
+	}
+	uv, found := f.Assigned("$Unplanned")
+	if !found {
+		out = append(out, "no $Unplanned")
+	}
+	entries, err := uv.Array()
+	if found && err != nil {
+		out = append(out, fmt.Sprintf("$Unplanned: %v", err))
+	}
+	for j, e := range entries {
+		h, _ := e.Hash()
+		kv := text(h["Key"]) + "|" + text(h["ValueName"])
+		if !ok[kv] || planned[kv] || len(h) != 2 {
+			out = append(out, fmt.Sprintf("$Unplanned[%d] = %s: not a value of a managed component that the plan leaves out", j, e.Raw()))
+		}
+	}
+	for _, a := range f.Assignments {
+		if a.Variable == "$u" || a.Variable == "$Unplanned" && a.Line != assignedLine(f, "$Unplanned") {
+			out = append(out, fmt.Sprintf("line %d: %s is assigned", a.Line, a.Variable))
+		}
+	}
+	for _, c := range f.Commands {
+		if c.Name != "Remove-GPRegistryValue" {
+			continue
+		}
+		args := map[string]string{}
+		for k := 0; k+1 < len(c.Args); k++ {
+			if c.Args[k].Kind == "param" {
+				args[text(c.Args[k])] = text(c.Args[k+1])
+			}
+		}
+		if len(c.Loops) == 0 || c.Loops[0].Variable != "$u" || c.Loops[0].Collection != "$Unplanned" ||
+			args["-Key"] != "$u.Key" || args["-ValueName"] != "$u.ValueName" || len(c.Args) != 6 {
+			out = append(out, fmt.Sprintf("line %d: Remove-GPRegistryValue %v does not take -Key $u.Key -ValueName $u.ValueName from a foreach ($u in $Unplanned) (loops %v)", c.Line, args, c.Loops))
+		}
+	}
+	return out
+}
+
+// assignedLine is the line of the first assignment to a variable.
+func assignedLine(f validators.PSFile, variable string) int {
+	for _, a := range f.Assignments {
+		if a.Variable == variable {
+			return a.Line
+		}
+	}
+	return 0
+}

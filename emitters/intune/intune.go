@@ -96,7 +96,10 @@ var avPolicies = []struct{ name, title, what string }{
 
 // BuildConfiguration derives the custom configuration profile from the same
 // registry plan the other Windows artifacts render: a policy the plan sets is
-// <enabled/> with its value; one the plan deletes is <disabled/>.
+// <enabled/> with its value; one the plan deletes is <disabled/>; one the plan
+// does not hold (a component the profile does not manage) is not sent at all,
+// so that another channel may own it (docs/windows.md, "Managed and not
+// managed").
 // TelemetryProxyServer is not sent through MDM: Microsoft's current guidance is
 // that the sensor reads the Group Policy location, so the platform script
 // carries it.
@@ -111,7 +114,10 @@ func BuildConfiguration(p *emitters.Profile) Configuration {
 		ops[o.Key+`\`+o.Name] = o
 	}
 	for _, pol := range avPolicies {
-		o := ops[regplan.KeyDefender+`\`+pol.name]
+		o, ok := ops[regplan.KeyDefender+`\`+pol.name]
+		if !ok {
+			continue
+		}
 		value := "<disabled/>"
 		what := pol.what + " Disabled: this profile sets no value."
 		if !o.Delete {
@@ -123,7 +129,7 @@ func BuildConfiguration(p *emitters.Profile) Configuration {
 			OmaURI: admxAV + pol.name, Value: value,
 		})
 	}
-	if o := ops[regplan.KeyDataCollection+`\DisableEnterpriseAuthProxy`]; !o.Delete {
+	if o, ok := ops[regplan.KeyDataCollection+`\DisableEnterpriseAuthProxy`]; ok && !o.Delete {
 		c.OmaSettings = append(c.OmaSettings, OmaSetting{
 			ODataType:   "#microsoft.graph.omaSettingInteger",
 			DisplayName: "Disable authenticated proxy usage for the EDR sensor",

@@ -20,7 +20,20 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-func windowsProfiles(t *testing.T) []*model.Profile { return testfleet.Targeting(t, model.Windows, 1) }
+// windowsProfiles are the example profiles that get Intune artifacts: they
+// target Windows and leave intune.enabled on.
+func windowsProfiles(t *testing.T) []*model.Profile {
+	var out []*model.Profile
+	for _, p := range testfleet.Targeting(t, model.Windows, 1) {
+		if p.Intune.Enabled {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no example profile gets Intune artifacts")
+	}
+	return out
+}
 
 func body(t *testing.T, p *model.Profile, path string) []byte {
 	files, err := Emitter{}.Emit(emitters.NewProfile(p))

@@ -42,10 +42,6 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Detect) > psscripts.DetectMaxBytes {
-		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte budget of a ConfigMgr detection script (docs/windows.md): shorten the bypass lists of this profile",
-			DetectPath, len(s.Detect), psscripts.DetectMaxBytes)
-	}
 	return []emitters.File{
 		{Path: SetPath, Data: s.Set, Summary: "PowerShell: applies every Windows setting as SYSTEM/administrator; records prior values; `-Undo` restores them; `-WhatIf`"},
 		{Path: TestPath, Data: s.Test, Summary: "PowerShell detection: prints each mismatch; exit 0 compliant, 1 not (Intune remediation)"},
@@ -68,7 +64,9 @@ func (Emitter) Deploy(p *emitters.Profile) string {
 	}{p, psscripts.BackupRoot + `\` + p.Name})
 }
 
-// Locate implements emitters.Locator.
+// Locate implements emitters.Locator. The detection script carries the
+// bypass lists as digests (psscripts.DetectIntent): its locations name the
+// digest, and its plan entry for ProxyBypass holds no value to point at.
 func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	if !p.Targets(model.Windows) {
 		return nil
@@ -76,18 +74,32 @@ func (Emitter) Locate(p *emitters.Profile) []emitters.Location {
 	st := psscripts.ValuesOf(p.Profile)
 	var out []emitters.Location
 	for _, file := range []string{SetPath, TestPath, DetectPath} {
+		detect := file == DetectPath
 		at := func(setting model.Path, where, value string) {
 			out = append(out, emitters.Location{Setting: setting, File: file, Kind: "ps", Where: where, Value: value})
 		}
 		for i, o := range p.Plan().Ops {
+			if detect && !o.Delete && o.Setting == model.PathAVBypass {
+				continue
+			}
 			out = append(out, emitters.Location{Setting: o.Setting, File: file, Kind: "ps", Where: fmt.Sprintf("$Plan[%d].Value", i), Value: o.Written(), Deletes: o.Delete})
 		}
-		at(model.PathAVProxy, "$MpPreference.ProxyServer", st.MpProxy)
-		at(model.PathAVPAC, "$MpPreference.ProxyPacUrl", st.MpPac)
-		at(model.PathAVBypass, "$MpPreference.ProxyBypass", strings.Join(st.MpBypass, ";"))
+		if p.Antivirus.Enabled {
+			at(model.PathAVProxy, "$MpPreference.ProxyServer", st.MpProxy)
+			at(model.PathAVPAC, "$MpPreference.ProxyPacUrl", st.MpPac)
+			if detect {
+				at(model.PathAVBypass, "$MpPreference.ProxyBypassSha256", psscripts.Digest(strings.Join(st.MpBypass, ";")))
+			} else {
+				at(model.PathAVBypass, "$MpPreference.ProxyBypass", strings.Join(st.MpBypass, ";"))
+			}
+		}
 		if p.WinHTTP.Enabled {
 			at(model.PathWinHTTPProxy, "$WinHttp.ProxyServer", st.WinHTTPProxy)
-			at(model.PathWinHTTPBypass, "$WinHttp.BypassList", st.WinHTTPBypass)
+			if detect {
+				at(model.PathWinHTTPBypass, "$WinHttp.BypassListSha256", psscripts.DigestFolded(st.WinHTTPBypass))
+			} else {
+				at(model.PathWinHTTPBypass, "$WinHttp.BypassList", st.WinHTTPBypass)
+			}
 		}
 		if p.MMA.Enabled {
 			at(model.PathMMAProxy, "$Mma.ProxyUrl", st.MMAProxy)

@@ -100,6 +100,16 @@ type PSCommand struct {
 	// Guard is the nearest try statement whose body holds the command; nil
 	// when there is none. Commands inside a guard's catch have no Guard.
 	Guard *PSGuard `json:"guard"`
+	// Loops are the foreach statements around the command, innermost first.
+	Loops []PSLoop `json:"loops"`
+}
+
+// PSLoop is a foreach statement as seen from inside its body.
+type PSLoop struct {
+	// Variable is the loop variable ("$u"); Collection the text of what the
+	// loop walks ("$Unplanned").
+	Variable   string `json:"variable"`
+	Collection string `json:"collection"`
 }
 
 // PSGuard is a try statement as seen from inside its body: what its catch

@@ -3,8 +3,9 @@
 // nodes, with line:col), variable assignments, hashtable literals and commands
 // with their arguments, string literals unquoted the way PowerShell does; and,
 // for the device-behaviour checks, comments, whether the script has a param
-// block, the try/catch guarding each command and method invocation, and the
-// node types of each top-level statement.
+// block, the try/catch guarding each command and method invocation, the
+// foreach loops around each command, and the node types of each top-level
+// statement.
 //
 // Usage: node --liftoff-only parse.mjs FILE...
 // (--liftoff-only: otherwise V8 spends ~10 s optimising the grammar's wasm at exit.)
@@ -93,6 +94,21 @@ function guardOf(n) {
   return null;
 }
 
+// loopsOf lists the foreach statements around n, innermost first: the loop
+// variable and the text of the collection it walks.
+function loopsOf(n) {
+  const out = [];
+  for (let c = n; c.parent; c = c.parent) {
+    const p = c.parent;
+    if (p.type === 'foreach_statement' && c.type === 'statement_block') {
+      const v = p.namedChildren.find((x) => x.type === 'variable');
+      const coll = p.namedChildren.find((x) => x.type === 'pipeline');
+      out.push({ variable: v ? v.text : '', collection: coll ? coll.text : '' });
+    }
+  }
+  return out;
+}
+
 function commandOf(n, withGuard = true) {
   const nameNode = n.namedChildren.find((c) => c.type === 'command_name' || c.type === 'command_name_expr');
   const elements = n.namedChildren.find((c) => c.type === 'command_elements');
@@ -106,7 +122,10 @@ function commandOf(n, withGuard = true) {
     }
   }
   const c = { name: nameNode ? nameNode.text : '', line: n.startPosition.row + 1, args };
-  if (withGuard) c.guard = guardOf(n);
+  if (withGuard) {
+    c.guard = guardOf(n);
+    c.loops = loopsOf(n);
+  }
   return c;
 }
 

@@ -26,23 +26,25 @@ $MdeProfile = 'hq'
 $BackupKey = 'HKLM:\SOFTWARE\mdeproxyc\Backup\hq'
 # The registry plan: the policy values Group Policy would write. Delete = $true
 # removes a value this profile leaves unset, so the device converges to the intent.
+# Sha256: the digest of a bypass list (its entries joined with ';'), in place of the value.
 $Plan = @(
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'TelemetryProxyServer'; Type = 'String'; Value = 'proxy.contoso.com:8080'; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'DisableEnterpriseAuthProxy'; Type = 'DWord'; Value = 1; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection'; Name = 'PreferStaticProxyForHttpRequest'; Type = 'DWord'; Value = $null; Delete = $true }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyServer'; Type = 'String'; Value = 'http://proxy.contoso.com:8080'; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyBypass'; Type = 'String'; Value = '<local>;*.contoso.com;intranet;10.*'; Delete = $false }
+    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyBypass'; Type = 'String'; Sha256 = '11fc42fd52d1b7dc20d3ed8d4b5c16bc994814aa24ed146c52774b79516ab6d6'; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender\Spynet'; Name = 'SSLOptions'; Type = 'DWord'; Value = $null; Delete = $true }
 )
 # Defender Antivirus preferences (Set-MpPreference); empty values are removed
 # (Remove-MpPreference), so a stale preference cannot outlive the policy.
-$MpPreference = @{ ProxyServer = 'http://proxy.contoso.com:8080'; ProxyPacUrl = ''; ProxyBypass = @('<local>', '*.contoso.com', 'intranet', '10.*') }
+# Manage = $false: this profile does not manage Antivirus and leaves them alone.
+$MpPreference = @{ Manage = $true; ProxyServer = 'http://proxy.contoso.com:8080'; ProxyPacUrl = ''; ProxyBypassSha256 = '11fc42fd52d1b7dc20d3ed8d4b5c16bc994814aa24ed146c52774b79516ab6d6' }
 # Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty
 # ProxyServer resets it to direct access.
-$WinHttp = @{ Manage = $false; ProxyServer = ''; BypassList = '' }
+$WinHttp = @{ Manage = $false }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
-$Mma = @{ Manage = $false; ProxyUrl = '' }
+$Mma = @{ Manage = $false }
 # ---- end of intent ----
 
 Set-StrictMode -Version 3.0
@@ -80,10 +82,26 @@ function Get-RegistryValue {
     }
 }
 
-function Test-PlanValue {
-    # True when the live value is what the plan wants. ProxyBypass is also accepted
-    # as REG_MULTI_SZ with the same entries, the form the 2024 Defender administrative
-    # template writes, so this script never fights a GPO made with it (docs/windows.md).
+function Get-Sha256 {
+    # The lowercase hex SHA-256 of a text's UTF-8 bytes: the bypass lists are
+    # carried as digests, so this script's size does not grow with them
+    # (docs/windows.md). SHA256CryptoServiceProvider, not SHA256.Create(), which
+    # gives the managed implementation that throws where FIPS mode is enforced.
+    param([string] $Text)
+    $sha = New-Object -TypeName 'System.Security.Cryptography.SHA256CryptoServiceProvider'
+    $hex = ''
+    foreach ($b in $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text))) {
+        $hex += $b.ToString('x2')
+    }
+    $sha.Clear()
+    return $hex
+}
+
+function Test-PlanValueByDigest {
+    # True when the live value is what the plan wants. ProxyBypass is compared by
+    # digest (Sha256), and also accepted as REG_MULTI_SZ with the same entries, the
+    # form the 2024 Defender administrative template writes, so this script never
+    # fights a GPO made with it (docs/windows.md).
     param($Op, $Live)
     if ($Op.Delete) {
         return (-not $Live.Exists)
@@ -91,8 +109,14 @@ function Test-PlanValue {
     if (-not $Live.Exists) {
         return $false
     }
-    if ($Op.Name -eq 'ProxyBypass' -and $Live.Kind -eq 'MultiString') {
-        return ((@($Live.Value | Where-Object { $_ }) -join ';') -ceq ([string] $Op.Value))
+    if ($Op.Name -eq 'ProxyBypass') {
+        $entries = [string] $Live.Value
+        if ($Live.Kind -eq 'MultiString') {
+            $entries = @($Live.Value | Where-Object { $_ }) -join ';'
+        } elseif ($Live.Kind -ne $Op.Type) {
+            return $false
+        }
+        return ((Get-Sha256 -Text $entries) -ceq $Op.Sha256)
     }
     if ($Live.Kind -ne $Op.Type) {
         return $false
@@ -119,6 +143,11 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
+    # $null, silently, when this profile does not manage Antivirus: its
+    # preferences are then neither read, changed, recorded nor checked.
+    if (-not $MpPreference.Manage) {
+        return $null
+    }
     if ($script:MpRead) {
         return $script:MpLive
     }
@@ -178,12 +207,13 @@ public static extern IntPtr GlobalFree(IntPtr mem);
     return @{ AccessType = [int] $info.AccessType; ProxyServer = $proxy; BypassList = $bypass }
 }
 
-function Test-WinHttpProxy {
+function Test-WinHttpProxyByDigest {
     param($Live)
     if ($WinHttp.ProxyServer -eq '') {
         return ($Live.AccessType -ne 3)
     }
-    return ($Live.AccessType -eq 3 -and $Live.ProxyServer -eq $WinHttp.ProxyServer -and $Live.BypassList -eq $WinHttp.BypassList)
+    # The bypass list compares without regard to case, as in Test-MdeProxy.ps1.
+    return ($Live.AccessType -eq 3 -and $Live.ProxyServer -eq $WinHttp.ProxyServer -and (Get-Sha256 -Text ([string] $Live.BypassList).ToLowerInvariant()) -ceq $WinHttp.BypassListSha256)
 }
 
 function Get-MmaConfig {
@@ -220,21 +250,24 @@ Invoke-In64BitHost -Arguments @()
 try {
     $ok = $true
     foreach ($op in $Plan) {
-        if (-not (Test-PlanValue -Op $op -Live (Get-RegistryValue -Key $op.Key -Name $op.Name))) {
+        if (-not (Test-PlanValueByDigest -Op $op -Live (Get-RegistryValue -Key $op.Key -Name $op.Name))) {
             $ok = $false
         }
     }
     $mp = Get-MpProxyPreference
     if ($null -ne $mp) {
-        foreach ($name in @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass')) {
-            if ((@($MpPreference[$name]) -join ';') -cne (@($mp[$name]) -join ';')) {
+        foreach ($name in @('ProxyServer', 'ProxyPacUrl')) {
+            if (([string] $MpPreference[$name]) -cne ([string] $mp[$name])) {
                 $ok = $false
             }
+        }
+        if ((Get-Sha256 -Text (@($mp['ProxyBypass']) -join ';')) -cne $MpPreference['ProxyBypassSha256']) {
+            $ok = $false
         }
     }
     if ($WinHttp.Manage) {
         $live = Get-WinHttpProxy
-        if ($null -ne $live -and -not (Test-WinHttpProxy -Live $live)) {
+        if ($null -ne $live -and -not (Test-WinHttpProxyByDigest -Live $live)) {
             $ok = $false
         }
     }

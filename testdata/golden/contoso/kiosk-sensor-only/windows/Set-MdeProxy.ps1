@@ -47,19 +47,16 @@ $Plan = @(
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'TelemetryProxyServer'; Type = 'String'; Value = 'proxy.contoso.com:8080'; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'DisableEnterpriseAuthProxy'; Type = 'DWord'; Value = 1; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection'; Name = 'PreferStaticProxyForHttpRequest'; Type = 'DWord'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyServer'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyBypass'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender\Spynet'; Name = 'SSLOptions'; Type = 'DWord'; Value = $null; Delete = $true }
 )
 # Defender Antivirus preferences (Set-MpPreference); empty values are removed
 # (Remove-MpPreference), so a stale preference cannot outlive the policy.
-$MpPreference = @{ ProxyServer = ''; ProxyPacUrl = ''; ProxyBypass = @() }
+# Manage = $false: this profile does not manage Antivirus and leaves them alone.
+$MpPreference = @{ Manage = $false }
 # Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty
 # ProxyServer resets it to direct access.
-$WinHttp = @{ Manage = $false; ProxyServer = ''; BypassList = '' }
+$WinHttp = @{ Manage = $false }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
-$Mma = @{ Manage = $false; ProxyUrl = '' }
+$Mma = @{ Manage = $false }
 # ---- end of intent ----
 
 Set-StrictMode -Version 3.0
@@ -157,6 +154,11 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
+    # $null, silently, when this profile does not manage Antivirus: its
+    # preferences are then neither read, changed, recorded nor checked.
+    if (-not $MpPreference.Manage) {
+        return $null
+    }
     if ($script:MpRead) {
         return $script:MpLive
     }

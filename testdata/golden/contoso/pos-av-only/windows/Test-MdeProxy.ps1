@@ -39,9 +39,6 @@ $BackupKey = 'HKLM:\SOFTWARE\mdeproxyc\Backup\pos-av-only'
 # The registry plan: the policy values Group Policy would write. Delete = $true
 # removes a value this profile leaves unset, so the device converges to the intent.
 $Plan = @(
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'TelemetryProxyServer'; Type = 'String'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\DataCollection'; Name = 'DisableEnterpriseAuthProxy'; Type = 'DWord'; Value = $null; Delete = $true }
-    @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection'; Name = 'PreferStaticProxyForHttpRequest'; Type = 'DWord'; Value = $null; Delete = $true }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyServer'; Type = 'String'; Value = 'http://pos-proxy.contoso.com:3128'; Delete = $false }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
     @{ Key = 'HKLM:\SOFTWARE\Policies\Microsoft\Windows Defender'; Name = 'ProxyBypass'; Type = 'String'; Value = '<local>;*.contoso.com;intranet;10.*'; Delete = $false }
@@ -49,12 +46,13 @@ $Plan = @(
 )
 # Defender Antivirus preferences (Set-MpPreference); empty values are removed
 # (Remove-MpPreference), so a stale preference cannot outlive the policy.
-$MpPreference = @{ ProxyServer = 'http://pos-proxy.contoso.com:3128'; ProxyPacUrl = ''; ProxyBypass = @('<local>', '*.contoso.com', 'intranet', '10.*') }
+# Manage = $false: this profile does not manage Antivirus and leaves them alone.
+$MpPreference = @{ Manage = $true; ProxyServer = 'http://pos-proxy.contoso.com:3128'; ProxyPacUrl = ''; ProxyBypass = @('<local>', '*.contoso.com', 'intranet', '10.*') }
 # Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty
 # ProxyServer resets it to direct access.
-$WinHttp = @{ Manage = $false; ProxyServer = ''; BypassList = '' }
+$WinHttp = @{ Manage = $false }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
-$Mma = @{ Manage = $false; ProxyUrl = '' }
+$Mma = @{ Manage = $false }
 # ---- end of intent ----
 
 Set-StrictMode -Version 3.0
@@ -152,6 +150,11 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
+    # $null, silently, when this profile does not manage Antivirus: its
+    # preferences are then neither read, changed, recorded nor checked.
+    if (-not $MpPreference.Manage) {
+        return $null
+    }
     if ($script:MpRead) {
         return $script:MpLive
     }

@@ -53,12 +53,13 @@ $Plan = @(
 )
 # Defender Antivirus preferences (Set-MpPreference); empty values are removed
 # (Remove-MpPreference), so a stale preference cannot outlive the policy.
-$MpPreference = @{ ProxyServer = ''; ProxyPacUrl = ''; ProxyBypass = @() }
+# Manage = $false: this profile does not manage Antivirus and leaves them alone.
+$MpPreference = @{ Manage = $true; ProxyServer = ''; ProxyPacUrl = ''; ProxyBypass = @() }
 # Machine-wide WinHTTP proxy (netsh): Manage = $false leaves it alone; an empty
 # ProxyServer resets it to direct access.
-$WinHttp = @{ Manage = $false; ProxyServer = ''; BypassList = '' }
+$WinHttp = @{ Manage = $false }
 # Legacy Log Analytics agent (MMA) proxy: Manage = $false leaves it alone.
-$Mma = @{ Manage = $false; ProxyUrl = '' }
+$Mma = @{ Manage = $false }
 # ---- end of intent ----
 
 Set-StrictMode -Version 3.0
@@ -156,6 +157,11 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
+    # $null, silently, when this profile does not manage Antivirus: its
+    # preferences are then neither read, changed, recorded nor checked.
+    if (-not $MpPreference.Manage) {
+        return $null
+    }
     if ($script:MpRead) {
         return $script:MpLive
     }

@@ -4,10 +4,12 @@
 # on a machine with the GroupPolicy module (RSAT):  .\Set-MdeProxyGpo.ps1 [-WhatIf]
 # It creates the GPO named below, or reuses it; writes exactly the registry plan with
 # Set-GPRegistryValue (a value the plan deletes becomes a disabled setting, which deletes
-# it on the device), removes with Remove-GPRegistryValue any other value it finds under
-# the plan's keys, and links the GPO to the OUs the intent names. The cmdlets keep the
-# GPO version and the client-side extension list right. A second run changes nothing.
-# Links to OUs no longer in the intent are left alone. Cmdlets: docs/channels.md.
+# it on the device), removes with Remove-GPRegistryValue only the managed values the plan
+# leaves out ($Unplanned), and links the GPO to the OUs the intent names. Every other
+# setting of the GPO is left alone, and so are the values of a component this profile
+# does not manage. The cmdlets keep the GPO version and the client-side extension list
+# right. A second run changes nothing. Links to OUs no longer in the intent are left
+# alone. Cmdlets: docs/channels.md.
 [CmdletBinding(SupportsShouldProcess = $true)]
 param()
 
@@ -25,6 +27,11 @@ $Plan = @(
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyPacUrl'; Type = 'String'; Value = $null; Delete = $true }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender'; ValueName = 'ProxyBypass'; Type = 'String'; Value = '<local>;*.contoso.com;intranet;10.*'; Delete = $false }
     @{ Key = 'HKLM\SOFTWARE\Policies\Microsoft\Windows Defender\Spynet'; ValueName = 'SSLOptions'; Type = 'DWord'; Value = $null; Delete = $true }
+)
+# Values of the components this profile manages that the plan leaves alone (SSLOptions
+# in mode "auto"): removed from this GPO if an earlier build put them there. Nothing
+# else is ever removed: not other policies, not a component this profile does not manage.
+$Unplanned = @(
 )
 # windows.gpo.links: the OUs (or domains) to link the GPO to.
 $Links = @()
@@ -91,43 +98,26 @@ try {
         }
     }
 
-    # Values under the plan's keys that the plan does not name are stale: an older
-    # version of the intent, or a hand edit. Subkeys are listed without a value name.
+    # Only values this tool manages are ever removed, and only those the plan leaves
+    # out ($Unplanned): a GPO reused by name keeps every other setting it holds
+    # (DisableAntiSpyware, PUAProtection, SpynetReporting, AllowTelemetry...).
     if ($null -ne $gpo) {
-        $keys = @()
-        foreach ($op in $Plan) {
-            if ($keys -notcontains $op.Key) {
-                $keys += $op.Key
-            }
-        }
-        foreach ($key in $keys) {
-            $names = @()
-            foreach ($op in $Plan) {
-                if ($op.Key -eq $key) {
-                    $names += $op.ValueName
-                }
-            }
-            $settings = @()
+        foreach ($u in $Unplanned) {
+            $target = '{0}\{1}' -f $u.Key, $u.ValueName
+            $current = $null
             try {
-                $settings = @(Get-GPRegistryValue -Name $GpoName -Key $key)
+                $current = Get-GPRegistryValue -Name $GpoName -Key $u.Key -ValueName $u.ValueName
             } catch {
-                $settings = @()
+                $current = $null
             }
-            foreach ($s in $settings) {
-                $valueName = $null
-                if ($s.PSObject.Properties.Match('ValueName').Count -gt 0) {
-                    $valueName = [string] $s.ValueName
-                }
-                if ([string]::IsNullOrEmpty($valueName) -or $names -contains $valueName) {
-                    continue
-                }
-                $target = '{0}\{1}' -f $key, $valueName
-                if ($PSCmdlet.ShouldProcess($target, 'Remove-GPRegistryValue')) {
-                    $null = Remove-GPRegistryValue -Name $GpoName -Key $key -ValueName $valueName
-                    Write-Output ('remove {0}: not in the registry plan' -f $target)
-                } else {
-                    Write-Output ('would-remove {0}: not in the registry plan' -f $target)
-                }
+            if ($null -eq $current) {
+                continue
+            }
+            if ($PSCmdlet.ShouldProcess($target, 'Remove-GPRegistryValue')) {
+                $null = Remove-GPRegistryValue -Name $GpoName -Key $u.Key -ValueName $u.ValueName
+                Write-Output ('remove {0}: not in the registry plan' -f $target)
+            } else {
+                Write-Output ('would-remove {0}: not in the registry plan' -f $target)
             }
         }
     }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/mdeproxyc/mdeproxyc/emitters/proxyside"
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -24,7 +24,7 @@ type ProxyChange struct {
 // all removed.
 func proxyChanges(old, new []*model.Profile) ([]ProxyChange, error) {
 	lists := func(ps []*model.Profile) (map[string][]string, error) {
-		xs, err := proxyside.Plan(ps)
+		xs, err := endpoints.FleetProxies(ps)
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
-	"github.com/mdeproxyc/mdeproxyc/emitters/proxyside"
+	"github.com/mdeproxyc/mdeproxyc/endpoints"
 	"github.com/mdeproxyc/mdeproxyc/internal/testfleet"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
@@ -96,7 +96,7 @@ profiles: site: {platforms: ["windows", "linux"], proxy: "shared.example.com:808
 // side's own plan.
 func hostPorts(t *testing.T, ps []*model.Profile) map[string][]string {
 	t.Helper()
-	xs, err := proxyside.Plan(ps)
+	xs, err := endpoints.FleetProxies(ps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -254,7 +254,7 @@ func TestShellAgainstSquid(t *testing.T) {
 // the devices' networks filled in as loopback.
 func squidFor(t *testing.T, p *model.Profile) string {
 	t.Helper()
-	xs, err := proxyside.Plan([]*model.Profile{p})
+	xs, err := endpoints.FleetProxies([]*model.Profile{p})
 	if err != nil || len(xs) == 0 {
 		t.Fatalf("no proxy for %s: %v", p.Name, err)
 	}

@@ -13,8 +13,6 @@
 package proxyside
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
@@ -24,7 +22,7 @@ import (
 
 // Folder is the bundle's folder for the proxy side; "proxy" is therefore a
 // reserved profile name.
-const Folder = "proxy"
+const Folder = endpoints.ProxyBundleFolder
 
 // NoProxyFolder is endpoints.NoProxyFolder: the folder of the sites without
 // an explicit proxy.
@@ -45,119 +43,9 @@ func (Emitter) Summary() string {
 // the bundle runs EmitFleet once for the whole fleet.
 func (Emitter) Emit(*emitters.Profile) ([]emitters.File, error) { return nil, nil }
 
-// user is one profile behind a proxy and the components of it that use the
-// proxy.
-type user struct {
-	profile    *model.Profile
-	components []string
-}
-
-// Proxy is one proxy of the fleet and what goes through it.
-type Proxy struct {
-	// HostPort is the proxy's host:port; "" for a site without an explicit
-	// proxy (Dir then names the profile).
-	HostPort string
-	// Dir is the proxy's folder in the bundle.
-	Dir   string
-	users []user
-	// Entries are the destinations the proxy must let through: those of
-	// the components that use it, each host and port once.
-	Entries []endpoints.Entry
-}
-
-// Components are the components that use the proxy, in AllComponents order.
-func (x *Proxy) Components() []string {
-	var out []string
-	for _, c := range endpoints.AllComponents {
-		for _, u := range x.users {
-			if slices.Contains(u.components, c) && !slices.Contains(out, c) {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-// Profiles are the names of the profiles behind the proxy.
-func (x *Proxy) Profiles() []string {
-	out := make([]string, len(x.users))
-	for i, u := range x.users {
-		out[i] = u.profile.Name
-	}
-	return out
-}
-
-// Gateway reports whether the proxy is a Log Analytics gateway: only the Log
-// Analytics agent uses it (windows.mma.proxy), which is the setting the
-// gateway's documentation has agents point at it. A gateway tunnels only
-// to hosts on its allowed list, on port 443 (docs/proxy-side.md).
-func (x *Proxy) Gateway() bool {
-	cs := x.Components()
-	return x.HostPort != "" && len(cs) == 1 && cs[0] == endpoints.ComponentMMA
-}
-
-// Plan works out the fleet's proxies: one per host:port the devices use
-// (endpoints.Uses), then one per profile in mode "auto", each with the
-// destinations of the components behind it.
-func Plan(ps []*model.Profile) ([]*Proxy, error) {
-	cat := endpoints.Default()
-	by := map[string]*Proxy{}
-	var out []*Proxy
-	for _, p := range ps {
-		for _, u := range endpoints.Uses(p) {
-			x := by[u.HostPort]
-			if x == nil {
-				x = &Proxy{HostPort: u.HostPort, Dir: Folder + "/" + endpoints.ProxyFolder(u.HostPort)}
-				by[u.HostPort] = x
-				out = append(out, x)
-			}
-			x.users = append(x.users, user{p, u.Components})
-		}
-	}
-	slices.SortFunc(out, func(a, b *Proxy) int { return strings.Compare(a.HostPort, b.HostPort) })
-	dirs := map[string]string{}
-	for _, x := range out {
-		if other, dup := dirs[x.Dir]; dup {
-			return nil, fmt.Errorf("proxies %s and %s share the folder %s", other, x.HostPort, x.Dir)
-		}
-		dirs[x.Dir] = x.HostPort
-	}
-	for _, p := range ps {
-		if p.Mode != model.ModeAuto {
-			continue
-		}
-		var cs []string
-		for _, c := range endpoints.AllComponents {
-			if c == endpoints.ComponentLinux && p.Targets(model.Linux) || c == endpoints.ComponentMacOS && p.Targets(model.MacOS) ||
-				p.Targets(model.Windows) && c != endpoints.ComponentLinux && c != endpoints.ComponentMacOS && (c != endpoints.ComponentMMA || p.MMA.Enabled) {
-				cs = append(cs, c)
-			}
-		}
-		out = append(out, &Proxy{Dir: Folder + "/" + NoProxyFolder + "/" + p.Name, users: []user{{p, cs}}})
-	}
-	for _, x := range out {
-		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
-		// otherwise hold every profile's copy of the same few dozen entries.
-		at := map[string]int{}
-		for _, u := range x.users {
-			for _, e := range cat.ForUses(u.profile, u.components) {
-				k := fmt.Sprintf("%s:%d", e.Host, e.Port)
-				if i, ok := at[k]; ok {
-					x.Entries[i].AddUsers(e)
-					continue
-				}
-				at[k] = len(x.Entries)
-				e.Platforms, e.Components = slices.Clone(e.Platforms), slices.Clone(e.Components)
-				x.Entries = append(x.Entries, e)
-			}
-		}
-	}
-	return out, nil
-}
-
 // EmitFleet implements emitters.FleetEmitter.
 func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
-	xs, err := Plan(ps)
+	xs, err := endpoints.FleetProxies(ps)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +68,7 @@ func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
 }
 
 // proxyFiles are one proxy folder's files.
-func proxyFiles(x *Proxy) []emitters.File {
+func proxyFiles(x *endpoints.Proxy) []emitters.File {
 	domains := endpoints.Domains(x.Entries)
 	fs := []emitters.File{
 		{Path: x.Dir + "/allowlist.txt", Data: lines(domains),

@@ -37,9 +37,9 @@ func concrete(h string) string {
 }
 
 // planned returns the fleet's proxy with the given folder.
-func planned(t *testing.T, dir string) *Proxy {
+func planned(t *testing.T, dir string) *endpoints.Proxy {
 	t.Helper()
-	xs, err := Plan(testfleet.Profiles(t))
+	xs, err := endpoints.FleetProxies(testfleet.Profiles(t))
 	if err != nil {
 		t.Fatal(err)
 	}

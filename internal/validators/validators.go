@@ -56,6 +56,15 @@ func Unavailable(why string) error {
 	return nil
 }
 
+// SlowCondition is Slow for a testscript condition ("slow"): true when slow
+// checks run; under -short false, with an error when validators are required.
+func SlowCondition() (bool, error) {
+	if testing.Short() {
+		return false, Unavailable("-short leaves out a slow check")
+	}
+	return true, nil
+}
+
 // Slow skips a real-consumer test under go test -short, saying why it is
 // slow; with validators required, -short fails it instead, since the check
 // would otherwise not run. (CI does not pass -short.)

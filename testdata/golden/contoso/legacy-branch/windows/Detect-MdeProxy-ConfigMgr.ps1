@@ -93,7 +93,7 @@ function Get-Sha256 {
     foreach ($b in $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Text))) {
         $hex += $b.ToString('x2')
     }
-    $sha.Clear()
+    [void]$sha.Clear()
     return $hex
 }
 

@@ -145,7 +145,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
         }
         try {
             # DnsSafeHost: an IPv6 literal without its brackets.
-            if ($null -ne $proxyUri) { $client.Connect($proxyUri.DnsSafeHost, $proxyUri.Port) } else { $client.Connect($uri.DnsSafeHost, $uri.Port) }
+            if ($null -ne $proxyUri) { [void]$client.Connect($proxyUri.DnsSafeHost, $proxyUri.Port) } else { [void]$client.Connect($uri.DnsSafeHost, $uri.Port) }
         } catch {
             # PowerShell wraps the SocketException of a method call: unwrap it.
             $e = $_.Exception
@@ -163,7 +163,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
         $stream = $client.GetStream()
         if ($null -ne $proxyUri -and $proxyUri.Scheme -eq 'https') {
             $stream = New-Object System.Net.Security.SslStream $stream, $false
-            $stream.AuthenticateAsClient($proxyUri.DnsSafeHost)
+            [void]$stream.AuthenticateAsClient($proxyUri.DnsSafeHost)
         }
         $ascii = [System.Text.Encoding]::ASCII
         if ($uri.Scheme -eq 'http') {
@@ -172,7 +172,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
             $target = $uri.PathAndQuery
             if ($null -ne $proxyUri) { $target = $uri.AbsoluteUri }
             $bytes = $ascii.GetBytes('GET ' + $target + " HTTP/1.1`r`nHost: " + $uri.Host + "`r`nConnection: close`r`n`r`n")
-            $stream.Write($bytes, 0, $bytes.Length)
+            [void]$stream.Write($bytes, 0, $bytes.Length)
             $status = Read-StatusLine $stream
             if ($status -eq 0) { return 'UNREACHABLE (no HTTP answer)' }
             if ($null -ne $proxyUri -and ($status -eq 403 -or $status -eq 407 -or ($status -ge 502 -and $status -le 504))) {
@@ -183,7 +183,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
         if ($null -ne $proxyUri) {
             $hostPort = $uri.Host + ':' + $uri.Port
             $bytes = $ascii.GetBytes('CONNECT ' + $hostPort + ' HTTP/1.1' + "`r`nHost: " + $hostPort + "`r`n`r`n")
-            $stream.Write($bytes, 0, $bytes.Length)
+            [void]$stream.Write($bytes, 0, $bytes.Length)
             $connect = Read-StatusLine $stream
             if ($connect -ne 200) {
                 if ($connect -eq 0) { return 'BLOCKED by the proxy (no answer to CONNECT)' }
@@ -200,7 +200,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
         }
         $tls = New-Object System.Net.Security.SslStream $stream, $false, $callback
         try {
-            $tls.AuthenticateAsClient($uri.Host, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
+            [void]$tls.AuthenticateAsClient($uri.Host, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
         } catch {
             return 'TLS FAILURE (' + $_.Exception.Message + ')'
         }
@@ -208,7 +208,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
             return 'TLS INTERCEPTED (root: ' + $script:rootSubject + ')'
         }
         $bytes = $ascii.GetBytes('GET ' + $uri.PathAndQuery + " HTTP/1.1`r`nHost: " + $uri.Host + "`r`nConnection: close`r`n`r`n")
-        $tls.Write($bytes, 0, $bytes.Length)
+        [void]$tls.Write($bytes, 0, $bytes.Length)
         $status = Read-StatusLine $tls
         if ($status -eq 0) { return 'UNREACHABLE (no HTTP answer from the destination)' }
         # Any answer of the destination itself, 4xx and 5xx included, shows the
@@ -217,7 +217,7 @@ function Invoke-Probe([string]$Url, [string]$Proxy) {
     } catch {
         return 'UNREACHABLE (' + $_.Exception.Message + ')'
     } finally {
-        $client.Close()
+        [void]$client.Close()
     }
 }
 

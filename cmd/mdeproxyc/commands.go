@@ -312,6 +312,9 @@ func (c *cli) build(args []string) int {
 			c.errorf("build: --sign-cert %v; nothing was written", err)
 			return exitFail
 		}
+		if w := s.Warning(); w != "" {
+			c.errorf("warning: %s", w)
+		}
 		opts = append(opts, emitters.WithSigner(s))
 		inputs = append(inputs, s.Identity())
 	}

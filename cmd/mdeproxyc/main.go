@@ -36,6 +36,9 @@ func handleSignals(stderr io.Writer) {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
+		if ownSignals.Load() {
+			return // the command accounts for its work and exits itself
+		}
 		a := bundle.Abort()
 		switch {
 		case a.Replaced:

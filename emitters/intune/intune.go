@@ -14,16 +14,18 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-// The files this emitter writes, relative to a profile's folder.
+// The files this emitter writes, relative to a profile's folder: the names
+// publish knows them by (internal/intunegraph).
 const (
-	ConfigurationPath = "windows/intune/custom-configuration.json"
-	ScriptPath        = "windows/intune/platform-script.json"
-	RemediationPath   = "windows/intune/remediation.json"
+	ConfigurationPath = intunegraph.ConfigurationPath
+	ScriptPath        = intunegraph.ScriptPath
+	RemediationPath   = intunegraph.RemediationPath
 )
 
 // OMA-URIs of the settings (docs/formats.md §5).
@@ -142,27 +144,15 @@ func description(p *model.Profile) string {
 	return p.Intune.Description
 }
 
-// MarkerPrefix starts the last line of every body's description: it names the
-// profile the object was built from, so that publish finds its objects again
-// after a display-name change and tells them from everything else in the
-// tenant (docs/intune-publish.md).
-const MarkerPrefix = "mdeproxyc-profile: "
+// MarkerPrefix starts the last line of every body's description
+// (intunegraph.MarkerPrefix).
+const MarkerPrefix = intunegraph.MarkerPrefix
 
 // Marker is the marker line for a profile.
-func Marker(profile string) string { return MarkerPrefix + profile }
+func Marker(profile string) string { return intunegraph.Marker(profile) }
 
 // ProfileOf returns the profile named by a description's marker line.
-func ProfileOf(description string) (string, bool) {
-	i := strings.LastIndex(description, "\n"+MarkerPrefix)
-	if i < 0 {
-		return "", false
-	}
-	name := description[i+1+len(MarkerPrefix):]
-	if name == "" || strings.ContainsAny(name, "\r\n ") {
-		return "", false
-	}
-	return name, true
-}
+func ProfileOf(description string) (string, bool) { return intunegraph.ProfileOf(description) }
 
 // xmlAttr escapes a value for an XML attribute in double quotes.
 func xmlAttr(s string) string {

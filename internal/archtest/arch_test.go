@@ -134,3 +134,18 @@ func TestBundleImportsNoEmitter(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishImportsNoEmitter: publish gets the Intune bodies through the
+// render function the command hands it (emitters/all.Render), as build
+// does; it shares only internal/intunegraph with the intune emitter.
+func TestPublishImportsNoEmitter(t *testing.T) {
+	ds := deps(t, "publish")
+	if !ds[module+"internal/intunegraph"] {
+		t.Fatal("publish no longer imports internal/intunegraph: is this test looking at the right package?")
+	}
+	for d := range ds {
+		if strings.HasPrefix(d, module+"emitters/") {
+			t.Errorf("publish depends on %s", d)
+		}
+	}
+}

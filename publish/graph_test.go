@@ -223,8 +223,8 @@ func TestCheckGraphURL(t *testing.T) {
 		}
 	}
 	for raw, why := range map[string]string{
-		"http://graph.microsoft.com":              "plain http",
-		"http://10.0.0.1":                         "plain http",
+		"http://graph.microsoft.com":               "plain http",
+		"http://10.0.0.1":                          "plain http",
 		"https://admin:s3cret@graph.microsoft.com": "user name or password",
 		"https://graph.microsoft.com/?x=1":         "query",
 		"https://graph.microsoft.com#f":            "query or fragment",

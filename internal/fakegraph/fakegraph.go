@@ -177,6 +177,13 @@ func (s *Server) SeedID(collection, id string, obj map[string]any) {
 	s.objects[collection][id] = o
 }
 
+// Edit changes a stored object in place, as an edit in the portal would.
+func (s *Server) Edit(collection, id string, edit func(obj map[string]any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	edit(s.objects[collection][id])
+}
+
 // SetAssignments replaces an object's assignments as an edit in the portal
 // would, bypassing the assign action's contract (a run-once schedule, a
 // filter, a target twice).

@@ -213,7 +213,10 @@ func (c *Client) send(ctx context.Context, method, u string, body []byte) (int, 
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
+	// A request once sent is finished even when ctx is cancelled (a
+	// signal): an abandoned POST may or may not have created its object,
+	// a finished one says which. The client's timeout bounds it.
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, u, r)
 	if err != nil {
 		return 0, nil, nil, err
 	}

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/internal/fakegraph"
 	"github.com/mdeproxyc/mdeproxyc/publish"
@@ -72,5 +76,51 @@ func TestPublishIntuneCLI(t *testing.T) {
 	var errb bytes.Buffer
 	if code := run([]string{"publish", "../../examples/contoso"}, &bytes.Buffer{}, &errb); code != exitUsage || !strings.Contains(errb.String(), "publish intune") {
 		t.Errorf("publish without a channel: exit %d, %s", code, errb.String())
+	}
+}
+
+// TestPublishGraphURLIsChecked: --graph-url must be https (http only to a
+// loopback address), without user info (never echoed) or query: a usage
+// error, exit 2, before anything is compiled or sent.
+func TestPublishGraphURLIsChecked(t *testing.T) {
+	t.Setenv(publish.TokenEnv, fakegraph.Token)
+	for url, want := range map[string]string{
+		"http://graph.example.com":            "plain http",
+		"https://admin:hunter2@graph.example": "user name or password",
+		"https://graph.microsoft.com/?a=b":    "query",
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", url}, &out, &errb)
+		if code != exitUsage || !strings.Contains(errb.String(), want) || strings.Contains(errb.String(), "hunter2") {
+			t.Errorf("--graph-url %s: exit %d\n%s", url, code, errb.String())
+		}
+	}
+}
+
+// TestPublishSIGTERMAccounts: a SIGTERM in the middle of the writes lets the
+// request in flight finish, prints what was created, assigned and left
+// unassigned, and exits 143.
+func TestPublishSIGTERMAccounts(t *testing.T) {
+	srv := fakegraph.New()
+	defer srv.Close()
+	t.Setenv(publish.TokenEnv, fakegraph.Token)
+	posts := 0
+	srv.Fail = func(method, path string, body map[string]any) *fakegraph.Failure {
+		if method == http.MethodPost && path == fakegraph.Scripts {
+			if posts++; posts == 2 {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+				time.Sleep(100 * time.Millisecond) // the signal is delivered while the request is in flight
+			}
+		}
+		return nil
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL}, &out, &errb)
+	if code != 143 || !strings.Contains(errb.String(), "interrupted (terminated)") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !regexp.MustCompile(`interrupted: 5 created, 0 updated, 4 assigned, 0 deleted; 1 left unassigned, 19 not reached`).MatchString(out.String()) ||
+		!strings.Contains(out.String(), "left unassigned: ") {
+		t.Errorf("no account of the writes:\n%s", out.String())
 	}
 }

@@ -2,9 +2,18 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net/http"
 	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -12,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mdeproxyc/mdeproxyc/internal/fakegraph"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/publish"
 )
 
@@ -122,5 +132,98 @@ func TestPublishSIGTERMAccounts(t *testing.T) {
 	if !regexp.MustCompile(`interrupted: 5 created, 0 updated, 4 assigned, 0 deleted; 1 left unassigned, 19 not reached`).MatchString(out.String()) ||
 		!strings.Contains(out.String(), "left unassigned: ") {
 		t.Errorf("no account of the writes:\n%s", out.String())
+	}
+}
+
+// signingCert writes a self-signed code-signing certificate with its key as
+// PEM, valid for a year.
+func signingCert(t *testing.T) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mdeproxyc publish test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	f := filepath.Join(t.TempDir(), "sign.pem")
+	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...)
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestPublishSignedIsWhatSignedBuildWrites: with build's signing flags,
+// publish sends exactly the bodies a signed build writes — signed scripts,
+// enforceSignatureCheck true — and a second run finds nothing to do.
+func TestPublishSignedIsWhatSignedBuildWrites(t *testing.T) {
+	srv := fakegraph.New()
+	defer srv.Close()
+	t.Setenv(publish.TokenEnv, fakegraph.Token)
+	cert := signingCert(t)
+	out := filepath.Join(t.TempDir(), "dist")
+	var o, e bytes.Buffer
+	if code := run([]string{"build", "../../examples/contoso", "-o", out, "-q", "--sign-cert", cert}, &o, &e); code != 0 {
+		t.Fatalf("signed build: exit %d\n%s", code, e.String())
+	}
+	o.Reset()
+	e.Reset()
+	if code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL, "--sign-cert", cert}, &o, &e); code != 0 {
+		t.Fatalf("signed publish: exit %d\n%s%s", code, o.String(), e.String())
+	}
+	checked := 0
+	for _, c := range []struct{ coll, file string }{
+		{fakegraph.Configurations, "custom-configuration.json"}, {fakegraph.Scripts, "platform-script.json"}, {fakegraph.HealthScripts, "remediation.json"},
+	} {
+		for _, obj := range srv.Objects(c.coll) {
+			profile, _ := intunegraph.ProfileOf(obj["description"].(string))
+			data, err := os.ReadFile(filepath.Join(out, profile, "windows", "intune", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var built map[string]any
+			if err := json.Unmarshal(data, &built); err != nil {
+				t.Fatal(err)
+			}
+			delete(obj, "id")
+			delete(obj, "createdDateTime")
+			if !reflect.DeepEqual(obj, built) {
+				t.Errorf("%s %s: Graph holds another body than the signed build's", profile, c.file)
+			}
+			if c.coll != fakegraph.Configurations {
+				if obj["enforceSignatureCheck"] != true {
+					t.Errorf("%s %s: enforceSignatureCheck %v", profile, c.file, obj["enforceSignatureCheck"])
+				}
+				for _, k := range []string{"scriptContent", "detectionScriptContent", "remediationScriptContent"} {
+					if s, ok := obj[k].(string); ok {
+						script, _ := base64.StdEncoding.DecodeString(s)
+						if !bytes.Contains(script, []byte("# SIG # Begin signature block")) {
+							t.Errorf("%s %s: %s is not signed", profile, c.file, k)
+						}
+					}
+				}
+			}
+			checked++
+		}
+	}
+	if checked != 24 {
+		t.Errorf("checked %d objects; want 24", checked)
+	}
+	srv.ResetLog()
+	o.Reset()
+	if code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL, "--sign-cert", cert}, &o, &e); code != 0 || !strings.HasSuffix(o.String(), "24 unchanged\n") || len(srv.Writes()) > 0 {
+		t.Errorf("second signed publish: exit %d\n%s", code, o.String())
+	}
+	o.Reset()
+	if code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL, "--dry-run"}, &o, &e); code != 0 || !strings.Contains(o.String(), "changed: enforceSignatureCheck, scriptContent") {
+		t.Errorf("an unsigned dry run after a signed publish does not plan to replace the signed scripts:\n%s", o.String())
 	}
 }

@@ -24,6 +24,9 @@ type kind struct {
 	// Schedule is set for the remediation, whose assignments carry a run
 	// schedule and say to run the remediation script.
 	Schedule bool
+	// Summary is the object's device status summary under its path, which
+	// `status intune` reads.
+	Summary string
 }
 
 // The object kinds, in the order a profile's objects are published.
@@ -33,6 +36,7 @@ var kinds = []*kind{
 		Collection: "/v1.0/deviceManagement/deviceConfigurations",
 		ODataType:  "#microsoft.graph.windows10CustomConfiguration",
 		AssignKey:  "assignments", AssignmentType: "#microsoft.graph.deviceConfigurationAssignment",
+		Summary: "deviceStatusOverview",
 	},
 	{
 		Name: "platform script", File: intunegraph.ScriptPath,
@@ -40,6 +44,7 @@ var kinds = []*kind{
 		ODataType:  "#microsoft.graph.deviceManagementScript",
 		Content:    []string{"scriptContent"},
 		AssignKey:  "deviceManagementScriptAssignments", AssignmentType: "#microsoft.graph.deviceManagementScriptAssignment",
+		Summary: "runSummary",
 	},
 	{
 		Name: "remediation", File: intunegraph.RemediationPath,
@@ -47,7 +52,7 @@ var kinds = []*kind{
 		ODataType:  "#microsoft.graph.deviceHealthScript",
 		Content:    []string{"detectionScriptContent", "remediationScriptContent"},
 		AssignKey:  "deviceHealthScriptAssignments", AssignmentType: "#microsoft.graph.deviceHealthScriptAssignment",
-		Schedule: true,
+		Schedule: true, Summary: "runSummary",
 	},
 }
 

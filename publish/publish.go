@@ -113,33 +113,9 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 	if opt.Render == nil {
 		return nil, fmt.Errorf("publish: no render function")
 	}
-	found := map[*kind]map[string][]remote{}
-	for _, k := range kinds {
-		objs, err := c.List(ctx, k.Collection)
-		if err != nil {
-			return nil, fmt.Errorf("listing the %ss: %w", k.Name, err)
-		}
-		found[k] = map[string][]remote{}
-		for _, o := range objs {
-			// A collection of device configurations holds every type; only
-			// ours, carrying our marker, are considered.
-			// Lists of a type without subtypes may leave @odata.type out.
-			if t := str(o, "@odata.type"); t != "" && normType(t) != k.ODataType {
-				continue
-			}
-			name, ok := intunegraph.ProfileOf(str(o, "description"))
-			if !ok {
-				continue
-			}
-			r := remote{kind: k, profile: name, id: str(o, "id"), name: str(o, "displayName")}
-			if err := checkID(k.Name, r.id); err != nil {
-				r.bad = err.Error()
-			}
-			found[k][name] = append(found[k][name], r)
-		}
-		for _, l := range found[k] {
-			sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
-		}
+	found, err := listMarked(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 
 	res := &Result{DryRun: opt.DryRun}
@@ -226,6 +202,41 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 		res.Interrupted = true
 	}
 	return res, nil
+}
+
+// listMarked lists the three collections and keeps the objects of the right
+// type that carry a marker, by kind and profile, lowest id first.
+func listMarked(ctx context.Context, c *Client) (map[*kind]map[string][]remote, error) {
+	found := map[*kind]map[string][]remote{}
+	for _, k := range kinds {
+		objs, err := c.List(ctx, k.Collection)
+		if err != nil {
+			return nil, fmt.Errorf("listing the %ss: %w", k.Name, err)
+		}
+		found[k] = map[string][]remote{}
+		for _, o := range objs {
+			// A collection of device configurations holds every type; only
+			// ours, carrying our marker, are considered.
+			// Lists of a type without subtypes may leave @odata.type out.
+			if t := str(o, "@odata.type"); t != "" && normType(t) != k.ODataType {
+				continue
+			}
+			name, ok := intunegraph.ProfileOf(str(o, "description"))
+			if !ok {
+				continue
+			}
+			r := remote{kind: k, profile: name, id: str(o, "id"), name: str(o, "displayName")}
+			if err := checkID(k.Name, r.id); err != nil {
+				r.bad = err.Error()
+			}
+			found[k][name] = append(found[k][name], r)
+		}
+		for _, l := range found[k] {
+			sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
+		}
+	}
+
+	return found, nil
 }
 
 // notReached is the item of an object an interrupted run did not look at.

@@ -119,11 +119,11 @@ func (s *Server) Writes() []Request {
 	return out
 }
 
-// ResetLog forgets the requests answered so far.
+// ResetLog forgets the requests seen and answered so far.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log, s.seen = nil, nil
 }
 
 // Stats are how often the server throttled and served a further page.
@@ -359,6 +359,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 2 && parts[1] == "assignments" && r.Method == http.MethodGet:
 		s.page(w, r, s.assignments[coll][id])
 	case len(parts) == 2 && parts[1] == summaryOf[coll].path && r.Method == http.MethodGet:
+		if s.fail(w, r, nil) {
+			return
+		}
 		s.done(r, nil)
 		writeJSON(w, http.StatusOK, s.summary(coll, id))
 	case len(parts) == 2 && parts[1] == "assign" && r.Method == http.MethodPost:

@@ -165,3 +165,32 @@ func TestExtraArrayElementOnGraphIsDrift(t *testing.T) {
 		t.Errorf("after the repair the configuration holds %d settings; want 4", n)
 	}
 }
+
+// TestScopeTagsArePublishedAndRepaired: intune.scopeTags go to the scripts
+// as roleScopeTagIds (the v1.0 configuration has no such property), and a
+// tag changed in the portal is drift that the run repairs.
+func TestScopeTagsArePublishedAndRepaired(t *testing.T) {
+	src := strings.Replace(baseFleet, `alpha: intune: {`, `alpha: intune: {scopeTags: ["7", "12"], `, 1)
+	if src == baseFleet {
+		t.Fatal("the fleet did not change")
+	}
+	h := newHarness(t)
+	h.run(t, src, Options{})
+	ids := idsOf(t, h.srv)
+	for _, c := range []string{fakegraph.Scripts, fakegraph.HealthScripts} {
+		if got := h.srv.Objects(c)[ids["alpha"+c]]["roleScopeTagIds"]; !jsonEqual(got, []string{"7", "12"}) {
+			t.Errorf("%s: roleScopeTagIds %v", c, got)
+		}
+	}
+	if _, has := h.srv.Objects(fakegraph.Configurations)[ids["alpha"+fakegraph.Configurations]]["roleScopeTagIds"]; has {
+		t.Error("the v1.0 configuration was sent roleScopeTagIds")
+	}
+	h.srv.Edit(fakegraph.Scripts, ids["alpha"+fakegraph.Scripts], func(o map[string]any) { o["roleScopeTagIds"] = []any{"0"} })
+	res := h.run(t, src, Options{})
+	if got := actions(res); !slices.Contains(got, "alpha/platform script:update roleScopeTagIds") {
+		t.Errorf("plan %q", got)
+	}
+	if got := h.srv.Objects(fakegraph.Scripts)[ids["alpha"+fakegraph.Scripts]]["roleScopeTagIds"]; !jsonEqual(got, []string{"7", "12"}) {
+		t.Errorf("after the repair: roleScopeTagIds %v", got)
+	}
+}

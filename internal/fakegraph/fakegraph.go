@@ -503,7 +503,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, coll string, obj
 // The properties each type documents, and those its create requires.
 var (
 	known = map[string][]string{
-		Configurations: {"@odata.type", "displayName", "description", "omaSettings", "roleScopeTagIds", "version"},
+		Configurations: {"@odata.type", "displayName", "description", "omaSettings", "version"},
 		Scripts:        {"@odata.type", "displayName", "description", "scriptContent", "runAsAccount", "enforceSignatureCheck", "fileName", "runAs32Bit", "roleScopeTagIds"},
 		HealthScripts:  {"@odata.type", "publisher", "version", "displayName", "description", "detectionScriptContent", "remediationScriptContent", "runAsAccount", "enforceSignatureCheck", "runAs32Bit", "roleScopeTagIds"},
 	}

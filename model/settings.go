@@ -62,18 +62,18 @@ type Kind int
 
 // The kinds of effective values.
 const (
-	KindText         Kind = iota // free text from the user (descriptions, names)
-	KindEnum                     // one of a few words (mode)
-	KindEnumList                 // a list of words (platforms)
-	KindBool                     // true or false
-	KindHostPort                 // a proxy as host:port, no scheme
-	KindProxyURL                 // a proxy as http(s)://host:port
-	KindURL                      // another URL (a PAC file)
-	KindBypassList               // a list of host patterns that skip the proxy
-	KindIdentifier               // a reverse-DNS identifier
-	KindTargetList               // Entra group object IDs (and "allDevices")
-	KindDNList                   // a list of LDAP distinguished names (GPO links)
-	KindScopeTagList             // Intune role scope tag IDs
+	KindText       Kind = iota // free text from the user (descriptions, names)
+	KindEnum                   // one of a few words (mode)
+	KindEnumList               // a list of words (platforms)
+	KindBool                   // true or false
+	KindHostPort               // a proxy as host:port, no scheme
+	KindProxyURL               // a proxy as http(s)://host:port
+	KindURL                    // another URL (a PAC file)
+	KindBypassList             // a list of host patterns that skip the proxy
+	KindIdentifier             // a reverse-DNS identifier
+	KindTargetList             // Entra group object IDs (and "allDevices")
+	KindDNList                 // a list of LDAP distinguished names (GPO links)
+	KindScopeTags              // Intune role scope tag IDs
 )
 
 // Component is a part of Defender a profile can manage or leave alone; its
@@ -195,7 +195,7 @@ var Settings = []*Def{
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
 	{Path: PathIntuneInclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Include }},
 	{Path: PathIntuneExclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Exclude }},
-	{Path: PathIntuneScopeTags, Kind: KindScopeTagList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.ScopeTags }},
+	{Path: PathIntuneScopeTags, Kind: KindScopeTags, Component: compWindows, list: func(p *Profile) []string { return p.Intune.ScopeTags }},
 	{Path: PathConfigMgrAppName, Kind: KindText, Component: compWindows, Label: "ConfigMgr application name", text: func(p *Profile) string { return p.ConfigMgr.ApplicationName }},
 	{Path: PathGPOName, Kind: KindText, Component: compWindows, Label: "Group Policy object name", text: func(p *Profile) string { return p.GPO.Name }},
 	{Path: PathGPOLinks, Kind: KindDNList, Component: compWindows, list: func(p *Profile) []string { return p.GPO.Links },

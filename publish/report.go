@@ -19,10 +19,7 @@ var Formats = []string{"text", "json"}
 // a CI log.
 func (r *Result) Write(w io.Writer, format string) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	}
 	esc := diag.Escape
 	for _, it := range r.Items {
@@ -81,6 +78,15 @@ func (r *Result) Write(w io.Writer, format string) error {
 		return r.writeAccount(w)
 	}
 	return nil
+}
+
+// writeJSON writes v indented, without HTML escaping: the JSON format of a
+// plan and of a status.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // Account counts what an interrupted run wrote: objects created, updated,

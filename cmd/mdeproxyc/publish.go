@@ -18,6 +18,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/lint"
+	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/publish"
 	"github.com/mdeproxyc/mdeproxyc/signing"
 )
@@ -53,6 +54,22 @@ func (g graphFlags) client(c *cli, cmd string) (*publish.Client, int, bool) {
 		return nil, exitFail, false
 	}
 	return &publish.Client{BaseURL: base, Token: tokens, HTTP: &http.Client{Timeout: 2 * time.Minute}}, 0, true
+}
+
+// intuneFleet renders through build's intune emitter (with opts: a signer)
+// and compiles the fleet in DIR, the command's second argument.
+func (c *cli) intuneFleet(cmd string, fs *pflag.FlagSet, opts ...emitters.Option) (func(*model.Profile) ([]emitters.File, error), []*model.Profile, bool) {
+	render, err := all.Render("intune", opts...)
+	if err != nil {
+		c.errorf("%s: %v", cmd, err)
+		return nil, nil, false
+	}
+	dir := "."
+	if fs.NArg() > 1 {
+		dir = fs.Arg(1)
+	}
+	ps, ok := c.compileFleet(dir, compile.Options{})
+	return render, ps, ok
 }
 
 // ownSignals tells main's signal handler that the running command handles
@@ -143,16 +160,7 @@ func (c *cli) publishCmd(args []string) int {
 		}
 		opts = append(opts, emitters.WithSigner(s))
 	}
-	render, err := all.Render("intune", opts...)
-	if err != nil {
-		c.errorf("publish: %v", err)
-		return exitFail
-	}
-	dir := "."
-	if fs.NArg() > 1 {
-		dir = fs.Arg(1)
-	}
-	ps, ok := c.compileFleet(dir, compile.Options{})
+	render, ps, ok := c.intuneFleet("publish", fs, opts...)
 	if !ok {
 		return exitFail
 	}

@@ -4,9 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
-	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/publish"
 )
 
@@ -33,16 +31,7 @@ func (c *cli) statusCmd(args []string) int {
 	if !ok {
 		return code
 	}
-	render, err := all.Render("intune")
-	if err != nil {
-		c.errorf("status: %v", err)
-		return exitFail
-	}
-	dir := "."
-	if fs.NArg() > 1 {
-		dir = fs.Arg(1)
-	}
-	ps, ok := c.compileFleet(dir, compile.Options{})
+	render, ps, ok := c.intuneFleet("status", fs)
 	if !ok {
 		return exitFail
 	}

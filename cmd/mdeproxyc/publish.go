@@ -129,6 +129,7 @@ func (c *cli) publishCmd(args []string) int {
 	signCert := fs.String("sign-cert", "", "sign the scripts as 'build --sign-cert' does (same flags, same bytes), and publish them with enforceSignatureCheck: true")
 	signPasswordEnv := fs.String("sign-password-env", "", "the environment variable holding the PKCS#12 password")
 	timestampURL := fs.String("timestamp-url", "", "RFC 3161 timestamp server for the signatures (every run then re-signs, and so updates, the scripts)")
+	bundleDir := fs.String("bundle", "", "publish the Intune bodies of this built bundle (checked against its manifest and the intent) instead of rendering them: a bundle signed with a timestamp, say")
 	if code, ok := c.parse(fs, args, 2); !ok {
 		return code
 	}
@@ -142,6 +143,10 @@ func (c *cli) publishCmd(args []string) int {
 	}
 	if *signCert == "" && (*signPasswordEnv != "" || *timestampURL != "") {
 		c.errorf("publish: --sign-password-env and --timestamp-url need --sign-cert")
+		return exitUsage
+	}
+	if *bundleDir != "" && *signCert != "" {
+		c.errorf("publish: --bundle publishes the bundle's bodies as they were signed; --sign-cert is build's business then")
 		return exitUsage
 	}
 	client, code, ok := gf.client(c, "publish")
@@ -163,6 +168,13 @@ func (c *cli) publishCmd(args []string) int {
 	render, ps, ok := c.intuneFleet("publish", fs, opts...)
 	if !ok {
 		return exitFail
+	}
+	if *bundleDir != "" {
+		var err error
+		if render, err = publish.FromBundle(*bundleDir, render); err != nil {
+			c.errorf("publish: %s; nothing was published", diag.Escape(err.Error()))
+			return exitFail
+		}
 	}
 	// What build refuses to write is not published either.
 	if errs := lint.Errors(lint.Run(ps)); len(errs) > 0 {

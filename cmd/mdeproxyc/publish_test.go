@@ -227,3 +227,65 @@ func TestPublishSignedIsWhatSignedBuildWrites(t *testing.T) {
 		t.Errorf("an unsigned dry run after a signed publish does not plan to replace the signed scripts:\n%s", o.String())
 	}
 }
+
+// TestPublishBundle: --bundle publishes a built bundle's bodies as they are
+// (here signed), after checking them against the manifest and the intent: a
+// body edited after the build, or a bundle of another version of the intent,
+// is refused before anything is written.
+func TestPublishBundle(t *testing.T) {
+	srv := fakegraph.New()
+	defer srv.Close()
+	t.Setenv(publish.TokenEnv, fakegraph.Token)
+	out := filepath.Join(t.TempDir(), "dist")
+	var o, e bytes.Buffer
+	if code := run([]string{"build", "../../examples/contoso", "-o", out, "-q", "--sign-cert", signingCert(t)}, &o, &e); code != 0 {
+		t.Fatalf("signed build: exit %d\n%s", code, e.String())
+	}
+	publishBundle := func(fleet string) (int, string) {
+		var o, e bytes.Buffer
+		code := run([]string{"publish", "intune", fleet, "--graph-url", srv.URL, "--bundle", out}, &o, &e)
+		return code, o.String() + e.String()
+	}
+	if code, msg := publishBundle("../../examples/contoso"); code != 0 || !strings.Contains(msg, "24 create") {
+		t.Fatalf("publish --bundle: exit %d\n%s", code, msg)
+	}
+	n := 0
+	for _, obj := range srv.Objects(fakegraph.HealthScripts) {
+		profile, _ := intunegraph.ProfileOf(obj["description"].(string))
+		data, _ := os.ReadFile(filepath.Join(out, profile, "windows", "intune", "remediation.json"))
+		var built map[string]any
+		_ = json.Unmarshal(data, &built)
+		delete(obj, "id")
+		delete(obj, "createdDateTime")
+		if !reflect.DeepEqual(obj, built) || obj["enforceSignatureCheck"] != true {
+			t.Errorf("%s: Graph does not hold the bundle's signed remediation", profile)
+		}
+		n++
+	}
+	if n != 8 {
+		t.Fatalf("%d remediations", n)
+	}
+
+	// Another version of the intent: hq's proxy changed after the build.
+	stale := t.TempDir()
+	for _, f := range []string{"defaults.cue", "sites.cue"} {
+		data, _ := os.ReadFile(filepath.Join("../../examples/contoso", f))
+		data = bytes.ReplaceAll(data, []byte("proxy.contoso.com:8080"), []byte("proxy2.contoso.com:8080"))
+		_ = os.WriteFile(filepath.Join(stale, f), data, 0o644)
+	}
+	srv.ResetLog()
+	if code, msg := publishBundle(stale); code != exitFail || !strings.Contains(msg, "built from another version of the intent") || len(srv.Writes()) > 0 {
+		t.Errorf("a stale bundle: exit %d, %d writes\n%s", code, len(srv.Writes()), msg)
+	}
+
+	// A body edited after the build.
+	f := filepath.Join(out, "hq", "windows", "intune", "platform-script.json")
+	data, _ := os.ReadFile(f)
+	_ = os.WriteFile(f, bytes.Replace(data, []byte(`"runAsAccount": "system"`), []byte(`"runAsAccount": "user"  `), 1), 0o644)
+	if code, msg := publishBundle("../../examples/contoso"); code != exitFail || !strings.Contains(msg, "differs from the manifest") || len(srv.Writes()) > 0 {
+		t.Errorf("an edited body: exit %d\n%s", code, msg)
+	}
+	if code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL, "--bundle", out, "--sign-cert", "x.pem"}, &o, &e); code != exitUsage {
+		t.Errorf("--bundle with --sign-cert: exit %d", code)
+	}
+}

@@ -70,8 +70,11 @@ func FromBundle(dir string, fresh func(*model.Profile) ([]emitters.File, error))
 			if err != nil {
 				return nil, fmt.Errorf("--bundle: %w", err)
 			}
-			if !fi.Mode().IsRegular() || fi.Size() != sizes[rel] || fi.Size() > maxBody {
-				return nil, fmt.Errorf("--bundle: %s is not the regular file of %d bytes the manifest lists", file, sizes[rel])
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("--bundle: %s is not a regular file (%s): not followed", file, fi.Mode().Type())
+			}
+			if fi.Size() != sizes[rel] || fi.Size() > maxBody {
+				return nil, fmt.Errorf("--bundle: %s has %d bytes; the manifest lists %d", file, fi.Size(), sizes[rel])
 			}
 			got, err := os.ReadFile(file)
 			if err != nil {

@@ -278,6 +278,21 @@ func TestPublishBundle(t *testing.T) {
 		t.Errorf("a stale bundle: exit %d, %d writes\n%s", code, len(srv.Writes()), msg)
 	}
 
+	// A body replaced by a symbolic link (to identical bytes) is not read.
+	rem := filepath.Join(out, "hq", "windows", "intune", "remediation.json")
+	elsewhere := filepath.Join(t.TempDir(), "remediation.json")
+	remData, _ := os.ReadFile(rem)
+	_ = os.WriteFile(elsewhere, remData, 0o644)
+	_ = os.Remove(rem)
+	if err := os.Symlink(elsewhere, rem); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := publishBundle("../../examples/contoso"); code != exitFail || !strings.Contains(msg, "is not a regular file") || len(srv.Writes()) > 0 {
+		t.Errorf("a symlinked body: exit %d\n%s", code, msg)
+	}
+	_ = os.Remove(rem)
+	_ = os.WriteFile(rem, remData, 0o644)
+
 	// A body edited after the build.
 	f := filepath.Join(out, "hq", "windows", "intune", "platform-script.json")
 	data, _ := os.ReadFile(f)

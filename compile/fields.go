@@ -424,3 +424,16 @@ var assignmentTargetGrammar = grammar{
 	}),
 	allowed: `"allDevices", or ` + groupIDAllowed,
 }
+
+// scopeTagRE is an Intune role scope tag's ID as mdeproxyc accepts it.
+var scopeTagRE = regexp.MustCompile(`^[0-9]{1,10}$`)
+
+var scopeTagGrammar = grammar{
+	check: plain(func(s string) string {
+		if !scopeTagRE.MatchString(s) {
+			return "not a scope tag ID"
+		}
+		return ""
+	}),
+	allowed: `an Intune role scope tag's ID: 1 to 10 decimal digits, such as "0" or "12"`,
+}

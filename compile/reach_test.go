@@ -23,6 +23,7 @@ var examples = map[*grammar]string{
 	&groupIDGrammar:           "00000000-0000-4000-8000-00000000beef",
 	&assignmentTargetGrammar:  "allDevices",
 	&distinguishedNameGrammar: "OU=Reach,DC=example,DC=com",
+	&scopeTagGrammar:          "4242",
 }
 
 // candidates are the values TestEverySettingReachesTheModel writes for a field,

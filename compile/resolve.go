@@ -163,6 +163,7 @@ func (r *resolver) resolve(m *merged) *model.Profile {
 	// assignments, which publish compares with these.
 	p.Intune.Include = lowerAll(m.list(model.PathIntuneInclude))
 	p.Intune.Exclude = lowerAll(m.list(model.PathIntuneExclude))
+	p.Intune.ScopeTags = m.list(model.PathIntuneScopeTags)
 	p.ConfigMgr.ApplicationName = m.strOr(model.PathConfigMgrAppName, objectNamePrefix+p.Name)
 	p.GPO.Name = m.strOr(model.PathGPOName, objectNamePrefix+p.Name)
 	p.MacOS.Identifier = m.strOr(model.PathMacOSIdentifier, macOSIdentifierStem+p.Name)

@@ -25,6 +25,7 @@ var grammarOf = map[string]*grammar{
 	// Intune assignments (publish intune).
 	"#GroupID":          &groupIDGrammar,
 	"#AssignmentTarget": &assignmentTargetGrammar,
+	"#ScopeTagID":       &scopeTagGrammar,
 }
 
 // mustFieldsFromSchema reads the settings of #Settings from the schema's

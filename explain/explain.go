@@ -56,7 +56,7 @@ func (r Row) MarshalJSON() ([]byte, error) {
 
 // listSep joins a list value for display: platforms read as words, bypass
 // lists as Windows writes them.
-var listSep = map[model.Kind]string{model.KindEnumList: ", ", model.KindBypassList: ";", model.KindTargetList: ", ", model.KindDNList: "; "}
+var listSep = map[model.Kind]string{model.KindEnumList: ", ", model.KindBypassList: ";", model.KindTargetList: ", ", model.KindDNList: "; ", model.KindScopeTags: ", "}
 
 // Profile explains one profile with the given emitters' locations.
 func Profile(p *model.Profile, list []emitters.Emitter) []Row {

@@ -383,6 +383,15 @@ var Rules = []*Rule{
 		},
 	},
 	{
+		ID: "MDE025", Severity: diag.Warning, Title: "Intune assignments overlap",
+		Explain: "A device in two profiles' assignments gets both profiles' configuration, platform script and remediation: each remediation " +
+			"finds the other's proxy settings wrong and rewrites them, every day. This happens when one group is included by two profiles, when a " +
+			"profile includes allDevices beside another profile's includes (unless it excludes that profile's groups), and when a profile includes " +
+			"and excludes one group (the exclusion wins, so the include does nothing). Give every device one profile: exclude the groups other " +
+			"profiles take from the allDevices profile, and include each group once.",
+		fleet: overlappingAssignments,
+	},
+	{
 		ID: "MDE030", Severity: diag.Warning, Title: "a profile is written in several places",
 		Explain: "CUE merges every place a profile is written into one profile: a block pasted into a second file silently changes the site " +
 			"(one copy-paste can make it offline). The warning names every place, so a reviewer can tell a deliberate split (a policy file, " +
@@ -503,4 +512,55 @@ func wildcardMatch(pattern, host string) bool {
 		host = host[j+len(part):]
 	}
 	return true
+}
+
+// overlappingAssignments finds devices that two profiles' Intune assignments
+// reach (MDE025), and a profile that includes and excludes one group. The
+// finding goes on the later profile by name, naming both and the group.
+func overlappingAssignments(ps []*profile) []fleetFinding {
+	var out []fleetFinding
+	var assigned []*profile
+	for _, p := range ps {
+		if !p.Targets(model.Windows) || !p.Intune.Enabled || len(p.Intune.Include) == 0 {
+			continue
+		}
+		for _, g := range p.Intune.Include {
+			if slices.Contains(p.Intune.Exclude, g) {
+				out = append(out, fleetFinding{profile: p, finding: finding{setting: model.PathIntuneExclude,
+					msg: fmt.Sprintf("profile %s includes and excludes group %s: the exclusion wins, so the include assigns nothing", p.Name, g)}})
+			}
+		}
+		assigned = append(assigned, p)
+	}
+	slices.SortFunc(assigned, func(a, b *profile) int { return strings.Compare(a.Name, b.Name) })
+	for i, b := range assigned {
+		for _, a := range assigned[:i] {
+			if g, ok := overlap(a.Profile, b.Profile); ok {
+				out = append(out, fleetFinding{profile: b, finding: finding{setting: model.PathIntuneInclude,
+					msg: fmt.Sprintf("profiles %s and %s are both assigned to %s: its devices get both remediations, which undo each other", a.Name, b.Name, g)}})
+			}
+		}
+	}
+	return out
+}
+
+// overlap returns a target both profiles' includes reach: a group both
+// include, or (allDevices on one side) the other's include that the
+// allDevices profile does not exclude.
+func overlap(a, b *model.Profile) (string, bool) {
+	for _, x := range a.Intune.Include {
+		for _, y := range b.Intune.Include {
+			switch {
+			case x == y && x == model.AllDevices:
+				return "allDevices", true
+			case x == y:
+				return "group " + x, true
+			case x == model.AllDevices && !slices.Contains(a.Intune.Exclude, y):
+				return "group " + y + " (" + a.Name + " includes allDevices)", true
+			case y == model.AllDevices && !slices.Contains(b.Intune.Exclude, x):
+				return "group " + x + " (" + b.Name + " includes allDevices)", true
+			}
+		}
+	}
+	return "", false
 }

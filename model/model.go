@@ -193,6 +193,9 @@ type Intune struct {
 	// Entra group object IDs in lower case, and AllDevices (include only).
 	Include []string
 	Exclude []string
+	// ScopeTags are the role scope tag IDs the objects carry
+	// (roleScopeTagIds); none leaves Intune's default.
+	ScopeTags []string
 }
 
 // AllDevices is the assignment target for every device Intune manages.

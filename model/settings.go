@@ -52,6 +52,8 @@ const (
 const (
 	PathIntuneInclude Path = "intune.assignments.include"
 	PathIntuneExclude Path = "intune.assignments.exclude"
+	// PathIntuneScopeTags are the objects' role scope tags (roleScopeTagIds).
+	PathIntuneScopeTags Path = "intune.scopeTags"
 )
 
 // Kind is the shape of a setting's effective value; it says how the value is
@@ -71,6 +73,7 @@ const (
 	KindIdentifier             // a reverse-DNS identifier
 	KindTargetList             // Entra group object IDs (and "allDevices")
 	KindDNList                 // a list of LDAP distinguished names (GPO links)
+	KindScopeTags              // Intune role scope tag IDs
 )
 
 // Component is a part of Defender a profile can manage or leave alone; its
@@ -196,6 +199,7 @@ var Settings = []*Def{
 	{Path: PathIntuneDescription, Kind: KindText, Component: compWindows, text: func(p *Profile) string { return p.Intune.Description }},
 	{Path: PathIntuneInclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Include }},
 	{Path: PathIntuneExclude, Kind: KindTargetList, Component: compWindows, list: func(p *Profile) []string { return p.Intune.Exclude }},
+	{Path: PathIntuneScopeTags, Kind: KindScopeTags, Component: compWindows, list: func(p *Profile) []string { return p.Intune.ScopeTags }},
 	{Path: PathConfigMgrAppName, Kind: KindText, Component: compWindows, Label: "ConfigMgr application name", text: func(p *Profile) string { return p.ConfigMgr.ApplicationName }},
 	{Path: PathGPOName, Kind: KindText, Component: compWindows, Label: "Group Policy object name", text: func(p *Profile) string { return p.GPO.Name }},
 	{Path: PathGPOLinks, Kind: KindDNList, Component: compWindows, list: func(p *Profile) []string { return p.GPO.Links },

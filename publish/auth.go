@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/mdeproxyc/mdeproxyc/diag"
 )
 
 // TokenEnv names the environment variable holding a ready bearer token, for
@@ -38,10 +41,11 @@ func Tokens(method, graphURL string) (TokenSource, error) {
 	if t := strings.TrimSpace(os.Getenv(TokenEnv)); t != "" && (method == "auto" || method == "") {
 		return func(context.Context) (string, error) { return t, nil }, nil
 	}
-	u, err := url.Parse(graphURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("--graph-url %q is not a URL", graphURL)
+	base, err := CheckGraphURL(graphURL)
+	if err != nil {
+		return nil, err
 	}
+	u, _ := url.Parse(base)
 	opts := azcore.ClientOptions{}
 	if c, ok := NationalClouds[strings.ToLower(u.Hostname())]; ok {
 		opts.Cloud = c
@@ -50,11 +54,33 @@ func Tokens(method, graphURL string) (TokenSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	scope := strings.TrimRight(u.Scheme+"://"+u.Host, "/") + "/.default"
+	scope := base + "/.default"
 	return func(ctx context.Context) (string, error) {
 		tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
-		return tok.Token, err
+		if err != nil {
+			return "", signInError(method, err)
+		}
+		return tok.Token, nil
 	}, nil
+}
+
+// signInError is one line for a failed sign-in. azidentity's own error lists
+// every credential of its chain over many lines, with Entra's answers; a
+// missing credential needs only what to set, and a refused one the reason,
+// escaped (it holds the identity provider's text).
+func signInError(method string, err error) error {
+	var failed *azidentity.AuthenticationFailedError
+	if errors.As(err, &failed) {
+		msg := err.Error()
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return fmt.Errorf("--auth %s: signing in failed: %s", method, diag.Escape(msg))
+	}
+	if method == "" || method == "auto" {
+		return fmt.Errorf("no credential for Microsoft Graph: set %s to a bearer token, or the environment of one of --auth %s (tried: environment, workload identity, managed identity, Azure CLI)", TokenEnv, strings.Join(AuthMethods[1:], ", "))
+	}
+	return fmt.Errorf("--auth %s found no credential: see the variables docs/intune-publish.md lists for it, or set %s", method, TokenEnv)
 }
 
 func credential(method string, opts azcore.ClientOptions) (azcore.TokenCredential, error) {

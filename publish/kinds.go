@@ -1,7 +1,7 @@
 package publish
 
 import (
-	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -24,30 +24,35 @@ type kind struct {
 	// Schedule is set for the remediation, whose assignments carry a run
 	// schedule and say to run the remediation script.
 	Schedule bool
+	// Summary is the object's device status summary under its path, which
+	// `status intune` reads.
+	Summary string
 }
 
 // The object kinds, in the order a profile's objects are published.
 var kinds = []*kind{
 	{
-		Name: "configuration", File: intune.ConfigurationPath,
+		Name: "configuration", File: intunegraph.ConfigurationPath,
 		Collection: "/v1.0/deviceManagement/deviceConfigurations",
 		ODataType:  "#microsoft.graph.windows10CustomConfiguration",
 		AssignKey:  "assignments", AssignmentType: "#microsoft.graph.deviceConfigurationAssignment",
+		Summary: "deviceStatusOverview",
 	},
 	{
-		Name: "platform script", File: intune.ScriptPath,
+		Name: "platform script", File: intunegraph.ScriptPath,
 		Collection: "/beta/deviceManagement/deviceManagementScripts",
 		ODataType:  "#microsoft.graph.deviceManagementScript",
 		Content:    []string{"scriptContent"},
 		AssignKey:  "deviceManagementScriptAssignments", AssignmentType: "#microsoft.graph.deviceManagementScriptAssignment",
+		Summary: "runSummary",
 	},
 	{
-		Name: "remediation", File: intune.RemediationPath,
+		Name: "remediation", File: intunegraph.RemediationPath,
 		Collection: "/beta/deviceManagement/deviceHealthScripts",
 		ODataType:  "#microsoft.graph.deviceHealthScript",
 		Content:    []string{"detectionScriptContent", "remediationScriptContent"},
 		AssignKey:  "deviceHealthScriptAssignments", AssignmentType: "#microsoft.graph.deviceHealthScriptAssignment",
-		Schedule: true,
+		Schedule: true, Summary: "runSummary",
 	},
 }
 

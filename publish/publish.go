@@ -2,13 +2,16 @@
 // targets Windows, the custom configuration, the platform script and the
 // remediation the intune emitter writes, sent to Microsoft Graph byte for
 // byte, and assigned to the groups of the intent. Objects are found again by
-// the marker line of their description (intune.Marker), never by display
-// name; docs/intune-publish.md has the Graph contract it follows.
+// the marker line of their description (intunegraph.Marker), never by display
+// name; docs/intune-publish.md has the Graph contract it follows. publish
+// imports no emitter: the command hands it the render function build uses
+// (emitters/all.Render), signer included.
 package publish
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -18,16 +21,19 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
-	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// Options say what Run may change.
+// Options say what Run may change and how it gets the bodies.
 type Options struct {
 	// DryRun plans without writing anything.
 	DryRun bool
 	// Prune deletes marked objects whose profile is no longer in the fleet.
 	Prune bool
+	// Render gives a profile's Intune bodies, the files build writes under
+	// windows/intune/ (emitters/all.Render("intune", signer...)). Required.
+	Render func(p *model.Profile) ([]emitters.File, error)
 }
 
 // The actions of a plan.
@@ -37,6 +43,8 @@ const (
 	ActionUnchanged = "unchanged"
 	ActionOrphaned  = "orphaned"
 	ActionDelete    = "delete"
+	// ActionSkipped is an object an interrupted run did not get to.
+	ActionSkipped = "skipped"
 )
 
 // Item is one object of the plan and what was done with it.
@@ -47,10 +55,21 @@ type Item struct {
 	ID          string `json:"id,omitempty"`
 	DisplayName string `json:"displayName"`
 	// Changed names the properties that differ ("description",
-	// "omaSettings[0].value") and "assignments" when those do.
+	// "omaSettings[0].value"), "assignments" when the targets do, and the
+	// assignment properties that drifted ("assignments[include
+	// <group>].runSchedule.time").
 	Changed []string `json:"changed,omitempty"`
+	// Added and Removed are the assignment targets the run adds and takes
+	// away ("include <group>", "exclude <group>", "include allDevices");
+	// a target assigned twice is removed once as "duplicate include <group>".
+	Added   []string `json:"assignmentsAdded,omitempty"`
+	Removed []string `json:"assignmentsRemoved,omitempty"`
 	// Assignments are the targets the object is assigned to after the run.
 	Assignments []string `json:"assignments,omitempty"`
+	// Wrote lists the writes that were made, in order: "created",
+	// "updated", "assigned", "deleted". An interrupted run tells from it
+	// what was done.
+	Wrote []string `json:"wrote,omitempty"`
 	// Error is set when the object could not be planned or written.
 	Error string `json:"error,omitempty"`
 	// Done is set when the writes the action needs were made.
@@ -62,6 +81,10 @@ type Item struct {
 type Result struct {
 	DryRun bool   `json:"dryRun"`
 	Items  []Item `json:"items"`
+	// Interrupted is set when the run's context was cancelled (a signal):
+	// the request in flight was finished, nothing was sent after it, and the
+	// items not reached carry Action with Done false.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Failed reports whether any object failed.
@@ -75,35 +98,24 @@ type remote struct {
 	profile string
 	id      string
 	name    string
+	// bad says why the object's id cannot be used in a request.
+	bad string
 }
 
 // Run plans and, unless opt.DryRun, applies. An error is returned only when
 // nothing could be planned (the tenant's objects could not be listed); a
 // failure on one object is recorded in its Item and the others proceed.
+//
+// When ctx is cancelled the request in flight is finished (an abandoned POST
+// may or may not have created its object; a finished one tells), nothing
+// more is sent, and the Result, marked Interrupted, says what was written.
 func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options) (*Result, error) {
-	found := map[*kind]map[string][]remote{}
-	for _, k := range kinds {
-		objs, err := c.List(ctx, k.Collection)
-		if err != nil {
-			return nil, fmt.Errorf("listing the %ss: %w", k.Name, err)
-		}
-		found[k] = map[string][]remote{}
-		for _, o := range objs {
-			// A collection of device configurations holds every type; only
-			// ours, carrying our marker, are considered.
-			// Lists of a type without subtypes may leave @odata.type out.
-			if t := str(o, "@odata.type"); t != "" && normType(t) != k.ODataType {
-				continue
-			}
-			name, ok := intune.ProfileOf(str(o, "description"))
-			if !ok {
-				continue
-			}
-			found[k][name] = append(found[k][name], remote{kind: k, profile: name, id: str(o, "id"), name: str(o, "displayName")})
-		}
-		for _, l := range found[k] {
-			sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
-		}
+	if opt.Render == nil {
+		return nil, fmt.Errorf("publish: no render function")
+	}
+	found, err := listMarked(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 
 	res := &Result{DryRun: opt.DryRun}
@@ -114,10 +126,14 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 		wanted[k] = map[string]bool{}
 	}
 	for _, p := range ps {
-		bodies, err := renderBodies(p)
+		files, err := opt.Render(p)
 		if err != nil {
 			res.Items = append(res.Items, Item{Profile: p.Name, Object: "all", Action: ActionCreate, Error: err.Error()})
 			continue
+		}
+		bodies := map[string][]byte{}
+		for _, f := range files {
+			bodies[f.Path] = f.Data
 		}
 		for _, k := range kinds {
 			body, ok := bodies[k.File]
@@ -128,6 +144,11 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 			var existing *remote
 			if l := found[k][p.Name]; len(l) > 0 {
 				existing = &l[0]
+			}
+			if ctx.Err() != nil {
+				res.Interrupted = true
+				res.Items = append(res.Items, notReached(p, k, body, existing))
+				continue
 			}
 			res.Items = append(res.Items, publishOne(ctx, c, p, k, body, existing, opt))
 		}
@@ -156,33 +177,77 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 	})
 	for _, o := range orphans {
 		it := Item{Profile: o.profile, Object: o.kind.Name, Action: ActionOrphaned, ID: o.id, DisplayName: o.name}
+		if o.bad != "" {
+			it.Error = describe(o.profile, o.kind, o.name, "", errors.New(o.bad))
+			res.Items = append(res.Items, it)
+			continue
+		}
 		if opt.Prune {
 			it.Action = ActionDelete
-			if !opt.DryRun {
+			if !opt.DryRun && ctx.Err() != nil {
+				res.Interrupted = true
+				it.Action = ActionSkipped
+			} else if !opt.DryRun {
 				if err := c.Do(ctx, http.MethodDelete, o.kind.Collection+"/"+pathEscape(o.id), nil, nil); err != nil {
 					it.Error = describe(o.profile, o.kind, o.name, o.id, err)
 				} else {
 					it.Done = true
+					it.Wrote = append(it.Wrote, "deleted")
 				}
 			}
 		}
 		res.Items = append(res.Items, it)
 	}
+	if ctx.Err() != nil && !opt.DryRun {
+		res.Interrupted = true
+	}
 	return res, nil
 }
 
-// renderBodies is exactly what `build` writes for the profile's Intune
-// objects: the same compile result through the same emitter.
-func renderBodies(p *model.Profile) (map[string][]byte, error) {
-	files, err := intune.Emitter{}.Emit(emitters.NewProfile(p))
-	if err != nil {
-		return nil, err
+// listMarked lists the three collections and keeps the objects of the right
+// type that carry a marker, by kind and profile, lowest id first.
+func listMarked(ctx context.Context, c *Client) (map[*kind]map[string][]remote, error) {
+	found := map[*kind]map[string][]remote{}
+	for _, k := range kinds {
+		objs, err := c.List(ctx, k.Collection)
+		if err != nil {
+			return nil, fmt.Errorf("listing the %ss: %w", k.Name, err)
+		}
+		found[k] = map[string][]remote{}
+		for _, o := range objs {
+			// A collection of device configurations holds every type; only
+			// ours, carrying our marker, are considered.
+			// Lists of a type without subtypes may leave @odata.type out.
+			if t := str(o, "@odata.type"); t != "" && normType(t) != k.ODataType {
+				continue
+			}
+			name, ok := intunegraph.ProfileOf(str(o, "description"))
+			if !ok {
+				continue
+			}
+			r := remote{kind: k, profile: name, id: str(o, "id"), name: str(o, "displayName")}
+			if err := checkID(k.Name, r.id); err != nil {
+				r.bad = err.Error()
+			}
+			found[k][name] = append(found[k][name], r)
+		}
+		for _, l := range found[k] {
+			sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
+		}
 	}
-	out := map[string][]byte{}
-	for _, f := range files {
-		out[f.Path] = f.Data
+
+	return found, nil
+}
+
+// notReached is the item of an object an interrupted run did not look at.
+func notReached(p *model.Profile, k *kind, body []byte, existing *remote) Item {
+	var want map[string]any
+	_ = json.Unmarshal(body, &want)
+	it := Item{Profile: p.Name, Object: k.Name, Action: ActionSkipped, DisplayName: str(want, "displayName")}
+	if existing != nil && existing.bad == "" {
+		it.ID = existing.id
 	}
-	return out, nil
+	return it
 }
 
 // publishOne plans one object and, unless a dry run, writes it.
@@ -203,6 +268,9 @@ func publishOne(ctx context.Context, c *Client, p *model.Profile, k *kind, body 
 
 	if existing == nil {
 		it.Action = ActionCreate
+		for _, t := range ts {
+			it.Added = append(it.Added, t.String())
+		}
 		if len(ts) > 0 {
 			it.Changed = append(it.Changed, "assignments")
 		}
@@ -214,18 +282,28 @@ func publishOne(ctx context.Context, c *Client, p *model.Profile, k *kind, body 
 			return fail("", err)
 		}
 		it.ID = str(created, "id")
-		if it.ID == "" {
-			return fail("", fmt.Errorf("POST %s: Graph's answer names no id", k.Collection))
+		if err := checkID(k.Name, it.ID); err != nil {
+			it.ID = ""
+			return fail("", fmt.Errorf("POST %s: %w", k.Collection, err))
 		}
+		it.Wrote = append(it.Wrote, "created")
 		if len(ts) > 0 {
+			if ctx.Err() != nil {
+				return it
+			}
 			if err := assign(ctx, c, k, it.ID, ts); err != nil {
 				return fail(it.ID, err)
 			}
+			it.Wrote = append(it.Wrote, "assigned")
 		}
 		it.Done = true
 		return it
 	}
 
+	if existing.bad != "" {
+		it.Action = ActionUpdate
+		return fail("", errors.New(existing.bad))
+	}
 	it.ID = existing.id
 	path := k.Collection + "/" + pathEscape(existing.id)
 	// Lists may leave script content out: compare with the object itself.
@@ -244,10 +322,13 @@ func publishOne(ctx context.Context, c *Client, p *model.Profile, k *kind, body 
 	if err != nil {
 		return fail(it.ID, err)
 	}
-	assignChanged := !sameTargets(ts, assigned, k)
-	if assignChanged {
+	drift := compareAssignments(k, ts, assigned)
+	it.Added, it.Removed = drift.added, drift.removed
+	assignChanged := len(drift.added)+len(drift.removed)+len(drift.fields) > 0
+	if len(drift.added)+len(drift.removed) > 0 {
 		it.Changed = append(it.Changed, "assignments")
 	}
+	it.Changed = append(it.Changed, drift.fields...)
 	if !bodyChanged && !assignChanged {
 		it.Action = ActionUnchanged
 		return it
@@ -260,11 +341,16 @@ func publishOne(ctx context.Context, c *Client, p *model.Profile, k *kind, body 
 		if err := c.Do(ctx, http.MethodPatch, path, body, nil); err != nil {
 			return fail(it.ID, err)
 		}
+		it.Wrote = append(it.Wrote, "updated")
 	}
 	if assignChanged {
+		if ctx.Err() != nil {
+			return it
+		}
 		if err := assign(ctx, c, k, it.ID, ts); err != nil {
 			return fail(it.ID, err)
 		}
+		it.Wrote = append(it.Wrote, "assigned")
 	}
 	it.Done = true
 	return it
@@ -287,23 +373,77 @@ func assign(ctx context.Context, c *Client, k *kind, id string, ts []target) err
 	return c.Do(ctx, http.MethodPost, k.Collection+"/"+pathEscape(id)+"/assign", body, nil)
 }
 
-// sameTargets reports whether the object's assignments are exactly the
-// intent's targets (and, for the remediation, run the remediation script).
-func sameTargets(want []target, have []map[string]any, k *kind) bool {
+// assignmentDrift is how an object's assignments differ from the intent.
+type assignmentDrift struct {
+	added, removed []string
+	// fields are the properties of a wanted target's assignment that
+	// differ: "assignments[include <group>].runSchedule.time".
+	fields []string
+}
+
+// noFilter is the filter id Graph shows on an assignment without a filter.
+const noFilter = "00000000-0000-0000-0000-000000000000"
+
+// compareAssignments compares every property publish sets on an assignment
+// (the target's type and group, the remediation's runRemediationScript and
+// runSchedule) and the filter, which publish never sets, so a filter added by
+// hand is drift. Each wanted target must be assigned exactly once.
+func compareAssignments(k *kind, want []target, have []map[string]any) assignmentDrift {
+	var d assignmentDrift
 	key := func(t target) string { return t.Type + "|" + strings.ToLower(t.GroupID) }
-	w := map[string]bool{}
-	for _, t := range want {
-		w[key(t)] = true
-	}
-	h := map[string]bool{}
+	byKey := map[string][]map[string]any{}
+	var haveOrder []target
 	for _, a := range have {
 		tgt, _ := a["target"].(map[string]any)
-		h[key(target{Type: normType(str(tgt, "@odata.type")), GroupID: str(tgt, "groupId")})] = true
-		if k.Schedule && a["runRemediationScript"] != true {
-			return false
+		t := target{Type: normType(str(tgt, "@odata.type")), GroupID: str(tgt, "groupId")}
+		if len(byKey[key(t)]) == 0 {
+			haveOrder = append(haveOrder, t)
+		}
+		byKey[key(t)] = append(byKey[key(t)], a)
+	}
+	wanted := map[string]bool{}
+	// The wanted assignments as Graph's JSON reads back (numbers as float64).
+	var wantJSON map[string]any
+	raw, _ := json.Marshal(k.assignBody(want))
+	_ = json.Unmarshal(raw, &wantJSON)
+	body, _ := wantJSON[k.AssignKey].([]any)
+	for i, t := range want {
+		wanted[key(t)] = true
+		got := byKey[key(t)]
+		if len(got) == 0 {
+			d.added = append(d.added, t.String())
+			continue
+		}
+		for range got[1:] {
+			d.removed = append(d.removed, "duplicate "+t.String())
+		}
+		at := "assignments[" + t.String() + "]"
+		w := body[i].(map[string]any)
+		a := got[0]
+		if k.Schedule {
+			if a["runRemediationScript"] != w["runRemediationScript"] {
+				d.fields = append(d.fields, at+".runRemediationScript")
+			}
+			if rs, ok := w["runSchedule"]; ok {
+				d.fields = append(d.fields, differences(at+".runSchedule", rs, a["runSchedule"])...)
+			}
+		}
+		tgt, _ := a["target"].(map[string]any)
+		if f := str(tgt, "deviceAndAppManagementAssignmentFilterId"); f != "" && f != noFilter {
+			d.fields = append(d.fields, at+".target.deviceAndAppManagementAssignmentFilterId")
+		}
+		if f := str(tgt, "deviceAndAppManagementAssignmentFilterType"); f != "" && f != "none" {
+			d.fields = append(d.fields, at+".target.deviceAndAppManagementAssignmentFilterType")
 		}
 	}
-	return reflect.DeepEqual(w, h)
+	for _, t := range haveOrder {
+		if !wanted[key(t)] {
+			for range byKey[key(t)] {
+				d.removed = append(d.removed, t.String())
+			}
+		}
+	}
+	return d
 }
 
 // normType writes an @odata.type with its leading '#', which Graph's own
@@ -331,7 +471,9 @@ func revealOmaStrings(ctx context.Context, c *Client, path string, obj map[strin
 		var plain struct {
 			Value string `json:"value"`
 		}
-		fn := "/getOmaSettingPlainTextValue(secretReferenceValueId='" + strings.ReplaceAll(ref, "'", "''") + "')"
+		// The reference comes from Graph: quoted for OData, then escaped as
+		// a path segment, so that no '/' or '?' in it changes the request.
+		fn := "/getOmaSettingPlainTextValue(secretReferenceValueId='" + pathEscape(strings.ReplaceAll(ref, "'", "''")) + "')"
 		if err := c.Do(ctx, http.MethodGet, path+fn, nil, &plain); err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/internal/fakegraph"
 	"github.com/mdeproxyc/mdeproxyc/model"
@@ -46,6 +47,20 @@ profiles: {
 }
 
 var baseFleet = fleet("", "10.1.0.1:3128", true)
+
+// withRender gives opt the render function the command gives it: build's
+// intune emitter, through emitters/all.
+func withRender(t *testing.T, opt Options) Options {
+	t.Helper()
+	if opt.Render == nil {
+		r, err := all.Render("intune")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Render = r
+	}
+	return opt
+}
 
 func compileFleet(t *testing.T, src string) []*model.Profile {
 	t.Helper()
@@ -88,7 +103,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) run(t *testing.T, src string, opt Options) *Result {
 	t.Helper()
-	res, err := Run(context.Background(), h.client, compileFleet(t, src), opt)
+	res, err := Run(context.Background(), h.client, compileFleet(t, src), withRender(t, opt))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +399,7 @@ func TestGraphErrorOnOneProfileLetsTheOthersProceed(t *testing.T) {
 func TestThrottlingIsBounded(t *testing.T) {
 	h := newHarness(t)
 	h.srv.ThrottleEvery = 1
-	_, err := Run(context.Background(), h.client, compileFleet(t, baseFleet), Options{})
+	_, err := Run(context.Background(), h.client, compileFleet(t, baseFleet), withRender(t, Options{}))
 	if err == nil || !strings.Contains(err.Error(), "TooManyRequests") || !strings.Contains(err.Error(), "after 5 attempts") {
 		t.Errorf("err = %v", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/sassoftware/relic/v8/lib/authenticode"
 	"github.com/sassoftware/relic/v8/lib/certloader"
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
@@ -40,6 +41,63 @@ import (
 // concurrent use.
 type Signer struct {
 	cert *certloader.Certificate
+	// warning is set when the certificate is usable but expires soon.
+	warning string
+}
+
+// Warning is a remark on a certificate Load accepted (it expires within
+// ExpiryWarning), or "".
+func (s *Signer) Warning() string { return s.warning }
+
+// MinRSABits is the smallest RSA key Load accepts: Windows' code integrity
+// and Microsoft's code-signing baseline reject shorter keys.
+const MinRSABits = 2048
+
+// ExpiryWarning is how close to its end a certificate draws a warning.
+const ExpiryWarning = 30 * 24 * time.Hour
+
+// now is the clock Load checks validity against.
+var now = time.Now
+
+// checkLeaf refuses a certificate Windows would not accept for an
+// Authenticode signature, naming its subject and the reason, and returns a
+// warning when it expires within ExpiryWarning.
+func checkLeaf(file string, c *x509.Certificate) (warning string, err error) {
+	subject := diag.Escape(c.Subject.String())
+	t := now()
+	refuse := func(format string, args ...any) error {
+		return fmt.Errorf("%s: certificate %q: %s", file, subject, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case t.Before(c.NotBefore):
+		return "", refuse("not valid before %s; a signature made now would not verify", c.NotBefore.UTC().Format(time.RFC3339))
+	case t.After(c.NotAfter):
+		return "", refuse("expired on %s", c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if len(c.ExtKeyUsage) > 0 || len(c.UnknownExtKeyUsage) > 0 {
+		ok := false
+		for _, u := range c.ExtKeyUsage {
+			ok = ok || u == x509.ExtKeyUsageCodeSigning || u == x509.ExtKeyUsageAny
+		}
+		if !ok {
+			return "", refuse("its extended key usage does not include code signing (1.3.6.1.5.5.7.3.3); allowed: a code-signing certificate")
+		}
+	}
+	if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return "", refuse("its key usage does not include digital signature")
+	}
+	pub, ok := c.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return "", refuse("the key is %T; allowed: an RSA key (its signatures are deterministic, so builds are byte-reproducible)", c.PublicKey)
+	}
+	if n := pub.N.BitLen(); n < MinRSABits {
+		return "", refuse("an RSA key of %d bits; allowed: %d bits or more", n, MinRSABits)
+	}
+	if left := c.NotAfter.Sub(t); left < ExpiryWarning {
+		return fmt.Sprintf("%s: certificate %q expires on %s, in %d days: renew it before signatures made with it stop verifying (timestamped ones keep verifying)",
+			file, subject, c.NotAfter.UTC().Format(time.RFC3339), int(left.Hours()/24)), nil
+	}
+	return "", nil
 }
 
 // Identity names what the signatures depend on — the certificate chain and the
@@ -95,6 +153,10 @@ func Load(file, passwordEnv, timestampURL string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (allowed: a PKCS#12 file with its password in --sign-password-env, or a PEM file with the certificate and its private key)", file, err)
 	}
+	warning, err := checkLeaf(file, cert.Leaf)
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := cert.PrivateKey.(*rsa.PrivateKey); !ok {
 		return nil, fmt.Errorf("%s: the key is %T; allowed: an RSA key (its signatures are deterministic, so builds are byte-reproducible)", file, cert.PrivateKey)
 	}
@@ -104,7 +166,7 @@ func Load(file, passwordEnv, timestampURL string) (*Signer, error) {
 	if timestampURL != "" {
 		cert.Timestamper = rfc3161{url: timestampURL}
 	}
-	return &Signer{cert: cert}, nil
+	return &Signer{cert: cert, warning: warning}, nil
 }
 
 // fromPEM reads certificates (leaf first) and one private key from PEM blocks.
@@ -185,7 +247,13 @@ func Block(sig []byte) []byte {
 type rfc3161 struct{ url string }
 
 // Timestamp implements pkcs9.Timestamper.
-func (t rfc3161) Timestamp(ctx context.Context, req *pkcs9.Request) (*pkcs7.ContentInfoSignedData, error) {
+func (t rfc3161) Timestamp(ctx context.Context, req *pkcs9.Request) (_ *pkcs7.ContentInfoSignedData, err error) {
+	defer func() {
+		// Whatever the server answered is quoted in the error: escaped.
+		if err != nil {
+			err = errors.New(diag.Escape(err.Error()))
+		}
+	}()
 	h := req.Hash.New()
 	h.Write(req.EncryptedDigest)
 	msg, hreq, err := pkcs9.NewRequest(t.url, req.Hash, h.Sum(nil))

@@ -18,5 +18,8 @@ func Load(file, passwordEnv, timestampURL string) (*Signer, error) { return nil,
 // Identity implements what the other builds' Signer offers; it is never called.
 func (s *Signer) Identity() string { return "" }
 
+// Warning implements what the other builds' Signer offers; it is never called.
+func (s *Signer) Warning() string { return "" }
+
 // SignScript fails in this build: see Signer.
 func (s *Signer) SignScript(name string, script []byte) ([]byte, error) { return nil, errUnsupported }

@@ -61,6 +61,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("build: --sign-cert %v; nothing was written", err)
 		}
+		if w := s.Warning(); w != "" {
+			c.errorf("warning: %s", w)
+		}
 		opts = append(opts, emitters.WithSigner(s))
 		inputs = append(inputs, s.Identity())
 	}

@@ -21,6 +21,7 @@ func commands() []command {
 		{"vet", "vet [flags] [DIR]", "validate and lint; warnings and errors with rule IDs and file:line:col", (*cli).vet},
 		{"diff", "diff OLD NEW | --base REV [DIR]", "what changes between two versions of the fleet, per profile and setting", (*cli).diff},
 		{"publish", "publish intune [DIR]", "make Intune match the fleet: create, update, assign (and with --prune delete) its objects", (*cli).publishCmd},
+		{"status", "status intune [DIR]", "what the devices report of the fleet's Intune objects: fine, remediated, failing, pending", (*cli).statusCmd},
 		{"explain", "explain [DIR] -p NAME...", "for each profile named: each setting, where its value came from, which artifacts carry it", (*cli).explain},
 		{"endpoints", "endpoints [DIR] -p NAME", "for one profile: the destinations its proxy must allow, with their sources", (*cli).endpoints},
 		{"targets", "targets", "list the emitters, one line each", (*cli).targets},

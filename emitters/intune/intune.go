@@ -14,16 +14,18 @@ import (
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/internal/textfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-// The files this emitter writes, relative to a profile's folder.
+// The files this emitter writes, relative to a profile's folder: the names
+// publish knows them by (internal/intunegraph).
 const (
-	ConfigurationPath = "windows/intune/custom-configuration.json"
-	ScriptPath        = "windows/intune/platform-script.json"
-	RemediationPath   = "windows/intune/remediation.json"
+	ConfigurationPath = intunegraph.ConfigurationPath
+	ScriptPath        = intunegraph.ScriptPath
+	RemediationPath   = intunegraph.RemediationPath
 )
 
 // OMA-URIs of the settings (docs/formats.md §5).
@@ -49,6 +51,8 @@ type Configuration struct {
 	DisplayName string       `json:"displayName"`
 	Description string       `json:"description"`
 	OmaSettings []OmaSetting `json:"omaSettings"`
+	// No roleScopeTagIds: the v1.0 deviceConfiguration publish creates this
+	// through does not have the property (docs/intune-publish.md).
 }
 
 // OmaSetting is one OMA-URI setting; Value is a string for omaSettingString and
@@ -71,6 +75,9 @@ type Script struct {
 	EnforceSignatureCheck bool   `json:"enforceSignatureCheck"`
 	FileName              string `json:"fileName"`
 	RunAs32Bit            bool   `json:"runAs32Bit"`
+	// RoleScopeTagIds are intune.scopeTags; absent when none are given, so
+	// that Intune keeps its default.
+	RoleScopeTagIds []string `json:"roleScopeTagIds,omitempty"`
 }
 
 // HealthScript is a #microsoft.graph.deviceHealthScript request body (beta).
@@ -84,6 +91,8 @@ type HealthScript struct {
 	RunAsAccount             string `json:"runAsAccount"`
 	EnforceSignatureCheck    bool   `json:"enforceSignatureCheck"`
 	RunAs32Bit               bool   `json:"runAs32Bit"`
+	// RoleScopeTagIds: see Script.
+	RoleScopeTagIds []string `json:"roleScopeTagIds,omitempty"`
 }
 
 // avPolicies are the ADMX-backed Antivirus policies, in plan order; each
@@ -148,27 +157,15 @@ func description(p *model.Profile) string {
 	return p.Intune.Description
 }
 
-// MarkerPrefix starts the last line of every body's description: it names the
-// profile the object was built from, so that publish finds its objects again
-// after a display-name change and tells them from everything else in the
-// tenant (docs/intune-publish.md).
-const MarkerPrefix = "mdeproxyc-profile: "
+// MarkerPrefix starts the last line of every body's description
+// (intunegraph.MarkerPrefix).
+const MarkerPrefix = intunegraph.MarkerPrefix
 
 // Marker is the marker line for a profile.
-func Marker(profile string) string { return MarkerPrefix + profile }
+func Marker(profile string) string { return intunegraph.Marker(profile) }
 
 // ProfileOf returns the profile named by a description's marker line.
-func ProfileOf(description string) (string, bool) {
-	i := strings.LastIndex(description, "\n"+MarkerPrefix)
-	if i < 0 {
-		return "", false
-	}
-	name := description[i+1+len(MarkerPrefix):]
-	if name == "" || strings.ContainsAny(name, "\r\n ") {
-		return "", false
-	}
-	return name, true
-}
+func ProfileOf(description string) (string, bool) { return intunegraph.ProfileOf(description) }
 
 // xmlAttr escapes a value for an XML attribute in double quotes.
 func xmlAttr(s string) string {
@@ -179,12 +176,13 @@ func xmlAttr(s string) string {
 // Set-MdeProxy.ps1, given as base64.
 func buildScript(p *model.Profile, setB64 string) Script {
 	return Script{
-		ODataType:     "#microsoft.graph.deviceManagementScript",
-		DisplayName:   p.Intune.DisplayName,
-		Description:   description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.\n" + Marker(p.Name),
-		ScriptContent: setB64,
-		RunAsAccount:  "system",
-		FileName:      "Set-MdeProxy.ps1",
+		ODataType:       "#microsoft.graph.deviceManagementScript",
+		DisplayName:     p.Intune.DisplayName,
+		Description:     description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.\n" + Marker(p.Name),
+		ScriptContent:   setB64,
+		RunAsAccount:    "system",
+		FileName:        "Set-MdeProxy.ps1",
+		RoleScopeTagIds: p.Intune.ScopeTags,
 	}
 }
 
@@ -203,6 +201,7 @@ func buildRemediation(p *model.Profile, testB64, setB64 string) HealthScript {
 		DetectionScriptContent:   testB64,
 		RemediationScriptContent: setB64,
 		RunAsAccount:             "system",
+		RoleScopeTagIds:          p.Intune.ScopeTags,
 	}
 }
 
@@ -251,23 +250,32 @@ type field struct {
 }
 
 func (s Script) fields() []field {
-	return []field{
+	return withScopeTags(s.RoleScopeTagIds, []field{
 		{name: "@odata.type", value: s.ODataType}, {name: "displayName", value: s.DisplayName},
 		{name: "description", value: s.Description}, {name: "scriptContent", value: s.ScriptContent, base64: true},
 		{name: "runAsAccount", value: s.RunAsAccount}, {name: "enforceSignatureCheck", value: s.EnforceSignatureCheck},
 		{name: "fileName", value: s.FileName}, {name: "runAs32Bit", value: s.RunAs32Bit},
-	}
+	})
 }
 
 func (h HealthScript) fields() []field {
-	return []field{
+	return withScopeTags(h.RoleScopeTagIds, []field{
 		{name: "@odata.type", value: h.ODataType}, {name: "publisher", value: h.Publisher},
 		{name: "displayName", value: h.DisplayName}, {name: "description", value: h.Description},
 		{name: "detectionScriptContent", value: h.DetectionScriptContent, base64: true},
 		{name: "remediationScriptContent", value: h.RemediationScriptContent, base64: true},
 		{name: "runAsAccount", value: h.RunAsAccount}, {name: "enforceSignatureCheck", value: h.EnforceSignatureCheck},
 		{name: "runAs32Bit", value: h.RunAs32Bit},
+	})
+}
+
+// withScopeTags adds roleScopeTagIds when the profile gives scope tags, as
+// encoding/json's omitempty would.
+func withScopeTags(tags []string, fs []field) []field {
+	if len(tags) == 0 {
+		return fs
 	}
+	return append(fs, field{name: "roleScopeTagIds", value: tags})
 }
 
 func encodeFlat(fields []field) ([]byte, error) {

@@ -236,7 +236,7 @@ func TestBetaScriptBodies(t *testing.T) {
 			t.Fatalf("%s platform script: %v", p.Name, err)
 		}
 		want := betaDeviceManagementScript{ODataType: "#microsoft.graph.deviceManagementScript", DisplayName: p.Intune.DisplayName,
-			Description: s.Description, ScriptContent: psscripts.Render(p, regplan.For(p)).Set, RunAsAccount: "system", FileName: "Set-MdeProxy.ps1"}
+			Description: s.Description, ScriptContent: psscripts.Render(p, regplan.For(p)).Set, RunAsAccount: "system", FileName: "Set-MdeProxy.ps1", RoleScopeTagIds: anyList(p.Intune.ScopeTags)}
 		if d := cmp.Diff(want, s); d != "" {
 			t.Errorf("%s platform script (-want +got):\n%s", p.Name, d)
 		}
@@ -278,4 +278,13 @@ func TestJSONForm(t *testing.T) {
 			t.Errorf("server-assigned field %s in a request body", f)
 		}
 	}
+}
+
+// anyList is a list as encoding/json decodes it into []any; nil for none.
+func anyList(l []string) []any {
+	var out []any
+	for _, s := range l {
+		out = append(out, s)
+	}
+	return out
 }

@@ -145,7 +145,7 @@ var layers = map[string]int{
 	// Leaves: plain types, embedded files, helpers with no project imports.
 	"model": 0, "schema": 0, "signing": 0, "internal/version": 0, "internal/par": 0,
 	"internal/jsonstr": 0, "internal/textfile": 0, "internal/golden": 0, "internal/validators": 0,
-	"internal/fakegraph": 0, "internal/fleetgen": 0, "internal/archtest": 0,
+	"internal/fakegraph": 0, "internal/intunegraph": 0, "internal/fleetgen": 0, "internal/archtest": 0,
 	// Diagnostics, the shared renders' inputs, the manifest format.
 	"diag": 1, "regplan": 1, "endpoints": 1, "bundle/manifest": 1, "internal/cmdlets": 1,
 	// The compiler, vet's rules, the shared PowerShell scripts, the output folder.
@@ -238,9 +238,6 @@ func TestImportLayers(t *testing.T) {
 var emitterImporters = map[string]bool{
 	"emitters/all":  true,
 	"cmd/mdeproxyc": true,
-	// publish reads the Intune bodies from the intune emitter until it goes
-	// through the render API (issue 22); then this line goes.
-	"publish": true,
 }
 
 // TestOnlyTheListImportsEmitters: no package but the list of emitters and
@@ -270,6 +267,21 @@ func TestOnlyCompileImportsCUE(t *testing.T) {
 			if strings.HasPrefix(im, "cuelang.org/") {
 				t.Errorf("%s imports %s", pkg, im)
 			}
+		}
+	}
+}
+
+// TestPublishImportsNoEmitter: publish gets the Intune bodies through the
+// render function the command hands it (emitters/all.Render), as build
+// does; it shares only internal/intunegraph with the intune emitter.
+func TestPublishImportsNoEmitter(t *testing.T) {
+	ds := deps(t, "publish")
+	if !ds[module+"internal/intunegraph"] {
+		t.Fatal("publish no longer imports internal/intunegraph: is this test looking at the right package?")
+	}
+	for d := range ds {
+		if strings.HasPrefix(d, module+"emitters/") {
+			t.Errorf("publish depends on %s", d)
 		}
 	}
 }

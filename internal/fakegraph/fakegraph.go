@@ -4,7 +4,13 @@
 // paths and API versions, @odata.type, required and known properties, and the
 // assign actions' bodies. Like Graph it pages lists (with a small page size),
 // leaves script content out of lists, returns string OMA values encrypted,
-// and throttles when asked to.
+// and throttles when asked to. It serves the three status summaries `status
+// intune` reads, with Graph's documented property names.
+//
+// Hostile modes make it behave as a compromised or broken Graph would:
+// nextLinks to another host (NextLinkBase), redirects (RedirectTo), endless
+// paging (EndlessPages), any Retry-After (RetryAfter), objects with odd ids
+// (SeedID) and, through Fail, any error text.
 package fakegraph
 
 import (
@@ -54,8 +60,18 @@ type Server struct {
 	RetryAfter    string
 	// Fail, when it returns non-nil, fails a request that passed the contract.
 	Fail func(method, path string, body map[string]any) *Failure
+	// NextLinkBase, when set, replaces the server's own URL in the
+	// @odata.nextLink of every page (another host: the token must not go
+	// there).
+	NextLinkBase string
+	// RedirectTo, when set, answers every request with 307 to this base
+	// URL plus the request's path.
+	RedirectTo string
+	// EndlessPages makes every page of a list name a further page.
+	EndlessPages bool
 
 	mu          sync.Mutex
+	seen        []string
 	requests    int
 	log         []Request
 	throttled   int
@@ -63,6 +79,7 @@ type Server struct {
 	nextID      int
 	objects     map[string]map[string]map[string]any
 	assignments map[string]map[string][]map[string]any
+	summaries   map[string]map[string]any
 }
 
 // New starts a fake Graph on 127.0.0.1.
@@ -70,6 +87,7 @@ func New() *Server {
 	s := &Server{PageSize: 2, RetryAfter: "1",
 		objects:     map[string]map[string]map[string]any{Configurations: {}, Scripts: {}, HealthScripts: {}},
 		assignments: map[string]map[string][]map[string]any{Configurations: {}, Scripts: {}, HealthScripts: {}},
+		summaries:   map[string]map[string]any{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -80,6 +98,14 @@ func (s *Server) Log() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.log...)
+}
+
+// Seen returns every request that reached the server, answered or not, as
+// "METHOD escaped-path".
+func (s *Server) Seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.seen...)
 }
 
 // Writes returns the answered requests that change something (not GET).
@@ -93,11 +119,11 @@ func (s *Server) Writes() []Request {
 	return out
 }
 
-// ResetLog forgets the requests answered so far.
+// ResetLog forgets the requests seen and answered so far.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log, s.seen = nil, nil
 }
 
 // Stats are how often the server throttled and served a further page.
@@ -141,6 +167,88 @@ func (s *Server) Seed(collection string, obj map[string]any) string {
 	return id
 }
 
+// SeedID stores an object under the id given, however odd (empty, "..",
+// holding '/' or escape sequences): what a hostile Graph could list.
+func (s *Server) SeedID(collection, id string, obj map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := clone(obj)
+	o["id"] = id
+	s.objects[collection][id] = o
+}
+
+// Edit changes a stored object in place, as an edit in the portal would.
+func (s *Server) Edit(collection, id string, edit func(obj map[string]any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	edit(s.objects[collection][id])
+}
+
+// SetAssignments replaces an object's assignments as an edit in the portal
+// would, bypassing the assign action's contract (a run-once schedule, a
+// filter, a target twice).
+func (s *Server) SetAssignments(collection, id string, list []map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var stored []map[string]any
+	for _, a := range list {
+		stored = append(stored, clone(a))
+	}
+	s.assignments[collection][id] = stored
+}
+
+// The summaries' paths under an object and their @odata.type, as Graph's
+// reference gives them (docs/intune-publish.md, "status intune").
+var summaryOf = map[string]struct{ path, odataType string }{
+	Configurations: {"deviceStatusOverview", "#microsoft.graph.deviceConfigurationDeviceOverview"},
+	Scripts:        {"runSummary", "#microsoft.graph.deviceManagementScriptRunSummary"},
+	HealthScripts:  {"runSummary", "#microsoft.graph.deviceHealthScriptRunSummary"},
+}
+
+// SummaryFields are each summary's documented count properties.
+var SummaryFields = map[string][]string{
+	Configurations: {"pendingCount", "notApplicableCount", "successCount", "errorCount", "failedCount"},
+	Scripts:        {"successDeviceCount", "errorDeviceCount", "successUserCount", "errorUserCount"},
+	HealthScripts: {"noIssueDetectedDeviceCount", "issueDetectedDeviceCount", "detectionScriptErrorDeviceCount",
+		"detectionScriptPendingDeviceCount", "detectionScriptNotApplicableDeviceCount", "issueRemediatedDeviceCount",
+		"remediationSkippedDeviceCount", "issueReoccurredDeviceCount", "remediationScriptErrorDeviceCount",
+		"issueRemediatedCumulativeDeviceCount"},
+}
+
+// SetSummary sets counts of an object's summary (deviceStatusOverview or
+// runSummary); properties not given are 0. A name that is not one of
+// SummaryFields is a test's mistake and panics.
+func (s *Server) SetSummary(collection, id string, counts map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := map[string]any{}
+	for k, v := range counts {
+		if !contains(SummaryFields[collection], k) {
+			panic("fakegraph: " + k + " is not a property of " + summaryOf[collection].odataType)
+		}
+		sum[k] = v
+	}
+	s.summaries[collection+"/"+id] = sum
+}
+
+func (s *Server) summary(coll, id string) map[string]any {
+	out := map[string]any{"@odata.type": summaryOf[coll].odataType, "id": id}
+	for _, f := range SummaryFields[coll] {
+		out[f] = 0
+	}
+	if coll == HealthScripts {
+		out["lastScriptRunDateTime"] = "2026-01-01T00:00:00Z"
+	}
+	if coll == Configurations {
+		out["lastUpdateDateTime"] = "2026-01-01T00:00:00Z"
+		out["configurationVersion"] = 1
+	}
+	for k, v := range s.summaries[coll+"/"+id] {
+		out[k] = v
+	}
+	return out
+}
+
 func (s *Server) newID() string {
 	s.nextID++
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.nextID)
@@ -174,6 +282,7 @@ var (
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.seen = append(s.seen, r.Method+" "+r.URL.EscapedPath())
 	s.requests++
 	if s.ThrottleEvery > 0 && s.requests%s.ThrottleEvery == 0 {
 		s.throttled++
@@ -183,6 +292,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusServiceUnavailable
 		}
 		writeError(w, status, "TooManyRequests", "Too many requests; retry after "+s.RetryAfter+" s")
+		return
+	}
+	if s.RedirectTo != "" {
+		http.Redirect(w, r, s.RedirectTo+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+Token {
@@ -245,6 +358,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case len(parts) == 2 && parts[1] == "assignments" && r.Method == http.MethodGet:
 		s.page(w, r, s.assignments[coll][id])
+	case len(parts) == 2 && parts[1] == summaryOf[coll].path && r.Method == http.MethodGet:
+		if s.fail(w, r, nil) {
+			return
+		}
+		s.done(r, nil)
+		writeJSON(w, http.StatusOK, s.summary(coll, id))
 	case len(parts) == 2 && parts[1] == "assign" && r.Method == http.MethodPost:
 		s.assign(w, r, coll, id, body)
 	case len(parts) == 2 && coll == Configurations && r.Method == http.MethodGet && plainRE.MatchString(parts[1]):
@@ -323,17 +442,27 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, items []map[string
 	skip := 0
 	if t := r.URL.Query().Get("$skiptoken"); t != "" {
 		n, err := strconv.Atoi(t)
-		if err != nil || n < 0 || n > len(items) {
+		if err != nil || n < 0 || n > len(items) && !s.EndlessPages {
 			writeError(w, http.StatusBadRequest, "BadRequest", "invalid $skiptoken")
 			return
 		}
 		skip = n
 		s.nextLinks++
 	}
+	if s.EndlessPages {
+		// A page of nothing, and a further page, for ever.
+		s.done(r, nil)
+		writeJSON(w, http.StatusOK, map[string]any{"value": []any{}, "@odata.nextLink": s.URL + r.URL.Path + "?$skiptoken=" + strconv.Itoa(skip+1)})
+		return
+	}
 	end := min(skip+s.PageSize, len(items))
 	out := map[string]any{"value": append([]map[string]any{}, items[skip:end]...)}
 	if end < len(items) {
-		out["@odata.nextLink"] = s.URL + r.URL.Path + "?$skiptoken=" + strconv.Itoa(end)
+		base := s.URL
+		if s.NextLinkBase != "" {
+			base = s.NextLinkBase
+		}
+		out["@odata.nextLink"] = base + r.URL.Path + "?$skiptoken=" + strconv.Itoa(end)
 	}
 	s.done(r, nil)
 	writeJSON(w, http.StatusOK, out)
@@ -374,7 +503,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, coll string, obj
 // The properties each type documents, and those its create requires.
 var (
 	known = map[string][]string{
-		Configurations: {"@odata.type", "displayName", "description", "omaSettings", "roleScopeTagIds", "version"},
+		Configurations: {"@odata.type", "displayName", "description", "omaSettings", "version"},
 		Scripts:        {"@odata.type", "displayName", "description", "scriptContent", "runAsAccount", "enforceSignatureCheck", "fileName", "runAs32Bit", "roleScopeTagIds"},
 		HealthScripts:  {"@odata.type", "publisher", "version", "displayName", "description", "detectionScriptContent", "remediationScriptContent", "runAsAccount", "enforceSignatureCheck", "runAs32Bit", "roleScopeTagIds"},
 	}
@@ -582,4 +711,32 @@ func contains(l []string, s string) bool {
 func str(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
+}
+
+// Sink is another host on the loopback interface, where hostile modes point
+// nextLinks and redirects: it answers 200 with an empty page and records
+// every request that reaches it, so a test can prove none did.
+type Sink struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []http.Header
+}
+
+// NewSink starts a sink on 127.0.0.1.
+func NewSink() *Sink {
+	k := &Sink{}
+	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k.mu.Lock()
+		k.seen = append(k.seen, r.Header.Clone())
+		k.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"value": []any{}})
+	}))
+	return k
+}
+
+// Requests returns the headers of the requests that reached the sink.
+func (k *Sink) Requests() []http.Header {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]http.Header(nil), k.seen...)
 }

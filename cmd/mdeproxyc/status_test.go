@@ -25,13 +25,13 @@ func TestStatusIntuneCLI(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 	code, out, stderr := status()
-	if code != exitOK || strings.Count(out, ": not published") != 8 || !strings.Contains(out, "8 profiles, 8 not published") {
+	if code != exitOK || strings.Count(out, ": not published") != 7 || !strings.Contains(out, "7 profiles, 7 not published") {
 		t.Fatalf("before publishing: exit %d\n%s%s", code, out, stderr)
 	}
 	if code := run([]string{"publish", "intune", "../../examples/contoso", "--graph-url", srv.URL}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
 		t.Fatal("publish failed")
 	}
-	if code, out, stderr := status(); code != exitOK || !strings.Contains(out, "8 profiles, 0 not published; 0 device reports") {
+	if code, out, stderr := status(); code != exitOK || !strings.Contains(out, "7 profiles, 0 not published; 0 device reports") {
 		t.Fatalf("after publishing: exit %d\n%s%s", code, out, stderr)
 	}
 	for id, o := range srv.Objects(fakegraph.HealthScripts) {
@@ -45,7 +45,7 @@ func TestStatusIntuneCLI(t *testing.T) {
 	}
 	code, out, _ = status("--format", "json")
 	var st publish.Status
-	if err := json.Unmarshal([]byte(out), &st); code != exitFail || err != nil || len(st.Profiles) != 8 {
+	if err := json.Unmarshal([]byte(out), &st); code != exitFail || err != nil || len(st.Profiles) != 7 {
 		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
 	}
 	for _, p := range st.Profiles {

@@ -316,14 +316,23 @@ func (Emitter) Emit(p *emitters.Profile) ([]emitters.File, error) {
 	setB64 := base64.StdEncoding.EncodeToString(scripts.Set)
 	testB64 := base64.StdEncoding.EncodeToString(scripts.Test)
 	var files []emitters.File
-	for _, f := range []struct {
+	type body struct {
 		path, summary string
 		v             any
-	}{
-		{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", BuildConfiguration(p)},
-		{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", signatureCheck(buildScript(p.Profile, setB64), p.Signed())},
-		{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", signatureCheck(buildRemediation(p.Profile, testB64, setB64), p.Signed())},
-	} {
+	}
+	var bodies []body
+	// A profile that manages neither the EDR sensor nor Antivirus has no MDM
+	// setting to send: a configuration without omaSettings would be an empty
+	// object assigned to every device, so there is none (the scripts still
+	// carry WinHTTP and the Log Analytics agent).
+	if c := BuildConfiguration(p); len(c.OmaSettings) > 0 {
+		bodies = append(bodies, body{ConfigurationPath, "Graph v1.0 `deviceManagement/deviceConfigurations` body: Antivirus ADMX policies and DisableEnterpriseAuthProxy", c})
+	}
+	bodies = append(bodies,
+		body{ScriptPath, "Graph beta `deviceManagement/deviceManagementScripts` body: Set-MdeProxy.ps1 as SYSTEM, 64-bit", signatureCheck(buildScript(p.Profile, setB64), p.Signed())},
+		body{RemediationPath, "Graph beta `deviceManagement/deviceHealthScripts` body: Test-MdeProxy.ps1 detects, Set-MdeProxy.ps1 remediates", signatureCheck(buildRemediation(p.Profile, testB64, setB64), p.Signed())},
+	)
+	for _, f := range bodies {
 		data, err := encode(f.v)
 		if err != nil {
 			return nil, err

@@ -288,3 +288,43 @@ func anyList(l []string) []any {
 	}
 	return out
 }
+
+// TestNoEmptyConfiguration: a profile that manages neither the EDR sensor nor
+// Antivirus has no MDM setting, so it gets no custom configuration (an object
+// without omaSettings assigned to its devices), while one that manages either
+// gets one holding that component's settings.
+func TestNoEmptyConfiguration(t *testing.T) {
+	ps := testfleet.Source(t, `package fleet
+defaults: {proxy: "proxy.example.com:8080", platforms: ["windows"]}
+profiles: {
+	neither: windows: {edr: enabled: false, antivirus: enabled: false, winhttp: enabled: true}
+	"edr-only": windows: antivirus: enabled: false
+	"av-only": windows: edr: enabled: false
+}
+`)
+	for _, p := range ps {
+		files, err := Emitter{}.Emit(emitters.NewProfile(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		var cfg *Configuration
+		for _, f := range files {
+			paths = append(paths, f.Path)
+			if f.Path == ConfigurationPath {
+				cfg = new(Configuration)
+				if err := json.Unmarshal(f.Data, cfg); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		switch {
+		case p.Name == "neither" && cfg != nil:
+			t.Errorf("neither: a configuration without settings: %v", paths)
+		case p.Name != "neither" && (cfg == nil || len(cfg.OmaSettings) == 0):
+			t.Errorf("%s: no configuration, or one without settings: %v", p.Name, paths)
+		case len(files) != 2 && p.Name == "neither", len(files) != 3 && p.Name != "neither":
+			t.Errorf("%s: files %v", p.Name, paths)
+		}
+	}
+}

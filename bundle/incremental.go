@@ -11,12 +11,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
@@ -311,36 +308,6 @@ func (pl *plan) profiles(profiles []*model.Profile) []manifest.Profile {
 	out = append(out, pl.kept...)
 	slices.SortFunc(out, func(a, b manifest.Profile) int { return strings.Compare(a.Name, b.Name) })
 	return out
-}
-
-// carry is a folder's dest.carry: a hard link in the temporary folder to the
-// previous bundle's file, or a copy where the file system has no hard links.
-func (f *folder) carry(from string, e manifest.Entry) error {
-	if err := f.stopped(); err != nil {
-		return err
-	}
-	if rel := path.Dir(e.Path); rel != "." {
-		if err := f.mkdirs(e.Profile, rel); err != nil {
-			return err
-		}
-	}
-	src := filepath.Join(from, filepath.FromSlash(e.Path))
-	dst := filepath.Join(f.root, filepath.FromSlash(e.Path))
-	// link(2) does not follow a symlink in its last component, and plan
-	// checked every folder on the way with Lstat.
-	err := os.Link(src, dst)
-	if err == nil {
-		return nil
-	}
-	var le *os.LinkError
-	if !errors.As(err, &le) || !(errors.Is(err, syscall.EXDEV) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EMLINK)) {
-		return err
-	}
-	data, _, err := outdir.ReadRegular(from, e.Path, int64(e.Size))
-	if err != nil {
-		return err
-	}
-	return f.Put(File{Path: e.Path, Profile: e.Profile, Target: e.Target, Data: data, Executable: e.Executable})
 }
 
 // over makes pl, newPlan's for profiles, the plan of a build over the

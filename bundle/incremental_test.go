@@ -42,8 +42,8 @@ func spoilCases() []spoilCase {
 		{"a fleet file of another size", func(t *testing.T, out string) { bundletest.Write(t, out, "proxy/all.txt", "x") }},
 		{"a missing file", func(t *testing.T, out string) { bundletest.Remove(t, out, "a/top.txt") }},
 		{"a file grown in place", func(t *testing.T, out string) {
-			// Its folder's entries are as they were: a stamp book still
-			// holds the folder unchanged, and the file's size must tell.
+			// Its folder's entries are as they were: only the file
+			// itself can tell.
 			f, err := os.OpenFile(filepath.Join(out, "b", "sub", "deep", "leaf.txt"), os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)

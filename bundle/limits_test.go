@@ -1,9 +1,12 @@
 package bundle
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 )
 
 // TestIntuneScriptLimit: a Graph body whose script decodes to more than
@@ -21,7 +24,7 @@ func TestIntuneScriptLimit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "profile berlin: intune: berlin/windows/intune/platform-script.json: the script in scriptContent is 200001 bytes, over the 200000 bytes Intune accepts") {
 		t.Errorf("over the limit: %v", err)
 	}
-	if err := (&folder{root: t.TempDir()}).Put(f); err == nil {
+	if err := (folder{outdir.NewFolder(context.Background(), t.TempDir())}).Put(f); err == nil {
 		t.Error("the folder sink wrote an oversized script")
 	}
 	f.Target = "readme"

@@ -3,6 +3,7 @@
 package bundle
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ func TestModesIgnoreUmask(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
 	root := t.TempDir()
-	f := &folder{root: root}
+	f := folder{outdir.NewFolder(context.Background(), root)}
 	if err := f.Put(File{Path: "p/windows/a.reg", Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sync"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
 	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
@@ -86,8 +83,8 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 	if err := os.Chmod(tmp.Path, 0o755); err != nil {
 		return nil, err
 	}
-	f := &folder{ctx: ctx, root: tmp.Path, modesExact: outdir.ModesExact(tmp.Path)}
-	m, err := build(profiles, list, dest{sink: f, carry: f.carry, putManifest: f.putManifest, profileDone: f.profileDone}, pl)
+	f := folder{outdir.NewFolder(ctx, tmp.Path)}
+	m, err := build(profiles, list, dest{sink: f, carry: f.carry, putManifest: f.putManifest, profileDone: f.ProfileDone}, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -118,143 +115,32 @@ var afterSwap = func() {}
 // make removal fail.
 var removeAll = outdir.RemoveTree
 
-// folder is a Sink that writes files below root.
-type folder struct {
-	// ctx stops the build: once it is cancelled, Put fails. Nil: never.
-	ctx  context.Context
-	root string
-	// modesExact says files and folders created below root get exactly the
-	// modes they are created with (outdir.ModesExact), so they need no chmod
-	// after it. Unset, every mode is set explicitly, whatever the umask or a
-	// default ACL would make of it.
-	modesExact bool
-	// sets remember the folders already made, by slash path below root: one
-	// set per profile, dropped when the profile is done (profileDone), and
-	// one for the files of no profile. Remembering every folder of a
-	// 100,000-profile bundle to the end took 90 MB.
-	mu   sync.Mutex
-	sets map[string]*dirSet
-}
+// folder is Update's destination: the temporary folder (outdir.Folder)
+// behind the Sink interface, with the limits every build checks.
+type folder struct{ *outdir.Folder }
 
-// stopped is the error of the folder's context once it is cancelled.
-func (f *folder) stopped() error {
-	if f.ctx == nil {
-		return nil
-	}
-	return f.ctx.Err()
-}
-
-// dirSet is the folders made for one profile.
-type dirSet struct {
-	mu   sync.Mutex
-	made map[string]bool
-}
-
-// set returns profile's set of folders made.
-func (f *folder) set(profile string) *dirSet {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.sets == nil {
-		f.sets = map[string]*dirSet{}
-	}
-	s := f.sets[profile]
-	if s == nil {
-		s = &dirSet{made: map[string]bool{}}
-		f.sets[profile] = s
-	}
-	return s
-}
-
-// profileDone is a folder's dest.profileDone: the profile's folders are all
-// made, and their set is dropped.
-func (f *folder) profileDone(profile string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.sets, profile)
-}
-
-// Put implements Sink. Modes are set explicitly, whatever the umask: 0644
-// files, 0755 scripts meant to run, 0755 folders.
-func (f *folder) Put(file File) error {
-	if err := f.stopped(); err != nil {
-		return err
-	}
+// Put implements Sink.
+func (f folder) Put(file File) error {
 	if err := CheckLimits(file); err != nil {
 		return err
 	}
-	p := filepath.Join(f.root, filepath.FromSlash(file.Path))
-	if rel := path.Dir(file.Path); rel != "." {
-		if err := f.mkdirs(file.Profile, rel); err != nil {
-			return err
-		}
-	}
-	mode := fs.FileMode(0o644)
-	if file.Executable {
-		mode = 0o755
-	}
-	return f.create(p, mode, func(w io.Writer) error {
-		_, err := w.Write(file.Data)
-		return err
-	})
+	return f.Write(file.Path, file.Profile, file.Data, file.Executable)
 }
 
-// create makes the new file p (never an existing one: O_EXCL), has write
-// fill it, and gives it mode whatever the umask.
-func (f *folder) create(p string, mode fs.FileMode, write func(w io.Writer) error) error {
-	w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	err = write(w)
-	if err == nil && !f.modesExact {
-		err = w.Chmod(mode)
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	return err
+// carry is a folder's dest.carry: the previous bundle's file, linked.
+func (f folder) carry(from string, e manifest.Entry) error {
+	return f.Link(from, e.Path, e.Profile, int64(e.Size), e.Executable)
 }
 
-// putManifest is a folder's dest.putManifest: the manifest is written as it is
-// encoded, so a build never holds its bytes (40 MB at 10,000 profiles, and
-// twice that while a growing buffer is copied).
-func (f *folder) putManifest(m *manifest.Manifest) error {
-	if err := f.stopped(); err != nil {
-		return err
-	}
-	return f.create(filepath.Join(f.root, manifest.Path), 0o644, func(w io.Writer) (err error) {
+// putManifest is a folder's dest.putManifest: the manifest is written as it
+// is encoded, so a build never holds its bytes (40 MB at 10,000 profiles,
+// and twice that while a growing buffer is copied).
+func (f folder) putManifest(m *manifest.Manifest) error {
+	return f.Create(manifest.Path, func(w io.Writer) (err error) {
 		m.EncodeChunks(func(chunk []byte) bool {
 			_, err = w.Write(chunk)
 			return err == nil
 		})
 		return err
 	})
-}
-
-// mkdirs makes the folders of the slash-separated relative path rel below
-// root, each 0755, remembering them in profile's set.
-func (f *folder) mkdirs(profile, rel string) error {
-	s := f.set(profile)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := 0; i <= len(rel); i++ {
-		if i < len(rel) && rel[i] != '/' {
-			continue
-		}
-		dir := rel[:i]
-		if s.made[dir] {
-			continue
-		}
-		full := filepath.Join(f.root, filepath.FromSlash(dir))
-		if err := os.Mkdir(full, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		if !f.modesExact {
-			if err := os.Chmod(full, 0o755); err != nil {
-				return err
-			}
-		}
-		s.made[dir] = true
-	}
-	return nil
 }

@@ -71,7 +71,7 @@ func TestCancel(t *testing.T) {
 	if _, err := tmp.Commit(ctx, out); !errors.Is(err, context.Canceled) {
 		t.Errorf("commit after cancel: %v", err)
 	}
-	if err := (&folder{ctx: ctx, root: tmp.Path}).Put(File{Path: "x"}); !errors.Is(err, context.Canceled) {
+	if err := (folder{outdir.NewFolder(ctx, tmp.Path)}).Put(File{Path: "x"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Put after cancel: %v", err)
 	}
 	tmp.Release()

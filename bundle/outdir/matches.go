@@ -22,9 +22,16 @@ var ModesMatter = filepath.Separator == '/'
 // a link count of 1 (a hard link to a file outside the bundle would be
 // written through by whoever edits that file), the mode the build gives it
 // (FileMode), size bytes long, and with the SHA-256 sum. The folders on the
-// way are the caller's to have checked.
+// way are the caller's to have checked. (matches_unix.go does the same with
+// fewer system calls: a no-change rebuild makes 165,000 of these checks at
+// 10,000 profiles.)
 func Matches(dir, rel string, size int64, sum [sha256.Size]byte, executable bool) bool {
-	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(rel)), os.O_RDONLY|openNoFollow, 0)
+	return matches(filepath.Join(dir, filepath.FromSlash(rel)), size, sum, executable)
+}
+
+// matchesFile is Matches through package os, for every system.
+func matchesFile(name string, size int64, sum [sha256.Size]byte, executable bool) bool {
+	f, err := os.OpenFile(name, os.O_RDONLY|openNoFollow, 0)
 	if err != nil {
 		return false
 	}
@@ -46,13 +53,13 @@ func Matches(dir, rel string, size int64, sum [sha256.Size]byte, executable bool
 // hashBuffers are hashFile's read buffers: a bundle's files are a few KB.
 var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// hashFile returns the SHA-256 of the size bytes of f; a file that holds
-// more or fewer is an error.
+// hashFile returns the SHA-256 of the first size bytes of f (its size, as
+// Stat found it); a file that holds fewer is an error.
 func hashFile(f *os.File, size int64) ([sha256.Size]byte, error) {
 	bp := hashBuffers.Get().(*[]byte)
 	defer hashBuffers.Put(bp)
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, io.LimitReader(f, size+1), *bp)
+	n, err := io.CopyBuffer(h, io.LimitReader(f, size), *bp)
 	if err != nil {
 		return [sha256.Size]byte{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -73,6 +74,14 @@ func Slow(t testing.TB, why string) {
 	if testing.Short() {
 		Missing(t, "-short leaves out a slow check: "+why)
 	}
+}
+
+// NotOnThisOS skips a check the operating system itself cannot take (Windows
+// keeps no Unix modes or link counts): no tool CI could install would make it
+// run, and CI runs on Linux, where no caller of this skips.
+func NotOnThisOS(t testing.TB, why string) {
+	t.Helper()
+	t.Skipf("not on %s: %s", runtime.GOOS, why)
 }
 
 // Root skips (fails, with validators required) a test that only root can

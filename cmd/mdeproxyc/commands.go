@@ -132,6 +132,9 @@ func (c *cli) compileFleet(dir string, opt compile.Options) ([]*model.Profile, b
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
 	for _, d := range l.Relative(cwd) {
+		if d.Rule == "" && d.Severity == diag.Error {
+			d.Rule = lint.RuleIntent // as vet prints it
+		}
 		fmt.Fprintln(c.stderr, c.diagLine(d))
 	}
 }
@@ -500,6 +503,7 @@ func (c *cli) vet(args []string) int {
 	fs := c.flags("vet")
 	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
+	quiet := fs.BoolP("quiet", "q", false, "errors and warnings only: no notes, no summary line")
 	explain := fs.String("explain", "", "print the explanation of a rule (MDE004), or of every rule with 'all'; alone, list the rules")
 	// --explain without a rule lists the rules: pflag cannot make a value
 	// optional without breaking "--explain MDE004", so an --explain that
@@ -521,11 +525,15 @@ func (c *cli) vet(args []string) int {
 		return exitUsage
 	}
 	cwd, _ := os.Getwd()
-	ps, diags, notes := compile.Fleet(dirArg(fs), compile.Options{})
+	var seen int
+	ps, diags, notes := compile.Fleet(dirArg(fs), compile.Options{Seen: &seen})
 	if len(diags) == 0 {
 		diags = lint.Run(ps)
 	}
 	diags = append(diags, notes...).Sort()
+	if *quiet {
+		diags = slices.DeleteFunc(diags, func(d diag.Diagnostic) bool { return d.Severity == diag.Info })
+	}
 	// Code scanning and workflow annotations resolve files against the
 	// repository's root, whatever folder vet ran in; people read paths
 	// relative to where they are.
@@ -544,7 +552,9 @@ func (c *cli) vet(args []string) int {
 		return exitFail
 	}
 	errs, warns := diags.Count(diag.Error), diags.Count(diag.Warning)
-	fmt.Fprintf(c.stderr, "%s: %s, %s, %s\n", count(len(ps), "profile"), count(errs, "error"), count(warns, "warning"), count(diags.Count(diag.Info), "note"))
+	if !*quiet {
+		fmt.Fprintf(c.stderr, "%s: %s, %s, %s\n", count(seen, "profile"), count(errs, "error"), count(warns, "warning"), count(diags.Count(diag.Info), "note"))
+	}
 	if errs > 0 || *strict && warns > 0 {
 		return exitFail
 	}

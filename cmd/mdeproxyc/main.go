@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mdeproxyc/mdeproxyc/bundle"
+	"github.com/mdeproxyc/mdeproxyc/compile"
 )
 
 func main() {
@@ -125,7 +126,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmd.run(c, args[1:])
 		}
 	}
-	c.errorf("unknown command %q", args[0])
+	var names []string
+	for _, cmd := range commands() {
+		names = append(names, cmd.name)
+	}
+	c.errorf("unknown command %q%s", args[0], compile.DidYouMean(args[0], names))
 	c.usage(stderr)
 	return exitUsage
 }

@@ -3,8 +3,9 @@ package importer
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
-	"regexp"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -80,11 +81,6 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// admxValue reads an ADMX-backed string setting: <enabled/> with one data
-// element, or <disabled/>.
-var admxValue = regexp.MustCompile(`^\s*<enabled\s*/>\s*<data\s+id="([^"]*)"\s+value="([^"]*)"\s*/>\s*$`)
-var admxDisabled = regexp.MustCompile(`^\s*<disabled\s*/>\s*$`)
-
 // readIntune reads a Graph custom configuration body.
 func (r *reader) readIntune(in Input, doc map[string]any) error {
 	r.kinds["windows"], r.kinds["intune"] = true, true
@@ -121,16 +117,16 @@ func (r *reader) readIntune(in Input, doc map[string]any) error {
 			}
 			o.Present, o.Type, o.Value = true, regDWord, strconv.FormatUint(n, 10)
 		case string:
-			if admxDisabled.MatchString(v) {
-				o.Type = uint32(e.Type)
-				break
-			}
-			m := admxValue.FindStringSubmatch(v)
-			if m == nil || !strings.EqualFold(m[1], e.Name) {
+			enabled, id, value, ok := admxSetting(v)
+			if !ok || enabled && !strings.EqualFold(id, e.Name) {
 				r.warnf(in.Name, "%s: not imported: %s's value %s is not <enabled/><data id=%q value=\"…\"/> or <disabled/>", at, e.Name, strconv.Quote(short(v)), e.Name)
 				continue
 			}
-			o.Present, o.Type, o.Value = true, regSZ, xmlUnescape(m[2])
+			if !enabled {
+				o.Type = uint32(e.Type)
+				break
+			}
+			o.Present, o.Type, o.Value = true, regSZ, value
 		default:
 			r.warnf(in.Name, "%s: not imported: %s has no string or integer value", at, e.Name)
 			continue
@@ -145,51 +141,43 @@ func (r *reader) readIntune(in Input, doc map[string]any) error {
 	return nil
 }
 
-// xmlUnescape undoes XML attribute escaping (the five entities and
-// character references).
-func xmlUnescape(s string) string {
-	var b strings.Builder
+// admxSetting reads an ADMX-backed string setting's value: <enabled/> and
+// one data element (its id and value, unescaped), or <disabled/>.
+func admxSetting(v string) (enabled bool, id, value string, ok bool) {
+	dec := xml.NewDecoder(strings.NewReader(v))
+	var elems []xml.StartElement
 	for {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
 		}
-		b.WriteString(s[:i])
-		s = s[i:]
-		j := strings.IndexByte(s, ';')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
+		if err != nil {
+			return false, "", "", false
 		}
-		ent := s[1:j]
-		switch {
-		case ent == "lt":
-			b.WriteByte('<')
-		case ent == "gt":
-			b.WriteByte('>')
-		case ent == "amp":
-			b.WriteByte('&')
-		case ent == "quot":
-			b.WriteByte('"')
-		case ent == "apos":
-			b.WriteByte('\'')
-		case strings.HasPrefix(ent, "#x"), strings.HasPrefix(ent, "#"):
-			base, digits := 10, ent[1:]
-			if strings.HasPrefix(ent, "#x") {
-				base, digits = 16, ent[2:]
+		switch t := tok.(type) {
+		case xml.StartElement:
+			elems = append(elems, t)
+		case xml.CharData:
+			if strings.TrimSpace(string(t)) != "" {
+				return false, "", "", false
 			}
-			n, err := strconv.ParseUint(digits, base, 32)
-			if err != nil {
-				b.WriteString(s[:j+1])
-			} else {
-				b.WriteRune(rune(n))
-			}
-		default:
-			b.WriteString(s[:j+1])
 		}
-		s = s[j+1:]
 	}
+	attr := func(e xml.StartElement, name string) string {
+		for _, a := range e.Attr {
+			if a.Name.Local == name {
+				return a.Value
+			}
+		}
+		return ""
+	}
+	switch {
+	case len(elems) == 1 && elems[0].Name.Local == "disabled":
+		return false, "", "", true
+	case len(elems) == 2 && elems[0].Name.Local == "enabled" && elems[1].Name.Local == "data":
+		return true, attr(elems[1], "id"), attr(elems[1], "value"), true
+	}
+	return false, "", "", false
 }
 
 // readPlist reads com.microsoft.wdav preferences: a plain plist, or a

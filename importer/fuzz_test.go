@@ -64,32 +64,16 @@ func FuzzRoundTrip(f *testing.F) {
 		if av := avs[int(avN)%len(avs)]; av != "" {
 			b.WriteString(`windows: antivirus: proxy: "` + av + "\"\n")
 		}
-		if bit(1) {
-			b.WriteString("pac: \"https://pac.contoso.com/p.pac\"\n")
-		}
-		if bit(2) {
-			b.WriteString("offline: true\n")
-		}
-		if bit(3) {
-			b.WriteString("windows: antivirus: disableRevocationChecks: true\n")
-		}
-		if bit(4) && !bit(5) {
-			b.WriteString("windows: edr: enabled: false\n")
-		}
-		if bit(5) && !bit(4) {
-			b.WriteString("windows: antivirus: enabled: false\n")
-		}
-		if bit(6) {
-			b.WriteString("linux: proxy: \"http://linux-proxy:3128\"\n")
-		}
-		if bit(7) {
-			b.WriteString("macos: proxy: \"https://mac-proxy:8443\"\n")
-		}
-		if bit(8) {
-			b.WriteString("macos: identifier: \"com.example.mde\"\n")
-		}
-		if bit(9) {
-			b.WriteString("platforms: [\"windows\", \"linux\"]\n")
+		// One optional setting per bit; edr and antivirus off exclude each other.
+		optional := []string{1: `pac: "https://pac.contoso.com/p.pac"`, 2: "offline: true",
+			3: "windows: antivirus: disableRevocationChecks: true", 4: "windows: edr: enabled: false",
+			5: "windows: antivirus: enabled: false", 6: `linux: proxy: "http://linux-proxy:3128"`,
+			7: `macos: proxy: "https://mac-proxy:8443"`, 8: `macos: identifier: "com.example.mde"`,
+			9: `platforms: ["windows", "linux"]`}
+		for i, line := range optional {
+			if line != "" && bit(i) && !(i == 4 && bit(5)) && !(i == 5 && bit(4)) {
+				b.WriteString(line + "\n")
+			}
 		}
 		b.WriteString("}\n")
 		src := compileCUE(t, []byte(b.String()))

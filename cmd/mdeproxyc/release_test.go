@@ -97,8 +97,8 @@ func TestReleaseStamp(t *testing.T) {
 		t.Skip("builds mdeproxyc")
 	}
 	c := readGoreleaser(t)
-	const tag, commit = "v0.1.0", "0123456789abcdef0123456789abcdef01234567"
-	flags := strings.NewReplacer("{{ .Tag }}", tag, "{{ .FullCommit }}", commit).Replace(strings.Join(c.Builds[0].Ldflags, " "))
+	const tag, commit = "0.1.0", "0123456789abcdef0123456789abcdef01234567"
+	flags := strings.NewReplacer("{{ .Version }}", tag, "{{ .FullCommit }}", commit).Replace(strings.Join(c.Builds[0].Ldflags, " "))
 	if strings.Contains(flags, "{{") {
 		t.Fatalf("ldflags use a template this test does not fill in: %s", flags)
 	}

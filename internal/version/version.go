@@ -8,7 +8,8 @@ package version
 // Version is the mdeproxyc release; bump it when output bytes change.
 const Version = "0.1.0"
 
-// Release is the release's tag (v0.1.0), stamped by a release build:
+// Release is the release's version (0.1.0; a snapshot's 0.1.1-snapshot),
+// stamped by a release build:
 // -X github.com/mdeproxyc/mdeproxyc/internal/version.Release=…; empty otherwise.
 var Release = ""
 

@@ -18,6 +18,10 @@ type Options struct {
 	// Profiles, when not empty, names the only profiles to compile.
 	Profiles []string
 
+	// Seen, when set, receives the number of profiles the fleet defines,
+	// also when some of them fail to compile (vet's summary counts them).
+	Seen *int
+
 	// whole forces the whole-package evaluation; tests use it to prove that the
 	// per-profile evaluation gives the same result.
 	whole bool
@@ -54,6 +58,9 @@ func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag
 	ev, diags := evaluate(src, keep, opt.whole)
 	if ev == nil {
 		return nil, diags
+	}
+	if opt.Seen != nil {
+		*opt.Seen = len(ev.names)
 	}
 	if len(opt.Profiles) > 0 {
 		diags = append(diags, missingProfiles(ev, opt.Profiles)...)

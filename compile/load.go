@@ -109,7 +109,88 @@ func loadDir(dir string) (*source, diag.List) {
 	if len(dirs) == 0 {
 		return nil, diag.List{fileDiag(dir, "no .cue files in the fleet directory or its subfolders (run `mdeproxyc init` for a starter fleet)")}
 	}
-	return selectFiles(dir, fsys, dirs)
+	src, diags := selectFiles(dir, fsys, dirs)
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	if d, ok := partOfParent(dir, src.files[0].PackageName()); ok {
+		return nil, diag.List{d}
+	}
+	return src, nil
+}
+
+// partOfParent reports a fleet folder that is a subfolder of a larger fleet:
+// its parent holds .cue files of the same package, and the parent's fleet
+// takes this folder in. Run here, mdeproxyc would see a part of the fleet
+// without the defaults and profiles the parent holds. The top of the larger
+// fleet is named: a parent's parent of the same package is part of it too.
+func partOfParent(dir, pkg string) (diag.Diagnostic, bool) {
+	cur, err := filepath.Abs(dir)
+	if err != nil {
+		return diag.Diagnostic{}, false
+	}
+	top, topFile := "", ""
+	// Folders without .cue files are climbed through (a fleet takes in
+	// emea/paris/ whether or not emea/ holds a file); a folder with files of
+	// another package ends the climb, as a module's root does.
+	for range 64 {
+		if _, err := os.Stat(filepath.Join(cur, "cue.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur || skipFolder(parent, filepath.Base(cur)) {
+			break
+		}
+		file, others := packageFileIn(parent, pkg)
+		if file != "" {
+			top, topFile = parent, file
+		} else if others {
+			break
+		}
+		cur = parent
+	}
+	if top == "" {
+		return diag.Diagnostic{}, false
+	}
+	rel := top
+	if cwd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(cwd, top); err == nil {
+			rel = r
+		}
+	}
+	return fileDiag(dir, fmt.Sprintf("this folder is part of the fleet at %s (%s is package %s too, and a fleet takes in its subfolders); run mdeproxyc there: mdeproxyc vet %s",
+		rel, filepath.Join(rel, topFile), pkg, rel)), true
+}
+
+// packageFileIn returns the first .cue file of folder (not its subfolders)
+// whose package clause names pkg, or "", and whether the folder holds .cue
+// files of other packages. Files cue/load leaves out by name are skipped;
+// only regular files are read.
+func packageFileIn(folder, pkg string) (file string, others bool) {
+	entries, err := os.ReadDir(folder)
+	if err != nil {
+		return "", false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".cue") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") ||
+			strings.HasSuffix(name, "_test.cue") || strings.HasSuffix(name, "_tool.cue") {
+			continue
+		}
+		data, problem := readFleetFile(filepath.Join(folder, name))
+		if problem != "" {
+			continue
+		}
+		f, err := parser.ParseFile(name, data, parser.PackageClauseOnly)
+		switch {
+		case err != nil:
+		case f.PackageName() == pkg:
+			return name, others
+		case f.PackageName() != "":
+			others = true
+		}
+	}
+	return "", others
 }
 
 // skipFolder reports whether CUE would leave a subfolder out of `./...`: cue.mod,
@@ -183,8 +264,8 @@ func fileDiag(file, msg string) diag.Diagnostic {
 }
 
 // selectFiles lets cue/load pick the files of each folder, then keeps the fleet's
-// package: the package of the fleet folder's own files (or, when it has none,
-// of the first file in load order).
+// package: the package of the fleet folder's own files; a folder without any
+// is refused.
 //
 // File names in positions are dir joined with the path inside the fleet folder,
 // so that messages name files the way the user named the folder.
@@ -243,13 +324,37 @@ func selectFiles(dir string, fsys fstest.MapFS, dirs []string) (*source, diag.Li
 			break
 		}
 	}
-	if fleetPkg == "" {
+	rootFiles := slices.ContainsFunc(all, func(f pkgFile) bool { return !strings.Contains(f.rel, "/") })
+	if fleetPkg == "" && rootFiles {
+		// The root's files lack a package clause (reported below): take the
+		// first package written, to name it in the messages.
 		for _, f := range all {
 			if f.pkg != "" {
 				fleetPkg, fleetAt = f.pkg, packagePos(f.file)
 				break
 			}
 		}
+	}
+	if !rootFiles {
+		if d, ok := partOfParent(dir, all[0].pkg); ok {
+			return nil, diag.List{d}
+		}
+		// The fleet's root holds at least one file of its package: a folder
+		// of subfolders is not a fleet (two fleets side by side would merge).
+		var sub []string
+		for _, f := range all {
+			if d := path.Dir(f.rel); !slices.Contains(sub, d) {
+				sub = append(sub, d)
+			}
+		}
+		const show = 5
+		more := ""
+		if len(sub) > show {
+			more = fmt.Sprintf(", and %d more", len(sub)-show)
+			sub = sub[:show]
+		}
+		return nil, diag.List{fileDiag(dir, fmt.Sprintf("the fleet folder holds no .cue file of its own, only subfolders that do (%s%s); a fleet's folder holds at least one file of its package (its defaults, say): run mdeproxyc on the fleet's own folder, or add a file here to make these subfolders one fleet",
+			strings.Join(sub, ", "), more))}
 	}
 	src := &source{order: map[string]int{}, text: map[string][]byte{}}
 	for _, f := range all {

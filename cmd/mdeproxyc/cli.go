@@ -14,6 +14,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/compile"
 	"github.com/mdeproxyc/mdeproxyc/diag"
+	"github.com/mdeproxyc/mdeproxyc/lint"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -151,6 +152,9 @@ func (c *cli) compileFleet(ctx context.Context, dir string, opt compile.Options)
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
 	for _, d := range l.Relative(cwd) {
+		if d.Rule == "" && d.Severity == diag.Error {
+			d.Rule = lint.RuleIntent // as vet prints it
+		}
 		fmt.Fprintln(c.stderr, c.diagLine(d))
 	}
 }

@@ -24,6 +24,7 @@ func commands() []command {
 		{"status", "status intune [DIR]", "what the devices report of the fleet's Intune objects: fine, remediated, failing, pending", (*cli).statusCmd},
 		{"explain", "explain [DIR] -p NAME...", "for each profile named: each setting, where its value came from, which artifacts carry it", (*cli).explain},
 		{"endpoints", "endpoints [DIR] -p NAME", "for one profile: the destinations its proxy must allow, with their sources", (*cli).endpoints},
+		{"import", "import [-p NAME] FILE...", "print the profile that existing configuration (.reg, Registry.pol, netsh, mdatp JSON, wdav plist, Intune) describes", (*cli).importCmd},
 		{"targets", "targets", "list the emitters, one line each", (*cli).targets},
 		{"schema", "schema", "print the embedded CUE schema of the intent language", (*cli).schema},
 		{"init", "init [DIR]", "write a starter fleet that builds as it is", (*cli).init},

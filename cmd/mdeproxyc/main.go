@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/mdeproxyc/mdeproxyc/compile"
 )
 
 func main() {
@@ -83,7 +85,11 @@ func runCtx(ctx context.Context, caught func() os.Signal, args []string, stdout,
 			return c.exitCode(cmd.run(c, ctx, args[1:]))
 		}
 	}
-	c.errorf("unknown command %q", args[0])
+	var names []string
+	for _, cmd := range commands() {
+		names = append(names, cmd.name)
+	}
+	c.errorf("unknown command %q%s", args[0], compile.DidYouMean(args[0], names))
 	c.usage(stderr)
 	return exitUsage
 }

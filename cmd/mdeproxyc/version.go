@@ -16,13 +16,13 @@ func (c *cli) version(_ context.Context, args []string) error {
 		return err
 	}
 	commit, goVersion := buildInfo()
-	fmt.Fprintf(c.stdout, "mdeproxyc %s\ncommit: %s\ngo: %s\n", version.Version, commit, goVersion)
+	fmt.Fprintf(c.stdout, "mdeproxyc %s\n", version.Version)
+	if version.Release != "" {
+		fmt.Fprintf(c.stdout, "release: %s\n", version.Release)
+	}
+	fmt.Fprintf(c.stdout, "commit: %s\ngo: %s\n", commit, goVersion)
 	return nil
 }
-
-// commit is the source commit, for builds made without Go's VCS stamping
-// (go build -buildvcs=false, a source archive): -ldflags "-X main.commit=…".
-var commit = ""
 
 // buildInfo returns the commit the binary was built from ("-dirty" when the
 // work tree had changes; "unknown" when the build recorded none) and the Go
@@ -30,9 +30,9 @@ var commit = ""
 func buildInfo() (string, string) {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return cmp.Or(commit, "unknown"), runtime.Version()
+		return cmp.Or(version.Commit, "unknown"), runtime.Version()
 	}
-	rev, dirty := commit, false
+	rev, dirty := version.Commit, false
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":

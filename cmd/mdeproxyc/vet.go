@@ -19,6 +19,7 @@ func (c *cli) vet(ctx context.Context, args []string) error {
 	fs := c.flags("vet")
 	format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 	strict := fs.Bool("strict", false, "exit 1 on warnings too")
+	quiet := fs.BoolP("quiet", "q", false, "errors and warnings only: no notes, no summary line")
 	explain := fs.String("explain", "", "print the explanation of a rule (MDE004), or of every rule with 'all'; alone, list the rules")
 	// --explain without a rule lists the rules: pflag cannot make a value
 	// optional without breaking "--explain MDE004", so an --explain that
@@ -39,7 +40,8 @@ func (c *cli) vet(ctx context.Context, args []string) error {
 		return usagef("vet: unknown format %q; formats are: %s", *format, strings.Join(lint.Formats, ", "))
 	}
 	cwd, _ := os.Getwd()
-	ps, diags, notes, err := compileCtx(ctx, dirArg(fs), compile.Options{})
+	var seen int
+	ps, diags, notes, err := compileCtx(ctx, dirArg(fs), compile.Options{Seen: &seen})
 	if err != nil {
 		return err
 	}
@@ -47,6 +49,9 @@ func (c *cli) vet(ctx context.Context, args []string) error {
 		diags = lint.Run(ps)
 	}
 	diags = append(diags, notes...).Sort()
+	if *quiet {
+		diags = slices.DeleteFunc(diags, func(d diag.Diagnostic) bool { return d.Severity == diag.Info })
+	}
 	// Code scanning and workflow annotations resolve files against the
 	// repository's root, whatever folder vet ran in; people read paths
 	// relative to where they are.
@@ -64,7 +69,9 @@ func (c *cli) vet(ctx context.Context, args []string) error {
 		return fmt.Errorf("vet: %v", err)
 	}
 	errs, warns := diags.Count(diag.Error), diags.Count(diag.Warning)
-	fmt.Fprintf(c.stderr, "%s: %s, %s, %s\n", count(len(ps), "profile"), count(errs, "error"), count(warns, "warning"), count(diags.Count(diag.Info), "note"))
+	if !*quiet {
+		fmt.Fprintf(c.stderr, "%s: %s, %s, %s\n", count(seen, "profile"), count(errs, "error"), count(warns, "warning"), count(diags.Count(diag.Info), "note"))
+	}
 	if errs > 0 || *strict && warns > 0 {
 		return errReported
 	}

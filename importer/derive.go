@@ -86,8 +86,8 @@ func derive(r *reader, name string) *intent {
 	deap, hasDEAP := r.reg(model.PathEDREnabled)
 	prefer, hasPrefer := r.reg(model.PathEDRPreferStatic)
 	avProxy, hasAVProxy := r.reg(model.PathAVProxy)
-	avPAC, _ := r.reg(model.PathAVPAC)
-	avBypass, _ := r.reg(model.PathAVBypass)
+	avPAC, hasAVPAC := r.reg(model.PathAVPAC)
+	avBypass, hasAVBypass := r.reg(model.PathAVBypass)
 	ssl, hasSSL := r.reg(model.PathAVDisableRevocation)
 	linux, hasLinux := r.obs[keyLinuxProxy]
 	mac, hasMac := r.obs[keyMacProxy]
@@ -108,9 +108,14 @@ func derive(r *reader, name string) *intent {
 		in.set(model.PathProxy, proxy, proxyFrom)
 	}
 
+	// A component whose values no Windows input mentions at all is not
+	// managed: mdeproxyc then leaves them alone, as whatever wrote the inputs
+	// did (docs/windows.md, "Managed and not managed").
+	windows := r.kinds[string(model.Windows)]
+
 	// EDR sensor: DisableEnterpriseAuthProxy is set while the sensor is
 	// managed, in either mode.
-	if hasDEAP && !deap.Present || !hasDEAP && hasEDRProxy && !edrProxy.Present && static {
+	if windows && !hasDEAP && !hasEDRProxy || hasDEAP && !deap.Present || !hasDEAP && hasEDRProxy && !edrProxy.Present && static {
 		in.set(model.PathEDREnabled, false, deap, edrProxy)
 	} else if edrProxy.Present && hostPort(edrProxy.Value) != proxy {
 		in.set(model.PathEDRProxy, edrProxy.Value, edrProxy)
@@ -120,8 +125,10 @@ func derive(r *reader, name string) *intent {
 	}
 
 	// Antivirus: in static mode ProxyServer is always set while Antivirus is
-	// managed, so its deletion means the component is not.
-	if static && hasAVProxy && !avProxy.Present {
+	// managed, so its deletion cannot come from a managed component; the
+	// nearest intent is "not managed", which leaves the values alone, and
+	// the check against the build reports the deletions it does not repeat.
+	if windows && !hasAVProxy && !hasAVPAC && !hasAVBypass || static && hasAVProxy && !avProxy.Present {
 		in.set(model.PathAVEnabled, false, avProxy)
 	} else if avProxy.Present && avProxy.Value != "http://"+proxy {
 		in.set(model.PathAVProxy, avProxy.Value, avProxy)

@@ -130,10 +130,15 @@ func TestRegDeletions(t *testing.T) {
 	if !strings.Contains(string(res.CUE), "antivirus: enabled: false") {
 		t.Errorf("CUE:\n%s", res.CUE)
 	}
+	// Not managed means left alone: the build repeats none of the
+	// deletions, and the import says so for each rather than dropping it.
 	w := written(p)
 	for _, name := range []string{"ProxyServer", "ProxyPacUrl", "ProxyBypass", "SSLOptions"} {
-		if w[name] != "-" {
-			t.Errorf("%s: the build writes %q, want a deletion", name, w[name])
+		if w[name] != "" {
+			t.Errorf("%s: the build writes %q, want nothing (not managed)", name, w[name])
+		}
+		if name != "SSLOptions" && !slices.ContainsFunc(res.Warnings, func(s string) bool { return strings.Contains(s, name) }) {
+			t.Errorf("the deletion of %s is not reported: warnings %q", name, res.Warnings)
 		}
 	}
 	// The key deletion becomes value deletions, and says so.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 )
 
 // actionFile is the repository's composite GitHub Action.
@@ -137,13 +139,9 @@ func runStep(t *testing.T, a *action, id string, env map[string]string, runner [
 // the install from the action's own checkout, vet, build --check on a fresh
 // and a stale bundle, and the pull request's diff against a base branch.
 func TestActionRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds mdeproxyc with go install")
-	}
+	validators.Slow(t, "builds mdeproxyc with go install")
 	for _, tool := range []string{"bash", "git", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not on PATH", tool)
-		}
+		validators.Tool(t, tool)
 	}
 	a, _ := readAction(t)
 	root, _ := filepath.Abs("../..")

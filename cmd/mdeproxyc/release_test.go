@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mdeproxyc/mdeproxyc/internal/validators"
 )
 
 // goreleaserConfig is the part of .goreleaser.yaml the release promises:
@@ -93,9 +95,7 @@ func TestGoreleaserPromises(t *testing.T) {
 // from `mdeproxyc version`: a renamed variable would otherwise be stamped
 // silently into nothing.
 func TestReleaseStamp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds mdeproxyc")
-	}
+	validators.Slow(t, "builds mdeproxyc")
 	c := readGoreleaser(t)
 	const tag, commit = "0.1.0", "0123456789abcdef0123456789abcdef01234567"
 	flags := strings.NewReplacer("{{ .Version }}", tag, "{{ .FullCommit }}", commit).Replace(strings.Join(c.Builds[0].Ldflags, " "))

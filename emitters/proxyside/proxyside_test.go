@@ -293,17 +293,17 @@ func TestSquidSSLBumpParses(t *testing.T) {
 	}
 }
 
-// TestSquidPlaceholderStopsSquid: a snippet included without naming the
-// devices' networks stops Squid instead of opening the destinations to
-// every client.
-func TestSquidPlaceholderStopsSquid(t *testing.T) {
+// TestSquidPlaceholderParses: a snippet included without naming the devices'
+// networks still parses in Debian's default build, so a reload does not stop
+// the site's proxy; TestSquidInRealisticSite shows that it then lets nobody
+// through.
+func TestSquidPlaceholderParses(t *testing.T) {
 	data := fleetFiles(t, testfleet.Profiles(t))["proxy/proxy.contoso.com_8080/squid.conf"]
 	if !strings.Contains(string(data), "acl mde_devices src "+DevicesPlaceholder+"\n") {
 		t.Fatalf("no placeholder in:\n%s", data)
 	}
-	err := validators.SquidParse(t, squidConf(string(data)))
-	if err == nil || !strings.Contains(err.Error(), "Bungled") {
-		t.Errorf("squid -k parse of the unfilled snippet: %v; want FATAL: Bungled", err)
+	if err := validators.SquidParse(t, squidConf(string(data))); err != nil {
+		t.Errorf("squid -k parse of the unfilled snippet: %v", err)
 	}
 }
 
@@ -372,8 +372,15 @@ func TestSquidAllowsDefenderOnly(t *testing.T) {
 // device address (127.0.0.2) reaches Defender without credentials; another
 // address of the site (127.0.0.3) is asked for them (407); a destination not
 // in the list still needs them, from the device too, and gets through with
-// them.
+// them. With the placeholder left as it is, the snippet lets nobody through
+// without credentials: the site's rules apply as before.
 func TestSquidInRealisticSite(t *testing.T) {
+	for _, filled := range []bool{true, false} {
+		t.Run(map[bool]string{true: "filled", false: "placeholder"}[filled], func(t *testing.T) { squidInRealisticSite(t, filled) })
+	}
+}
+
+func squidInRealisticSite(t *testing.T, filled bool) {
 	helper := "/usr/lib/squid/basic_fake_auth"
 	if _, err := exec.LookPath(helper); err != nil {
 		validators.Missing(t, helper+" is not installed (Debian's squid-openssl or squid ships it)")
@@ -391,7 +398,7 @@ func TestSquidInRealisticSite(t *testing.T) {
 		"acl authenticated proxy_auth REQUIRED\n" +
 		"http_access deny !Safe_ports\n" +
 		"http_access deny CONNECT !SSL_ports\n" +
-		withDevices(Squid(x), "127.0.0.2") +
+		map[bool]string{true: withDevices(Squid(x), "127.0.0.2"), false: string(Squid(x))}[filled] +
 		"http_access allow localnet authenticated\n" +
 		"http_access deny all\n"
 	sq := validators.StartSquid(t, site, names)
@@ -403,6 +410,9 @@ func TestSquidInRealisticSite(t *testing.T) {
 		{"127.0.0.2", "https://" + denied + "/", "", "407 "},
 		{"127.0.0.2", "https://" + denied + "/", "user:secret", "200 200"},
 	} {
+		if !filled && c.from == "127.0.0.2" && c.url == "https://"+allowed+"/" {
+			c.want = "407 "
+		}
 		if out, _ := curlThrough(t, sq, c.from, "GET", c.url, c.creds); !strings.HasPrefix(out, c.want) {
 			t.Errorf("from %s to %s (credentials %q): %q, want %q", c.from, c.url, c.creds, out, c.want)
 		}

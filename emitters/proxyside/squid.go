@@ -9,11 +9,15 @@ import (
 )
 
 // DevicesPlaceholder stands in squid.conf for the devices' networks, which
-// only the site knows. Squid cannot read it as an address or resolve it as a
-// name ('<' is not a host name character), so a snippet included unchanged
-// stops Squid at startup ("FATAL: Bungled ... acl mde_devices src
-// <DEVICE-NETWORKS>") instead of opening the proxy to every client.
-const DevicesPlaceholder = "<DEVICE-NETWORKS>"
+// only the site knows: 192.0.2.0/24, RFC 5737's TEST-NET-1, reserved for
+// documentation, which no device has. A snippet included unchanged therefore
+// parses in every build and matches no client: the proxy keeps running and
+// behaves as before the include (a placeholder Squid cannot parse would stop
+// the whole site's proxy at the next reload), the devices meet the site's own
+// rules, and the step-3 checks report Defender's destinations blocked until
+// the admin names the networks. It never opens the destinations to every
+// client.
+const DevicesPlaceholder = "192.0.2.0/24"
 
 // squidDomain writes a catalogue host as Squid's dstdomain and
 // ssl::server_name write it: ".example.com" matches example.com and every
@@ -53,8 +57,8 @@ func Squid(x *endpoints.Proxy) []byte {
 	b.WriteString("# \"INSERT YOUR OWN RULE(S) HERE\" place, /etc/squid/conf.d/). The first matching rule wins.\n")
 	b.WriteString("# Defender's devices answer no proxy authentication (the sensor runs as SYSTEM), so these\n")
 	b.WriteString("# rules let the devices' networks through without it, to these destinations only.\n")
-	fmt.Fprintf(&b, "# Replace %s with the devices' networks (CIDR, separated by spaces): until then\n", DevicesPlaceholder)
-	b.WriteString("# Squid refuses to start, rather than open these destinations to every client.\n")
+	fmt.Fprintf(&b, "# Replace %s (RFC 5737's documentation network: no device has it) with the devices'\n", DevicesPlaceholder)
+	b.WriteString("# networks (CIDR, separated by spaces): until then these rules match no client and change nothing.\n")
 	fmt.Fprintf(&b, "acl mde_devices src %s\n", DevicesPlaceholder)
 	https := endpoints.Domains(onPort(x.Entries, 443))
 	http := endpoints.Domains(onPort(x.Entries, 80))

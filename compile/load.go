@@ -132,9 +132,15 @@ func partOfParent(dir, pkg string) (diag.Diagnostic, bool) {
 	top, topFile := "", ""
 	// Folders without .cue files are climbed through (a fleet takes in
 	// emea/paris/ whether or not emea/ holds a file); a folder with files of
-	// another package ends the climb, as a module's root does.
+	// another package ends the climb, as a module's root and a Git
+	// repository's root do.
 	for range 64 {
 		if _, err := os.Stat(filepath.Join(cur, "cue.mod")); err == nil {
+			break
+		}
+		// A fleet lives in a repository: .cue files above its root (a
+		// scratch file in the home or temporary folder) are no part of it.
+		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
 			break
 		}
 		parent := filepath.Dir(cur)

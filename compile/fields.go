@@ -129,6 +129,11 @@ var textGrammar = grammar{
 	allowed: "text on one line, at most 1024 characters, no control, line-separator or bidirectional-override characters, no U+FFFE or U+FFFF",
 }
 
+// TextProblem says what the intent's grammar for free text (descriptions,
+// names, the organization) finds wrong with s, or "" when a fleet may hold
+// it: tests that generate text judge only what a fleet can carry.
+func TextProblem(s string) string { return checkText(s) }
+
 func checkText(s string) string {
 	if !utf8.ValidString(s) {
 		return "not valid UTF-8"

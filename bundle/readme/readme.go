@@ -105,7 +105,7 @@ var channels = []struct {
 	how   string
 }{
 	{"Intune (Windows)", []string{"windows/intune/custom-configuration.json", "windows/intune/platform-script.json", "windows/intune/remediation.json"},
-		"`mdeproxyc publish intune` creates, updates and assigns the three objects"},
+		"`mdeproxyc publish intune` creates, updates and assigns these objects"},
 	{"Intune (macOS)", []string{"macos/com.microsoft.wdav.mobileconfig"},
 		"a custom configuration profile (Devices → macOS → Configuration → Templates → Custom)"},
 	{"ConfigMgr", []string{"windows/configmgr/New-MdeProxyApplication.ps1"},

@@ -154,32 +154,39 @@ func (m *Manifest) EncodeChunks(yield func(chunk []byte) bool) (checksum string)
 	b = appendJSONString(b, m.Version)
 	b = append(b, ",\n  \"fleet\": "...)
 	b = appendJSONString(b, m.Fleet)
+	// objects appends the n objects of an array, each written by fields, as
+	// MarshalIndent lays them out; it is false when yield stopped.
+	objects := func(n int, fields func(i int)) bool {
+		for i := range n {
+			if !flush(false) {
+				return false
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n    {"...)
+			fields(i)
+			b = append(b, "\n    }"...)
+		}
+		if n > 0 {
+			b = append(b, "\n  "...)
+		}
+		return true
+	}
 	b = append(b, ",\n  \"profiles\": ["...)
-	for i, p := range m.Profiles {
-		if !flush(false) {
-			return ""
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n    {\n      \"name\": "...)
+	if !objects(len(m.Profiles), func(i int) {
+		p := &m.Profiles[i]
+		b = append(b, "\n      \"name\": "...)
 		b = appendJSONString(b, p.Name)
 		b = append(b, ",\n      \"digest\": "...)
 		b = appendJSONString(b, p.Digest)
-		b = append(b, "\n    }"...)
-	}
-	if len(m.Profiles) > 0 {
-		b = append(b, "\n  "...)
+	}) {
+		return ""
 	}
 	b = append(b, "],\n  \"files\": ["...)
-	for i, f := range m.Files {
-		if !flush(false) {
-			return ""
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n    {\n      \"path\": "...)
+	if !objects(len(m.Files), func(i int) {
+		f := &m.Files[i]
+		b = append(b, "\n      \"path\": "...)
 		b = appendJSONString(b, f.Path)
 		b = append(b, ",\n      \"profile\": "...)
 		b = appendJSONString(b, f.Profile)
@@ -187,17 +194,14 @@ func (m *Manifest) EncodeChunks(yield func(chunk []byte) bool) (checksum string)
 		b = appendJSONString(b, f.Target)
 		b = append(b, ",\n      \"size\": "...)
 		b = strconv.AppendInt(b, int64(f.Size), 10)
-		b = append(b, ",\n      \"sha256\": "...)
-		b = append(b, '"')
+		b = append(b, ",\n      \"sha256\": \""...)
 		b = hex.AppendEncode(b, f.SHA256[:])
 		b = append(b, '"')
 		if f.Executable {
 			b = append(b, ",\n      \"executable\": true"...)
 		}
-		b = append(b, "\n    }"...)
-	}
-	if len(m.Files) > 0 {
-		b = append(b, "\n  "...)
+	}) {
+		return ""
 	}
 	b = append(b, ']')
 	sum.Write(b)

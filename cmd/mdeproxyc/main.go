@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -32,39 +33,43 @@ func main() {
 // number, the shells' convention (exitCode). A second signal, once the first
 // has been taken, has its default effect: the process ends at once.
 func runMain(args []string, stdout, stderr io.Writer) int {
-	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stopTerm()
-	ctx, stopInt := signal.NotifyContext(term, os.Interrupt)
-	defer stopInt()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	go func() {
-		<-ctx.Done()
-		stopInt()
-		stopTerm()
-	}()
-	// The cause of a context that a signal cancelled names the signal; one
-	// that stop cancelled has context.Canceled itself as its cause (the
-	// signal's cause also matches errors.Is(…, context.Canceled)).
-	caught := func() os.Signal {
-		switch {
-		case ctx.Err() == nil:
-			return nil
-		case term.Err() != nil && context.Cause(term) != context.Canceled:
-			return syscall.SIGTERM
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			cancel(caughtSignal{sig})
+		case <-ctx.Done():
 		}
-		return os.Interrupt
-	}
-	return runCtx(ctx, caught, args, stdout, stderr)
+	}()
+	return runCtx(ctx, args, stdout, stderr)
 }
+
+// caughtSignal is the cause of the context runMain cancels on a signal.
+type caughtSignal struct{ os.Signal }
+
+func (s caughtSignal) Error() string { return s.String() + " signal received" }
 
 // run is runMain without signal handling, for tests that call a command in
 // the test's own process.
 func run(args []string, stdout, stderr io.Writer) int {
-	return runCtx(context.Background(), func() os.Signal { return nil }, args, stdout, stderr)
+	return runCtx(context.Background(), args, stdout, stderr)
 }
 
 // runCtx runs the command args names and maps what it returns to the
 // process's exit code (exitCode).
-func runCtx(ctx context.Context, caught func() os.Signal, args []string, stdout, stderr io.Writer) int {
+func runCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	caught := func() os.Signal {
+		var s caughtSignal
+		if errors.As(context.Cause(ctx), &s) {
+			return s.Signal
+		}
+		return nil
+	}
 	c := &cli{stdout: stdout, stderr: stderr, color: colorFor(stderr), caught: caught}
 	if len(args) == 0 {
 		c.usage(stderr)
@@ -73,7 +78,7 @@ func runCtx(ctx context.Context, caught func() os.Signal, args []string, stdout,
 	switch args[0] {
 	case "help", "-h", "--help":
 		if len(args) > 1 {
-			return runCtx(ctx, caught, []string{args[1], "--help"}, stdout, stderr)
+			return runCtx(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}
 		c.usage(stdout)
 		return exitOK

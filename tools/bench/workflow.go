@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,13 +50,7 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 	fleetFile := filepath.Join(fleetDir, "fleet.cue")
 	out := filepath.Join(dir, fmt.Sprintf("wf-dist-%d", n))
 	cp := filepath.Join(dir, fmt.Sprintf("wf-cp-%d", n))
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range binaries {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	names := slices.Sorted(maps.Keys(binaries))
 	runs := map[string]*workflowRuns{}
 	for _, name := range names {
 		runs[name] = &workflowRuns{name: name}

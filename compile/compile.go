@@ -30,24 +30,23 @@ type Options struct {
 // Dir compiles the fleet in dir. It returns the resolved profiles sorted by
 // name, or the errors that prevented it: every error it can find in one run.
 func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
-	ps, errs, _ := Fleet(dir, opt)
-	return ps, errs
-}
-
-// Fleet compiles the fleet in dir like Dir. Its third result, notes that
-// never stop a build, is empty: the one note compile made, a profile written
-// in several places, is vet's warning MDE030 now (from model.Profile.Defined),
-// which lint.ignore can silence; callers still print whatever it holds.
-func Fleet(dir string, opt Options) (profiles []*model.Profile, errs, notes diag.List) {
 	src, diags := loadDir(dir)
 	if len(diags) > 0 {
-		return nil, finish(diags, src, dir), nil
+		return nil, finish(diags, src, dir)
 	}
-	profiles, diags = compileSource(dir, src, opt)
+	profiles, diags := compileSource(dir, src, opt)
 	if len(diags) > 0 {
-		return nil, finish(diags, src, dir), nil
+		return nil, finish(diags, src, dir)
 	}
-	return profiles, nil, nil
+	return profiles, nil
+}
+
+// Fleet is Dir with a third result that is always empty: compile makes no
+// notes any more (a profile written in several places is vet's MDE030). Its
+// last callers are in importer, which should call Dir; then Fleet can go.
+func Fleet(dir string, opt Options) (profiles []*model.Profile, errs, notes diag.List) {
+	profiles, errs = Dir(dir, opt)
+	return profiles, errs, nil
 }
 
 func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag.List) {

@@ -218,7 +218,7 @@ func For(p *model.Profile) Plan {
 	if !static && !p.Antivirus.RevocationChecksWritten {
 		return plan
 	}
-	if p.Antivirus.Enabled && p.Antivirus.DisableRevocationChecks {
+	if p.Antivirus.DisableRevocationChecks {
 		setDWord(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, 2)
 	} else {
 		del(KeySpynet, "SSLOptions", model.PathAVDisableRevocation, DWord)

@@ -83,7 +83,7 @@ func writeText(w io.Writer, changes []Profile) {
 			fmt.Fprintln(w)
 		}
 		for _, f := range c.Files {
-			fmt.Fprintf(w, "  %s %s\n", fileMark[f.Change], strconv.Quote(f.Path)[1:len(strconv.Quote(f.Path))-1])
+			fmt.Fprintf(w, "  %s %s\n", fileMark[f.Change], unquoted(f.Path))
 		}
 		for _, x := range c.Proxies {
 			fmt.Fprintf(w, "  proxy %s: allow the added before devices move, remove the removed after\n", unquoted(x.Proxy))

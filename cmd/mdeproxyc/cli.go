@@ -108,34 +108,33 @@ func dirArg(fs *pflag.FlagSet) string {
 	return "."
 }
 
-// compile runs compile.Fleet unless ctx is cancelled first: compiling writes
+// compileCtx runs compile.Dir unless ctx is cancelled first: compiling writes
 // nothing, so a signal need not wait for it to finish.
-func compileCtx(ctx context.Context, dir string, opt compile.Options) ([]*model.Profile, diag.List, diag.List, error) {
+func compileCtx(ctx context.Context, dir string, opt compile.Options) ([]*model.Profile, diag.List, error) {
 	type result struct {
-		ps           []*model.Profile
-		diags, notes diag.List
+		ps    []*model.Profile
+		diags diag.List
 	}
 	done := make(chan result, 1)
 	go func() {
-		ps, diags, notes := compile.Fleet(dir, opt)
-		done <- result{ps, diags, notes}
+		ps, diags := compile.Dir(dir, opt)
+		done <- result{ps, diags}
 	}()
 	select {
 	case r := <-done:
-		return r.ps, r.diags, r.notes, nil
+		return r.ps, r.diags, nil
 	case <-ctx.Done():
-		return nil, nil, nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 }
 
 // compileFleet compiles dir and prints its diagnostics once, positions relative
 // to the working directory.
 func (c *cli) compileFleet(ctx context.Context, dir string, opt compile.Options) ([]*model.Profile, error) {
-	profiles, diags, notes, err := compileCtx(ctx, dir, opt)
+	profiles, diags, err := compileCtx(ctx, dir, opt)
 	if err != nil {
 		return nil, err
 	}
-	c.printDiags(notes)
 	if len(diags) > 0 {
 		// compile reports errors only.
 		c.printDiags(diags)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,17 +70,9 @@ type genFleet struct {
 }
 
 func (f *genFleet) clone() *genFleet {
-	c := &genFleet{defaults: mapsClone(f.defaults), profiles: map[string]map[int]string{}, next: f.next}
+	c := &genFleet{defaults: maps.Clone(f.defaults), profiles: map[string]map[int]string{}, next: f.next}
 	for n, p := range f.profiles {
-		c.profiles[n] = mapsClone(p)
-	}
-	return c
-}
-
-func mapsClone(m map[int]string) map[int]string {
-	c := make(map[int]string, len(m))
-	for k, v := range m {
-		c[k] = v
+		c.profiles[n] = maps.Clone(p)
 	}
 	return c
 }
@@ -303,16 +296,10 @@ func (f *genFleet) edit(c *genChoices) string {
 	}
 }
 
-// diffStats counts what a differential run did, for the long local runs.
-type diffStats struct {
-	steps, invalid, changedProfiles, upToDate int
-}
-
 // runDifferential plays the scenario the input describes and fails t at the
 // first step where the incremental build or diff disagrees with a fresh build.
-func runDifferential(t *testing.T, data []byte, maxEdits int) diffStats {
+func runDifferential(t *testing.T, data []byte, maxEdits int) {
 	t.Helper()
-	var st diffStats
 	c := &genChoices{data: data}
 	work := t.TempDir()
 	inc := filepath.Join(work, "inc")
@@ -345,26 +332,19 @@ func runDifferential(t *testing.T, data []byte, maxEdits int) diffStats {
 		if fullCode != 0 {
 			if step == 0 {
 				// The first fleet is invalid: nothing to compare against.
-				st.invalid++
-				return st
+				return
 			}
-			st.invalid++
 			log[len(log)-1] += " (invalid: undone)"
 			continue
-		}
-		st.steps++
-		if strings.Contains(incOut, "up to date") {
-			st.upToDate++
 		}
 		if d := compareTrees(t, full, inc); d != "" {
 			t.Fatalf("%s\nthe incremental build differs from a fresh full build:\n%s\nincremental build said:\n%s", context(), d, incOut)
 		}
 		if prevFleet != "" {
-			st.changedProfiles += checkDiff(t, prevFleet, fleet, prevFull, full, context)
+			checkDiff(t, prevFleet, fleet, prevFull, full, context)
 		}
 		f, prevFleet, prevFull = next, fleet, full
 	}
-	return st
 }
 
 func writeFleet(t *testing.T, dir, defaults, profiles string) {
@@ -476,8 +456,8 @@ func profileFiles(t *testing.T, bundleDir string) map[string]map[string][]byte {
 // checkDiff runs `diff --format json` between two fleet versions and checks
 // it against their fresh bundles: a profile is reported exactly when its files
 // differ, with exactly the files that differ, and the exit code is 1 exactly
-// when something is reported. It returns how many profiles changed.
-func checkDiff(t *testing.T, oldFleet, newFleet, oldBundle, newBundle string, context func() string) int {
+// when something is reported.
+func checkDiff(t *testing.T, oldFleet, newFleet, oldBundle, newBundle string, context func() string) {
 	t.Helper()
 	code, out := runCLI("diff", oldFleet, newFleet, "--format", "json")
 	var changes []struct {
@@ -511,7 +491,6 @@ func checkDiff(t *testing.T, oldFleet, newFleet, oldBundle, newBundle string, co
 	for n := range nf {
 		names[n] = true
 	}
-	changed := 0
 	for name := range names {
 		var want []string
 		paths := map[string]bool{}
@@ -538,16 +517,12 @@ func checkDiff(t *testing.T, oldFleet, newFleet, oldBundle, newBundle string, co
 		if isReported != (len(want) > 0) || !slices.Equal(got, want) {
 			t.Fatalf("%s\nprofile %s: diff reported %v (files %v); the fresh bundles differ in %v", context(), name, isReported, got, want)
 		}
-		if isReported {
-			changed++
-		}
 	}
 	for name := range reported {
 		if !names[name] {
 			t.Fatalf("%s\ndiff reported %s, which neither bundle holds", context(), name)
 		}
 	}
-	return changed
 }
 
 // seedRevocation is today's case: a profile in mode auto, then
@@ -638,21 +613,8 @@ func FuzzIncrementalMatchesFull(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st := runDifferential(t, data, 10)
-		if n := os.Getenv("MDEPROXYC_DIFF_STATS"); n != "" {
-			appendStats(n, st)
-		}
+		runDifferential(t, data, 10)
 	})
-}
-
-// appendStats adds one scenario's counts to a file, for reporting long runs.
-func appendStats(path string, st diffStats) {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "%d %d %d %d\n", st.steps, st.invalid, st.changedProfiles, st.upToDate)
 }
 
 // TestPresenceIsInTheDigest: in mode auto, writing disableRevocationChecks:

@@ -41,14 +41,13 @@ func (c *cli) vet(ctx context.Context, args []string) error {
 	}
 	cwd, _ := os.Getwd()
 	var seen int
-	ps, diags, notes, err := compileCtx(ctx, dirArg(fs), compile.Options{Seen: &seen})
+	ps, diags, err := compileCtx(ctx, dirArg(fs), compile.Options{Seen: &seen})
 	if err != nil {
 		return err
 	}
 	if len(diags) == 0 {
 		diags = lint.Run(ps)
 	}
-	diags = append(diags, notes...).Sort()
 	if *quiet {
 		diags = slices.DeleteFunc(diags, func(d diag.Diagnostic) bool { return d.Severity == diag.Info })
 	}

@@ -32,10 +32,6 @@ func Tool(t testing.TB, name string) string {
 	return ""
 }
 
-// Required reports whether a missing validator fails the test (RequireEnv=1,
-// as CI sets it) rather than skipping it.
-func Required() bool { return os.Getenv(RequireEnv) == "1" }
-
 // Missing skips the test, or fails it when validators are required. Every
 // skip of a real-consumer check goes through here (or Unavailable, Slow,
 // Root), so that CI never skips one: skips_test.go rejects any other.
@@ -49,9 +45,10 @@ func Missing(t testing.TB, why string) {
 
 // Unavailable is Missing for callers that cannot skip a test themselves,
 // such as a testscript condition: it returns nil when the caller should
-// skip, and an error saying why when validators are required.
+// skip, and an error saying why when validators are required (RequireEnv=1,
+// as CI sets it).
 func Unavailable(why string) error {
-	if Required() {
+	if os.Getenv(RequireEnv) == "1" {
 		return fmt.Errorf("validator unavailable with %s=1: %s", RequireEnv, why)
 	}
 	return nil

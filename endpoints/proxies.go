@@ -106,19 +106,13 @@ func FleetProxies(ps []*model.Profile) ([]*Proxy, error) {
 	for _, x := range out {
 		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
 		// otherwise hold every profile's copy of the same few dozen entries.
-		at := map[string]int{}
+		var d destinations
 		for _, u := range x.Users {
 			for _, e := range cat.ForUses(u.Profile, u.Components) {
-				k := fmt.Sprintf("%s:%d", e.Host, e.Port)
-				if i, ok := at[k]; ok {
-					x.Entries[i].AddUsers(e)
-					continue
-				}
-				at[k] = len(x.Entries)
-				e.Platforms, e.Components = slices.Clone(e.Platforms), slices.Clone(e.Components)
-				x.Entries = append(x.Entries, e)
+				d.add(e)
 			}
 		}
+		x.Entries = d.entries
 	}
 	return out, nil
 }

@@ -94,12 +94,19 @@ func FleetProxies(ps []*model.Profile) ([]*Proxy, error) {
 		if p.Mode != model.ModeAuto {
 			continue
 		}
+		// Every component of its platforms, in AllComponents order.
 		var cs []string
-		for _, c := range AllComponents {
-			if c == ComponentLinux && p.Targets(model.Linux) || c == ComponentMacOS && p.Targets(model.MacOS) ||
-				p.Targets(model.Windows) && c != ComponentLinux && c != ComponentMacOS && (c != ComponentMMA || p.MMA.Enabled) {
-				cs = append(cs, c)
+		if p.Targets(model.Windows) {
+			cs = append(cs, ComponentEDR, ComponentAntivirus, ComponentWinHTTP)
+			if p.MMA.Enabled {
+				cs = append(cs, ComponentMMA)
 			}
+		}
+		if p.Targets(model.Linux) {
+			cs = append(cs, ComponentLinux)
+		}
+		if p.Targets(model.MacOS) {
+			cs = append(cs, ComponentMacOS)
 		}
 		out = append(out, &Proxy{Dir: ProxyBundleFolder + "/" + NoProxyFolder + "/" + p.Name, Users: []ProxyUser{{p, cs}}})
 	}

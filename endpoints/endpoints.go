@@ -305,8 +305,7 @@ func (c *Catalogue) ForUses(p *model.Profile, uses []string) []Entry {
 // entriesFor is ForUses without the memo.
 func (c *Catalogue) entriesFor(p *model.Profile, uses []string) []Entry {
 	cloud := CloudOf(p.Region)
-	var out []Entry
-	at := map[string]int{}
+	var out destinations
 	for _, e := range c.Entries {
 		if e.Cloud != cloud || !slices.Contains(e.Modes, p.Connectivity) {
 			continue
@@ -336,25 +335,33 @@ func (c *Catalogue) entriesFor(p *model.Profile, uses []string) []Entry {
 		if !e.UsedBy(uses) {
 			continue
 		}
-		key := fmt.Sprintf("%s:%d", e.Host, e.Port)
-		if i, ok := at[key]; ok {
-			// Another entry for the same destination: one line, every user.
-			out[i].AddUsers(e)
-			continue
-		}
-		at[key] = len(out)
-		e.Platforms = slices.Clone(e.Platforms)
-		e.Components = slices.Clone(e.Components)
-		out = append(out, e)
+		out.add(e)
 	}
-	return out
+	return out.entries
 }
 
-// AddUsers adds to e the platforms and components of o, another entry for
-// the same destination, that e lacks. e's slices must be its own (cloned).
-func (e *Entry) AddUsers(o Entry) {
-	e.Platforms = union(e.Platforms, o.Platforms)
-	e.Components = union(e.Components, o.Components)
+// destinations collects entries, each host and port once, at its first
+// entry, with the platforms and components of every entry for it.
+type destinations struct {
+	at      map[string]int
+	entries []Entry
+}
+
+// add adds e, or, where another entry has its destination, e's users to
+// that entry: one line, every user. e's slices are not modified.
+func (d *destinations) add(e Entry) {
+	key := fmt.Sprintf("%s:%d", e.Host, e.Port)
+	if i, ok := d.at[key]; ok {
+		d.entries[i].Platforms = union(d.entries[i].Platforms, e.Platforms)
+		d.entries[i].Components = union(d.entries[i].Components, e.Components)
+		return
+	}
+	if d.at == nil {
+		d.at = map[string]int{}
+	}
+	d.at[key] = len(d.entries)
+	e.Platforms, e.Components = slices.Clone(e.Platforms), slices.Clone(e.Components)
+	d.entries = append(d.entries, e)
 }
 
 // union appends to a the elements of b it lacks, in b's order.

@@ -94,31 +94,32 @@ func FleetProxies(ps []*model.Profile) ([]*Proxy, error) {
 		if p.Mode != model.ModeAuto {
 			continue
 		}
+		// Every component of its platforms, in AllComponents order.
 		var cs []string
-		for _, c := range AllComponents {
-			if c == ComponentLinux && p.Targets(model.Linux) || c == ComponentMacOS && p.Targets(model.MacOS) ||
-				p.Targets(model.Windows) && c != ComponentLinux && c != ComponentMacOS && (c != ComponentMMA || p.MMA.Enabled) {
-				cs = append(cs, c)
+		if p.Targets(model.Windows) {
+			cs = append(cs, ComponentEDR, ComponentAntivirus, ComponentWinHTTP)
+			if p.MMA.Enabled {
+				cs = append(cs, ComponentMMA)
 			}
+		}
+		if p.Targets(model.Linux) {
+			cs = append(cs, ComponentLinux)
+		}
+		if p.Targets(model.MacOS) {
+			cs = append(cs, ComponentMacOS)
 		}
 		out = append(out, &Proxy{Dir: ProxyBundleFolder + "/" + NoProxyFolder + "/" + p.Name, Users: []ProxyUser{{p, cs}}})
 	}
 	for _, x := range out {
 		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
 		// otherwise hold every profile's copy of the same few dozen entries.
-		at := map[string]int{}
+		var d destinations
 		for _, u := range x.Users {
 			for _, e := range cat.ForUses(u.Profile, u.Components) {
-				k := fmt.Sprintf("%s:%d", e.Host, e.Port)
-				if i, ok := at[k]; ok {
-					x.Entries[i].AddUsers(e)
-					continue
-				}
-				at[k] = len(x.Entries)
-				e.Platforms, e.Components = slices.Clone(e.Platforms), slices.Clone(e.Components)
-				x.Entries = append(x.Entries, e)
+				d.add(e)
 			}
 		}
+		x.Entries = d.entries
 	}
 	return out, nil
 }

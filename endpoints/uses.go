@@ -23,11 +23,15 @@ func hostPort(p *model.Profile, path model.Path) string {
 	if !s.InForce() {
 		return ""
 	}
-	hp := s.Text
-	if _, rest, ok := strings.Cut(hp, "://"); ok {
-		hp = rest
+	return bare(s.Text)
+}
+
+// bare is a proxy URL as host:port: no scheme, no trailing slash, lower case.
+func bare(proxy string) string {
+	if _, rest, ok := strings.Cut(proxy, "://"); ok {
+		proxy = rest
 	}
-	return strings.ToLower(strings.TrimSuffix(hp, "/"))
+	return strings.ToLower(strings.TrimSuffix(proxy, "/"))
 }
 
 // PACProxy is the proxy a profile's PAC file (proxy/<profile>.pac) sends
@@ -39,11 +43,7 @@ func PACProxy(p *model.Profile) (hp string, ok bool) {
 	if !p.Targets(model.Windows) || !p.Antivirus.Enabled || p.Antivirus.PacURL == "" || p.Mode != model.ModeStatic {
 		return "", false
 	}
-	hp = p.Antivirus.ProxyServer
-	if _, rest, found := strings.Cut(hp, "://"); found {
-		hp = rest
-	}
-	hp = strings.ToLower(strings.TrimSuffix(hp, "/"))
+	hp = bare(p.Antivirus.ProxyServer)
 	if hp == "" {
 		hp = strings.ToLower(p.EDR.Proxy)
 	}

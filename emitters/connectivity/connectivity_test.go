@@ -320,3 +320,25 @@ func squidForAll(t *testing.T, es []endpoints.Entry) string {
 	b.WriteString("http_access allow all_mde\n")
 	return b.String()
 }
+
+// TestWinHttpAPIAsCommon: Test-MdeConnectivity.ps1 reads the machine's WinHTTP
+// proxy with the same WinHTTP API declarations as psscripts/Common.ps1 (and
+// the detection script, which psscripts' TestSharedFunctionsAgree holds to
+// Common.ps1), so a fix to one copy cannot miss this one.
+func TestWinHttpAPIAsCommon(t *testing.T) {
+	common, err := os.ReadFile(filepath.Join("..", "..", "psscripts", "Common.ps1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := func(name, src string) string {
+		_, rest, ok := strings.Cut(src, "-MemberDefinition @'\n")
+		body, _, closed := strings.Cut(rest, "\n'@")
+		if !ok || !closed {
+			t.Fatalf("%s: no Add-Type -MemberDefinition here-string", name)
+		}
+		return body
+	}
+	if got, want := decl("Test-MdeConnectivity.ps1", psTemplate), decl("Common.ps1", string(common)); got != want {
+		t.Errorf("the WinHTTP API declarations differ from Common.ps1's:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -9,9 +9,6 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// PACProxy is endpoints.PACProxy: the proxy a profile's PAC file names.
-func PACProxy(p *model.Profile) (hostPort string, ok bool) { return endpoints.PACProxy(p) }
-
 // PAC renders a profile's PAC file. Defender's destinations are tested first,
 // so that a bypass entry can never send them around the proxy (vet reports
 // such an entry, MDE022); then the profile's Antivirus bypass entries go

@@ -24,10 +24,6 @@ import (
 // reserved profile name.
 const Folder = endpoints.ProxyBundleFolder
 
-// NoProxyFolder is endpoints.NoProxyFolder: the folder of the sites without
-// an explicit proxy.
-const NoProxyFolder = endpoints.NoProxyFolder
-
 // Emitter is the proxy-side fleet emitter.
 type Emitter struct{}
 

@@ -426,7 +426,7 @@ func TestPACInRealEngine(t *testing.T) {
 	checked := 0
 	files := fleetFiles(t, testfleet.Profiles(t))
 	for _, p := range testfleet.Profiles(t) {
-		proxy, ok := PACProxy(p)
+		proxy, ok := endpoints.PACProxy(p)
 		if !ok {
 			continue
 		}

@@ -2,6 +2,7 @@ package psscripts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/internal/validators"
@@ -63,24 +64,11 @@ func newProgram(root *validators.PSNode) *psProgram {
 // body returns the statements of a function's script block (its param block
 // aside; begin/process/end blocks each count).
 func body(fn *validators.PSNode) []*validators.PSNode {
-	var out []*validators.PSNode
 	sb := fn.Child("script_block")
 	if sb == nil {
 		return nil
 	}
-	sb.Walk(func(n *validators.PSNode) bool {
-		switch n.Type {
-		case "param_block":
-			return false
-		case "statement_list":
-			for i := range n.Children {
-				out = append(out, &n.Children[i])
-			}
-			return false
-		}
-		return true
-	})
-	return out
+	return statementsIn(sb, "param_block")
 }
 
 // nested returns the statements of the blocks a control statement runs (if,
@@ -89,19 +77,27 @@ func body(fn *validators.PSNode) []*validators.PSNode {
 func nested(st *validators.PSNode) []*validators.PSNode {
 	var out []*validators.PSNode
 	for i := range st.Children {
-		st.Children[i].Walk(func(n *validators.PSNode) bool {
-			switch n.Type {
-			case "pipeline", "script_block_expression", "switch_condition", "switch_clause_condition":
-				return false
-			case "statement_list":
-				for j := range n.Children {
-					out = append(out, &n.Children[j])
-				}
-				return false
-			}
-			return true
-		})
+		out = append(out, statementsIn(&st.Children[i], "pipeline", "script_block_expression", "switch_condition", "switch_clause_condition")...)
 	}
+	return out
+}
+
+// statementsIn returns the statements of the outermost statement lists at or
+// under n, not looking into nodes of the skip types.
+func statementsIn(n *validators.PSNode, skip ...string) []*validators.PSNode {
+	var out []*validators.PSNode
+	n.Walk(func(x *validators.PSNode) bool {
+		switch {
+		case slices.Contains(skip, x.Type):
+			return false
+		case x.Type == "statement_list":
+			for i := range x.Children {
+				out = append(out, &x.Children[i])
+			}
+			return false
+		}
+		return true
+	})
 	return out
 }
 

@@ -196,7 +196,7 @@ function Update-Record {
         }
         $added += ('{0}\{1}' -f $op.Key, $op.Name)
     }
-    if ($null -eq $state.MpPreference) {
+    if ($MpPreference.Manage -and $null -eq $state.MpPreference) {
         $mp = Get-MpProxyPreference
         if ($null -ne $mp) {
             $state.MpPreference = [PSCustomObject] $mp
@@ -427,7 +427,9 @@ function Invoke-Apply {
     foreach ($op in $Plan) {
         Invoke-Step -Target ('{0}\{1}' -f $op.Key, $op.Name) -Step { Set-PlanValue -Op $op }
     }
-    Invoke-Step -Target 'MpPreference' -Step { Set-MpProxyPreference }
+    if ($MpPreference.Manage) {
+        Invoke-Step -Target 'MpPreference' -Step { Set-MpProxyPreference }
+    }
     if ($WinHttp.Manage) {
         Invoke-Step -Target 'WinHTTP' -Step { Set-WinHttpProxyFromIntent }
     }

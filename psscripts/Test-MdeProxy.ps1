@@ -69,7 +69,10 @@ try {
     }
     # A Defender Antivirus that is not running is reported (a skip line) and does
     # not count as drift: the policy values above are what this profile deploys.
-    $mp = Get-MpProxyPreference
+    $mp = $null
+    if ($MpPreference.Manage) {
+        $mp = Get-MpProxyPreference
+    }
     if ($null -ne $mp) {
         foreach ($name in @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass')) {
             $want = @($MpPreference[$name]) -join ';'

@@ -153,11 +153,9 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
-    # $null, silently, when this profile does not manage Antivirus: its
-    # preferences are then neither read, changed, recorded nor checked.
-    if (-not $MpPreference.Manage) {
-        return $null
-    }
+    # It answers whatever this profile manages: -Undo restores what the record
+    # holds, though a later profile may no longer manage Antivirus; callers
+    # that apply or check the profile ask only where $MpPreference.Manage is set.
     if ($script:MpRead) {
         return $script:MpLive
     }
@@ -296,7 +294,10 @@ try {
     }
     # A Defender Antivirus that is not running is reported (a skip line) and does
     # not count as drift: the policy values above are what this profile deploys.
-    $mp = Get-MpProxyPreference
+    $mp = $null
+    if ($MpPreference.Manage) {
+        $mp = Get-MpProxyPreference
+    }
     if ($null -ne $mp) {
         foreach ($name in @('ProxyServer', 'ProxyPacUrl', 'ProxyBypass')) {
             $want = @($MpPreference[$name]) -join ';'

@@ -158,11 +158,9 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
-    # $null, silently, when this profile does not manage Antivirus: its
-    # preferences are then neither read, changed, recorded nor checked.
-    if (-not $MpPreference.Manage) {
-        return $null
-    }
+    # It answers whatever this profile manages: -Undo restores what the record
+    # holds, though a later profile may no longer manage Antivirus; callers
+    # that apply or check the profile ask only where $MpPreference.Manage is set.
     if ($script:MpRead) {
         return $script:MpLive
     }
@@ -423,7 +421,7 @@ function Update-Record {
         }
         $added += ('{0}\{1}' -f $op.Key, $op.Name)
     }
-    if ($null -eq $state.MpPreference) {
+    if ($MpPreference.Manage -and $null -eq $state.MpPreference) {
         $mp = Get-MpProxyPreference
         if ($null -ne $mp) {
             $state.MpPreference = [PSCustomObject] $mp
@@ -654,7 +652,9 @@ function Invoke-Apply {
     foreach ($op in $Plan) {
         Invoke-Step -Target ('{0}\{1}' -f $op.Key, $op.Name) -Step { Set-PlanValue -Op $op }
     }
-    Invoke-Step -Target 'MpPreference' -Step { Set-MpProxyPreference }
+    if ($MpPreference.Manage) {
+        Invoke-Step -Target 'MpPreference' -Step { Set-MpProxyPreference }
+    }
     if ($WinHttp.Manage) {
         Invoke-Step -Target 'WinHTTP' -Step { Set-WinHttpProxyFromIntent }
     }

@@ -139,11 +139,9 @@ function Get-MpProxyPreference {
     # cannot answer: its module is missing (some server editions), or it is not
     # running (a third-party antivirus, passive mode), when Get-MpPreference throws
     # (docs/windows.md). The policy registry values are handled either way.
-    # $null, silently, when this profile does not manage Antivirus: its
-    # preferences are then neither read, changed, recorded nor checked.
-    if (-not $MpPreference.Manage) {
-        return $null
-    }
+    # It answers whatever this profile manages: -Undo restores what the record
+    # holds, though a later profile may no longer manage Antivirus; callers
+    # that apply or check the profile ask only where $MpPreference.Manage is set.
     if ($script:MpRead) {
         return $script:MpLive
     }
@@ -250,7 +248,10 @@ try {
             $ok = $false
         }
     }
-    $mp = Get-MpProxyPreference
+    $mp = $null
+    if ($MpPreference.Manage) {
+        $mp = Get-MpProxyPreference
+    }
     if ($null -ne $mp) {
         foreach ($name in @('ProxyServer', 'ProxyPacUrl')) {
             if (([string] $MpPreference[$name]) -cne ([string] $mp[$name])) {

@@ -211,6 +211,9 @@ func Import(inputs []Input, opt Options) (*Result, error) {
 	}
 	r := &reader{obs: map[string]obs{}, kinds: map[string]bool{}}
 	for _, in := range inputs {
+		if len(in.Data) > MaxInput {
+			return nil, fmt.Errorf("%s: larger than %d MiB", in.Name, MaxInput>>20)
+		}
 		var err error
 		switch kindOf(in) {
 		case "reg":

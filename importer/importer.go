@@ -138,8 +138,8 @@ type reader struct {
 	order    []string
 	warnings []string
 	notes    []string
-	// kinds records which kinds of input were read: "windows", "linux",
-	// "macos", "intune", "netsh".
+	// kinds records which kinds of input were read: the platforms
+	// ("windows", "linux", "macos") and "intune".
 	kinds map[string]bool
 	err   error
 }

@@ -44,3 +44,18 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFleetRootStopsAtAnotherPackage: a folder holding .cue files of another
+// package ends the climb, so a file of the fleet's package above it is not
+// the top of a larger fleet.
+func TestFleetRootStopsAtAnotherPackage(t *testing.T) {
+	top := t.TempDir()
+	dir := filepath.Join(top, "other", "fleet")
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(top, "scratch.cue"), []byte("package fleet\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(top, "other", "other.cue"), []byte("package other\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "fleet.cue"), []byte("package fleet\nprofiles: hq: proxy: \"proxy.example.com:8080\"\n"), 0o644))
+	if ps, diags, _ := Fleet(dir, Options{}); len(diags) > 0 || len(ps) != 1 {
+		t.Errorf("a file of the fleet's package above a folder of another package: %d profiles, %v", len(ps), diags)
+	}
+}

@@ -44,3 +44,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFleetRootStopsAtAModuleOrAnotherPackage: a CUE module's root, and a
+// folder holding .cue files of another package, end the climb, so a file of
+// the fleet's package above them is not the top of a larger fleet.
+func TestFleetRootStopsAtAModuleOrAnotherPackage(t *testing.T) {
+	for name, mark := range map[string]func(mid string){
+		"module root": func(mid string) { must(t, os.Mkdir(filepath.Join(mid, "cue.mod"), 0o755)) },
+		"another package": func(mid string) {
+			must(t, os.WriteFile(filepath.Join(mid, "other.cue"), []byte("package other\n"), 0o644))
+		},
+	} {
+		top := t.TempDir()
+		dir := filepath.Join(top, "mid", "fleet")
+		must(t, os.MkdirAll(dir, 0o755))
+		must(t, os.WriteFile(filepath.Join(top, "scratch.cue"), []byte("package fleet\n"), 0o644))
+		mark(filepath.Join(top, "mid"))
+		must(t, os.WriteFile(filepath.Join(dir, "fleet.cue"), []byte("package fleet\nprofiles: hq: proxy: \"proxy.example.com:8080\"\n"), 0o644))
+		if ps, diags, _ := Fleet(dir, Options{}); len(diags) > 0 || len(ps) != 1 {
+			t.Errorf("%s between the fleet and a file of its package: %d profiles, %v", name, len(ps), diags)
+		}
+	}
+}

@@ -135,14 +135,13 @@ func partOfParent(dir, pkg string) (diag.Diagnostic, bool) {
 	// another package ends the climb, as a module's root and a Git
 	// repository's root do.
 	for range 64 {
-		if _, err := os.Stat(filepath.Join(cur, "cue.mod")); err == nil {
-			break
-		}
 		// A fleet lives in a repository: .cue files above its root (a
 		// scratch file in the home or temporary folder) are no part of it.
 		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
 			break
 		}
+		// The parent's fleet leaves cur out (a module's root, testdata, _x)
+		// as cue does.
 		parent := filepath.Dir(cur)
 		if parent == cur || skipFolder(parent, filepath.Base(cur)) {
 			break

@@ -21,9 +21,6 @@ import (
 // readJSON reads mdatp_managed.json or an Intune custom configuration (a
 // Graph windows10CustomConfiguration body).
 func (r *reader) readJSON(in Input) error {
-	if len(in.Data) > maxInput {
-		return fmt.Errorf("larger than %d MiB", maxInput>>20)
-	}
 	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(stripBOM(in.Data)))
 	dec.UseNumber()
@@ -184,9 +181,6 @@ func admxSetting(v string) (enabled bool, id, value string, ok bool) {
 // configuration profile (.mobileconfig) with a com.microsoft.wdav payload,
 // the preferences inline or in the managed-preferences (MCX) form.
 func (r *reader) readPlist(in Input) error {
-	if len(in.Data) > maxInput {
-		return fmt.Errorf("larger than %d MiB", maxInput>>20)
-	}
 	var doc map[string]any
 	if _, err := plist.Unmarshal(in.Data, &doc); err != nil {
 		return fmt.Errorf("not a property list: %v", err)

@@ -2,34 +2,38 @@ package importer
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
-	"github.com/mdeproxyc/mdeproxyc/emitters/linux"
-	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
-	"github.com/mdeproxyc/mdeproxyc/emitters/pol"
-	"github.com/mdeproxyc/mdeproxyc/emitters/regfile"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
-// fuzzNames are the file names the parsers are chosen by.
-var fuzzNames = []string{"a.reg", "Registry.pol", "mdatp_managed.json", "custom-configuration.json", "com.microsoft.wdav.plist", "p.mobileconfig", "netsh.txt"}
+// fuzzNames are the file names the parsers are chosen by: the round trip's
+// files, in its order, then netsh output.
+var fuzzNames = func() []string {
+	var names []string
+	for _, f := range roundTripFiles {
+		names = append(names, path.Base(f.path))
+	}
+	return append(names, "netsh.txt")
+}()
 
 // FuzzParsers: no input makes the importer panic, and whatever it accepts
 // it prints as a fleet file that compiles.
 func FuzzParsers(f *testing.F) {
 	for _, p := range []string{"hq", "wpad-campus", "mac-studio", "tokyo-lab"} {
-		for i, rel := range []string{regfile.ApplyPath, pol.Path, linux.ManagedPath, intune.ConfigurationPath, macos.PlistPath, macos.MobileconfigPath} {
-			if data, err := os.ReadFile(filepath.Join(goldenBundle, p, filepath.FromSlash(rel))); err == nil {
+		for i, rf := range roundTripFiles {
+			if data, err := os.ReadFile(filepath.Join(goldenBundle, p, filepath.FromSlash(rf.path))); err == nil {
 				f.Add(uint8(i), data)
 			}
 		}
 	}
 	f.Add(uint8(0), []byte(regHQ))
 	f.Add(uint8(0), utf16File(regHQ))
-	f.Add(uint8(6), []byte("Current WinHTTP proxy settings:\n\n    Proxy Server(s) :  p:1\n    Bypass List     :  (none)\n"))
+	f.Add(uint8(len(fuzzNames)-1), []byte("Current WinHTTP proxy settings:\n\n    Proxy Server(s) :  p:1\n    Bypass List     :  (none)\n"))
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		name := fuzzNames[int(kind)%len(fuzzNames)]
 		res, err := Import([]Input{{Name: name, Data: data}}, Options{Profile: "fuzz"})

@@ -280,3 +280,15 @@ func TestMacAndIntuneNames(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// TestTooLarge: an input larger than MaxInput is refused whatever its
+// format, before any parser reads it.
+func TestTooLarge(t *testing.T) {
+	big := make([]byte, MaxInput+1)
+	for _, name := range fuzzNames {
+		_, err := Import([]Input{{Name: name, Data: big}}, Options{})
+		if err == nil || !strings.Contains(err.Error(), name+": larger than 16 MiB") {
+			t.Errorf("%s of %d bytes: %v", name, len(big), err)
+		}
+	}
+}

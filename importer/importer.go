@@ -138,8 +138,8 @@ type reader struct {
 	order    []string
 	warnings []string
 	notes    []string
-	// kinds records which kinds of input were read: "windows", "linux",
-	// "macos", "intune", "netsh".
+	// kinds records which kinds of input were read: the platforms
+	// ("windows", "linux", "macos") and "intune".
 	kinds map[string]bool
 	err   error
 }
@@ -211,6 +211,9 @@ func Import(inputs []Input, opt Options) (*Result, error) {
 	}
 	r := &reader{obs: map[string]obs{}, kinds: map[string]bool{}}
 	for _, in := range inputs {
+		if len(in.Data) > MaxInput {
+			return nil, fmt.Errorf("%s: larger than %d MiB", in.Name, MaxInput>>20)
+		}
 		var err error
 		switch kindOf(in) {
 		case "reg":

@@ -69,13 +69,13 @@ func (r *reader) readNetsh(in Input) error {
 	case direct && proxy != nil:
 		return errors.New("both a proxy server and \"" + netshDirect + "\"")
 	case direct:
-		r.kinds["windows"], r.kinds["netsh"] = true, true
+		r.kinds["windows"] = true
 		r.add(keyWinHTTPProxy, "the WinHTTP proxy", obs{Present: false, From: origin{in.Name, "direct access"}})
 		return nil
 	case proxy == nil:
 		return errors.New("no \"" + netshProxy + "\" line and no \"" + netshDirect + "\"")
 	}
-	r.kinds["windows"], r.kinds["netsh"] = true, true
+	r.kinds["windows"] = true
 	r.add(keyWinHTTPProxy, "the WinHTTP proxy", *proxy)
 	if bypass == nil {
 		bypass = &obs{Present: true, From: proxy.From}

@@ -17,9 +17,9 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/regplan"
 )
 
-// maxInput bounds every input file: configuration files are small, and a
+// MaxInput bounds every input file: configuration files are small, and a
 // larger one is a mistake (a disk image, a log).
-const maxInput = 16 << 20
+const MaxInput = 16 << 20
 
 func stripBOM(d []byte) []byte {
 	return bytes.TrimPrefix(d, []byte{0xef, 0xbb, 0xbf})
@@ -29,9 +29,6 @@ func stripBOM(d []byte) []byte {
 // UTF-16LE with a byte-order mark, UTF-8 (with or without one), or, when
 // the bytes are not UTF-8, the ANSI code page of Western Windows (1252).
 func decodeText(d []byte) (string, error) {
-	if len(d) > maxInput {
-		return "", fmt.Errorf("larger than %d MiB", maxInput>>20)
-	}
 	if len(d) >= 2 && d[0] == 0xff && d[1] == 0xfe {
 		d = d[2:]
 		if len(d)%2 != 0 {
@@ -329,9 +326,6 @@ func (r *reader) deleteKey(file, at, key string) {
 
 // readPol reads a Registry.pol (PReg) file of machine policy.
 func (r *reader) readPol(in Input) error {
-	if len(in.Data) > maxInput {
-		return fmt.Errorf("larger than %d MiB", maxInput>>20)
-	}
 	recs, err := pol.Decode(in.Data)
 	if err != nil {
 		return err

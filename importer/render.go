@@ -48,12 +48,6 @@ func literal(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// comment makes text safe for a CUE line comment: nothing in it can end
-// the line.
-func comment(text string) string {
-	return diag.Escape(text)
-}
-
 func (n *node) write(b *strings.Builder, depth int) {
 	ind := strings.Repeat("\t", depth)
 	for _, k := range n.keys {
@@ -77,23 +71,25 @@ func (n *node) write(b *strings.Builder, depth int) {
 
 // render writes the fleet file: package clause, what was imported and what
 // was not, and the profile.
+// Every line of text in a comment is escaped (diag.Escape): nothing in it
+// can end the line.
 func render(in *intent, sources []string, warnings, notes []string) []byte {
 	var b strings.Builder
 	b.WriteString("package fleet\n\n")
 	b.WriteString("// Written by `mdeproxyc import` from:\n")
 	for _, s := range sources {
-		b.WriteString("//   " + comment(s) + "\n")
+		b.WriteString("//   " + diag.Escape(s) + "\n")
 	}
 	if len(warnings) > 0 {
 		b.WriteString("//\n// Not expressed by this profile (review before you deploy it):\n")
 		for _, w := range warnings {
-			b.WriteString("//   - " + comment(w) + "\n")
+			b.WriteString("//   - " + diag.Escape(w) + "\n")
 		}
 	}
 	if len(notes) > 0 {
 		b.WriteString("//\n// Notes:\n")
 		for _, n := range notes {
-			b.WriteString("//   - " + comment(n) + "\n")
+			b.WriteString("//   - " + diag.Escape(n) + "\n")
 		}
 	}
 	root := &node{}

@@ -45,12 +45,7 @@ func reference() *model.Profile {
 		EDR:       model.EDR{Enabled: true, Proxy: "proxy.invalid:1", PreferStaticProxy: true},
 		Antivirus: model.Antivirus{Enabled: true, ProxyServer: "http://proxy.invalid:1", PacURL: "http://pac.invalid/p.pac",
 			Bypass: []string{"bypass.invalid"}, DisableRevocationChecks: true},
-		Intune:       model.Intune{Enabled: true, DisplayName: "reference", Description: "reference"},
-		MacOS:        model.MacOSAgent{Identifier: "reference.invalid"},
-		ConfigMgr:    model.ConfigMgr{ApplicationName: "reference"},
-		GPO:          model.GPO{Name: "reference"},
-		Origins:      map[model.Path]model.Origin{},
-		Connectivity: model.Streamlined,
+		Intune: model.Intune{Enabled: true, DisplayName: "reference", Description: "reference"},
 	}
 }
 

@@ -55,8 +55,6 @@ func settingOf(in *intent, d diag.Diagnostic) (model.Path, bool) {
 	return "", false
 }
 
-func showValue(v any) string { return literal(v) }
-
 func fromText(os []origin) string {
 	s := make([]string, len(os))
 	for i, o := range os {
@@ -94,7 +92,7 @@ func verify(r *reader, in *intent) error {
 			if len(from) == 0 {
 				continue
 			}
-			r.warnings = append(r.warnings, fmt.Sprintf("%s: not imported: %s %s cannot be expressed: %s", fromText(from), s, showValue(in.values[s]), d.Msg))
+			r.warnings = append(r.warnings, fmt.Sprintf("%s: not imported: %s %s cannot be expressed: %s", fromText(from), s, literal(in.values[s]), d.Msg))
 			in.drop(s)
 			dropped = true
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,9 +42,10 @@ func (c *cli) importCmd(_ context.Context, args []string) error {
 	return err
 }
 
-// readInput reads a regular file (or stdin for "-"), at most 16 MiB.
+// readInput reads a regular file (or stdin for "-"), at most
+// importer.MaxInput bytes.
 func readInput(name string) ([]byte, error) {
-	const max = 16 << 20
+	const max = importer.MaxInput
 	var r io.Reader
 	if name == "-" {
 		r = os.Stdin
@@ -69,7 +69,7 @@ func readInput(name string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > max {
-		return nil, errors.New(name + " is larger than 16 MiB")
+		return nil, fmt.Errorf("%s is larger than %d MiB", name, max>>20)
 	}
 	return data, nil
 }

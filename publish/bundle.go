@@ -4,28 +4,19 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
 
+	"github.com/mdeproxyc/mdeproxyc/bundle/manifest"
+	"github.com/mdeproxyc/mdeproxyc/bundle/outdir"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
-
-// bundleManifest is what FromBundle reads of a bundle's manifest.json.
-type bundleManifest struct {
-	Tool  string `json:"tool"`
-	Files []struct {
-		Path    string `json:"path"`
-		Profile string `json:"profile"`
-		Size    int64  `json:"size"`
-		SHA256  string `json:"sha256"`
-	} `json:"files"`
-}
 
 // maxBody bounds a body read from a bundle: the largest Intune body of a
 // profile is tens of kilobytes.
@@ -40,18 +31,18 @@ const maxBody = 16 << 20
 // bundle built from another version of the intent is refused, naming the
 // profile. fresh is the unsigned render (emitters/all.Render("intune")).
 func FromBundle(dir string, fresh func(*model.Profile) ([]emitters.File, error)) (func(*model.Profile) ([]emitters.File, error), error) {
-	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	f, st, err := outdir.OpenRegular(dir, manifest.Path, 1<<40)
 	if err != nil {
 		return nil, fmt.Errorf("--bundle %s: %w (build the bundle first)", dir, err)
 	}
-	var m bundleManifest
-	if err := json.Unmarshal(data, &m); err != nil || m.Tool != "mdeproxyc" {
-		return nil, fmt.Errorf("--bundle %s: manifest.json is not an mdeproxyc manifest", dir)
+	m, err := manifest.Decode(io.LimitReader(f, st.Size()), false)
+	f.Close()
+	if err != nil || m.Tool != manifest.ToolName {
+		return nil, fmt.Errorf("--bundle %s: %s is not an mdeproxyc manifest", dir, manifest.Path)
 	}
-	sums := map[string]string{}
-	sizes := map[string]int64{}
-	for _, f := range m.Files {
-		sums[f.Path], sizes[f.Path] = f.SHA256, f.Size
+	entries := map[string]manifest.Entry{}
+	for _, e := range m.Files {
+		entries[e.Path] = e
 	}
 	return func(p *model.Profile) ([]emitters.File, error) {
 		want, err := fresh(p)
@@ -61,7 +52,7 @@ func FromBundle(dir string, fresh func(*model.Profile) ([]emitters.File, error))
 		var out []emitters.File
 		for _, w := range want {
 			rel := path.Join(p.Name, w.Path)
-			sum, listed := sums[rel]
+			e, listed := entries[rel]
 			if !listed {
 				return nil, fmt.Errorf("--bundle %s: the manifest lists no %s: the bundle was built from another intent or without the intune target; rebuild it", dir, rel)
 			}
@@ -73,14 +64,14 @@ func FromBundle(dir string, fresh func(*model.Profile) ([]emitters.File, error))
 			if !fi.Mode().IsRegular() {
 				return nil, fmt.Errorf("--bundle: %s is not a regular file (%s): not followed", file, fi.Mode().Type())
 			}
-			if fi.Size() != sizes[rel] || fi.Size() > maxBody {
-				return nil, fmt.Errorf("--bundle: %s has %d bytes; the manifest lists %d", file, fi.Size(), sizes[rel])
+			if fi.Size() != int64(e.Size) || fi.Size() > maxBody {
+				return nil, fmt.Errorf("--bundle: %s has %d bytes; the manifest lists %d", file, fi.Size(), e.Size)
 			}
 			got, err := os.ReadFile(file)
 			if err != nil {
 				return nil, fmt.Errorf("--bundle: %w", err)
 			}
-			if h := sha256.Sum256(got); hex.EncodeToString(h[:]) != sum {
+			if manifest.Hash(sha256.Sum256(got)) != e.SHA256 {
 				return nil, fmt.Errorf("--bundle: %s differs from the manifest (SHA-256): edited after the build; rebuild the bundle", file)
 			}
 			if !sameUnsigned(got, w.Data) {

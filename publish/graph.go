@@ -281,8 +281,8 @@ func retryAfter(h http.Header, try int, max time.Duration) time.Duration {
 	return min(time.Second<<(try-1), max)
 }
 
+// wait sleeps d, which retryAfter has already capped at maxWait.
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
-	d = min(max(d, 0), c.maxWait())
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}

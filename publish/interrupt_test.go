@@ -62,3 +62,35 @@ func TestInterruptFinishesTheRequestAndAccounts(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptDuringPruneSkipsTheOtherDeletes: a cancellation arriving while
+// --prune deletes the first orphan lets that DELETE finish and marks the
+// orphans after it skipped (not failed), and the result interrupted.
+func TestInterruptDuringPruneSkipsTheOtherDeletes(t *testing.T) {
+	h := newHarness(t)
+	h.srv.ThrottleEvery = 0
+	h.run(t, baseFleet, Options{})
+	h.srv.ResetLog()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.srv.Fail = func(method, path string, body map[string]any) *fakegraph.Failure {
+		if method == http.MethodDelete {
+			cancel()
+		}
+		return nil
+	}
+	res, err := Run(ctx, h.client, compileFleet(t, fleet("", "10.1.0.1:3128", false)), withRender(t, Options{Prune: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted {
+		t.Fatal("the result is not marked interrupted")
+	}
+	if w := writes(h.srv); len(w) != 1 || !strings.HasPrefix(w[0], "DELETE ") {
+		t.Errorf("writes after the interrupt: %q", w)
+	}
+	got := strings.Join(actions(res), "\n")
+	if !strings.Contains(got, "delta/configuration:delete\ndelta/platform script:skipped\ndelta/remediation:skipped") {
+		t.Errorf("plan:\n%s", got)
+	}
+}

@@ -185,7 +185,6 @@ func Run(ctx context.Context, c *Client, profiles []*model.Profile, opt Options)
 		if opt.Prune {
 			it.Action = ActionDelete
 			if !opt.DryRun && ctx.Err() != nil {
-				res.Interrupted = true
 				it.Action = ActionSkipped
 			} else if !opt.DryRun {
 				if err := c.Do(ctx, http.MethodDelete, o.kind.Collection+"/"+pathEscape(o.id), nil, nil); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/emitters/all"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/internal/fakegraph"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -142,7 +143,7 @@ func idsOf(t *testing.T, srv *fakegraph.Server) map[string]string {
 	for _, c := range []string{fakegraph.Configurations, fakegraph.Scripts, fakegraph.HealthScripts} {
 		for id, o := range srv.Objects(c) {
 			desc, _ := o["description"].(string)
-			if name, ok := intune.ProfileOf(desc); ok {
+			if name, ok := intunegraph.ProfileOf(desc); ok {
 				out[name+c] = id
 			}
 		}
@@ -330,7 +331,7 @@ func TestPruneDeletesOnlyMarkedOrphans(t *testing.T) {
 		"@odata.type": "#microsoft.graph.windows10CustomConfiguration", "displayName": "MDE proxy — delta", "description": "made by hand",
 	})
 	other := h.srv.Seed(fakegraph.Configurations, map[string]any{
-		"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "x", "description": "y\n" + intune.Marker("delta"),
+		"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": "x", "description": "y\n" + intunegraph.Marker("delta"),
 	})
 	h.srv.ResetLog()
 	noDelta := fleet("", "10.1.0.1:3128", false)
@@ -410,14 +411,14 @@ func TestThrottlingIsBounded(t *testing.T) {
 
 func TestProfileOf(t *testing.T) {
 	for desc, want := range map[string]string{
-		"x\n" + intune.Marker("hq"):              "hq",
-		"a\nmdeproxyc-profile: dc-offline":       "dc-offline",
-		"mdeproxyc-profile: hq":                  "",
-		"x\nmdeproxyc-profile: ":                 "",
-		"x\nmdeproxyc-profile: a b":              "",
-		"x\n" + intune.Marker("a") + "\ntrailer": "",
+		"x\n" + intunegraph.Marker("hq"):              "hq",
+		"a\nmdeproxyc-profile: dc-offline":            "dc-offline",
+		"mdeproxyc-profile: hq":                       "",
+		"x\nmdeproxyc-profile: ":                      "",
+		"x\nmdeproxyc-profile: a b":                   "",
+		"x\n" + intunegraph.Marker("a") + "\ntrailer": "",
 	} {
-		got, ok := intune.ProfileOf(desc)
+		got, ok := intunegraph.ProfileOf(desc)
 		if got != want || ok != (want != "") {
 			t.Errorf("ProfileOf(%q) = %q, %v; want %q", desc, got, ok, want)
 		}

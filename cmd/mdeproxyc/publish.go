@@ -50,6 +50,18 @@ func (g graphFlags) client(cmd string) (*publish.Client, error) {
 	return &publish.Client{BaseURL: base, Token: tokens, HTTP: &http.Client{Timeout: 2 * time.Minute}}, nil
 }
 
+// intuneArgs checks what publish and status take alike: the channel, the
+// first argument, and --format.
+func intuneArgs(cmd string, fs *pflag.FlagSet, format string) error {
+	if fs.NArg() == 0 || fs.Arg(0) != "intune" {
+		return usagef("%s: name the channel: 'mdeproxyc %s intune [DIR]'", cmd, cmd)
+	}
+	if !slices.Contains(publish.Formats, format) {
+		return usagef("%s: unknown format %q; formats are: %s", cmd, format, strings.Join(publish.Formats, ", "))
+	}
+	return nil
+}
+
 // intuneFleet renders through build's intune emitter (with opts: a signer)
 // and compiles the fleet in DIR, the command's second argument.
 func (c *cli) intuneFleet(ctx context.Context, cmd string, fs *pflag.FlagSet, opts ...emitters.Option) (func(*model.Profile) ([]emitters.File, error), []*model.Profile, error) {
@@ -80,11 +92,8 @@ func (c *cli) publishCmd(ctx context.Context, args []string) error {
 	if stop, err := c.parse(fs, args, 2); stop {
 		return err
 	}
-	if fs.NArg() == 0 || fs.Arg(0) != "intune" {
-		return usagef("publish: name the channel: 'mdeproxyc publish intune [DIR]'")
-	}
-	if !slices.Contains(publish.Formats, *format) {
-		return usagef("publish: unknown format %q; formats are: %s", *format, strings.Join(publish.Formats, ", "))
+	if err := intuneArgs("publish", fs, *format); err != nil {
+		return err
 	}
 	if *signCert == "" && (*signPasswordEnv != "" || *timestampURL != "") {
 		return usagef("publish: --sign-password-env and --timestamp-url need --sign-cert")

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/publish"
@@ -21,11 +19,8 @@ func (c *cli) statusCmd(ctx context.Context, args []string) error {
 	if stop, err := c.parse(fs, args, 2); stop {
 		return err
 	}
-	if fs.NArg() == 0 || fs.Arg(0) != "intune" {
-		return usagef("status: name the channel: 'mdeproxyc status intune [DIR]'")
-	}
-	if !slices.Contains(publish.Formats, *format) {
-		return usagef("status: unknown format %q; formats are: %s", *format, strings.Join(publish.Formats, ", "))
+	if err := intuneArgs("status", fs, *format); err != nil {
+		return err
 	}
 	client, err := gf.client("status")
 	if err != nil {

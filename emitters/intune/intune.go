@@ -116,7 +116,7 @@ func BuildConfiguration(p *emitters.Profile) Configuration {
 	c := Configuration{
 		ODataType:   "#microsoft.graph.windows10CustomConfiguration",
 		DisplayName: p.Intune.DisplayName,
-		Description: description(p.Profile) + "\n" + Marker(p.Name),
+		Description: description(p.Profile) + "\n" + intunegraph.Marker(p.Name),
 	}
 	ops := map[string]regplan.Op{}
 	for _, o := range p.Plan().Ops {
@@ -158,11 +158,8 @@ func description(p *model.Profile) string {
 }
 
 // MarkerPrefix starts the last line of every body's description
-// (intunegraph.MarkerPrefix).
+// (intunegraph.MarkerPrefix); kept, with ProfileOf, for the importer.
 const MarkerPrefix = intunegraph.MarkerPrefix
-
-// Marker is the marker line for a profile.
-func Marker(profile string) string { return intunegraph.Marker(profile) }
 
 // ProfileOf returns the profile named by a description's marker line.
 func ProfileOf(description string) (string, bool) { return intunegraph.ProfileOf(description) }
@@ -178,7 +175,7 @@ func buildScript(p *model.Profile, setB64 string) Script {
 	return Script{
 		ODataType:       "#microsoft.graph.deviceManagementScript",
 		DisplayName:     p.Intune.DisplayName,
-		Description:     description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.\n" + Marker(p.Name),
+		Description:     description(p) + " Runs Set-MdeProxy.ps1 as SYSTEM in 64-bit PowerShell.\n" + intunegraph.Marker(p.Name),
 		ScriptContent:   setB64,
 		RunAsAccount:    "system",
 		FileName:        "Set-MdeProxy.ps1",
@@ -197,7 +194,7 @@ func buildRemediation(p *model.Profile, testB64, setB64 string) HealthScript {
 		ODataType:                "#microsoft.graph.deviceHealthScript",
 		Publisher:                publisher,
 		DisplayName:              p.Intune.DisplayName,
-		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.\n" + Marker(p.Name),
+		Description:              description(p) + " Detects drift with Test-MdeProxy.ps1 and repairs it with Set-MdeProxy.ps1.\n" + intunegraph.Marker(p.Name),
 		DetectionScriptContent:   testB64,
 		RemediationScriptContent: setB64,
 		RunAsAccount:             "system",

@@ -41,14 +41,6 @@ func Dir(dir string, opt Options) ([]*model.Profile, diag.List) {
 	return profiles, nil
 }
 
-// Fleet is Dir with a third result that is always empty: compile makes no
-// notes any more (a profile written in several places is vet's MDE030). Its
-// last callers are in importer, which should call Dir; then Fleet can go.
-func Fleet(dir string, opt Options) (profiles []*model.Profile, errs, notes diag.List) {
-	profiles, errs = Dir(dir, opt)
-	return profiles, errs, nil
-}
-
 func compileSource(dir string, src *source, opt Options) ([]*model.Profile, diag.List) {
 	var keep func(string) bool
 	if len(opt.Profiles) > 0 {

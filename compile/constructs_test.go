@@ -200,9 +200,9 @@ func TestDefinedPlaces(t *testing.T) {
 		"a.cue": "package fleet\ndefaults: proxy: \"p.x.com:1\"\nprofiles: hq: {}\nprofiles: solo: {}\n",
 		"b.cue": "package fleet\nprofiles: hq: description: \"pasted\"\n",
 	})
-	ps, errs, notes := Fleet(dir, Options{})
-	if len(errs) > 0 || len(ps) != 2 || len(notes) != 0 {
-		t.Fatalf("errors %v, notes %v, %d profiles", errs, notes, len(ps))
+	ps, errs := Dir(dir, Options{})
+	if len(errs) > 0 || len(ps) != 2 {
+		t.Fatalf("errors %v, %d profiles", errs, len(ps))
 	}
 	var got []string
 	for _, p := range ps {

@@ -27,7 +27,7 @@ profiles: hq: {}
 		if repo {
 			must(t, os.Mkdir(filepath.Join(top, "repo", ".git"), 0o755))
 		}
-		ps, diags, _ := Fleet(dir, Options{})
+		ps, diags := Dir(dir, Options{})
 		part := strings.Contains(diags.Error(), "part of the fleet at")
 		switch {
 		case repo && (part || len(ps) != 1):
@@ -61,7 +61,7 @@ func TestFleetRootStopsAtAModuleOrAnotherPackage(t *testing.T) {
 		must(t, os.WriteFile(filepath.Join(top, "scratch.cue"), []byte("package fleet\n"), 0o644))
 		mark(filepath.Join(top, "mid"))
 		must(t, os.WriteFile(filepath.Join(dir, "fleet.cue"), []byte("package fleet\nprofiles: hq: proxy: \"proxy.example.com:8080\"\n"), 0o644))
-		if ps, diags, _ := Fleet(dir, Options{}); len(diags) > 0 || len(ps) != 1 {
+		if ps, diags := Dir(dir, Options{}); len(diags) > 0 || len(ps) != 1 {
 			t.Errorf("%s between the fleet and a file of its package: %d profiles, %v", name, len(ps), diags)
 		}
 	}

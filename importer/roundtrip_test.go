@@ -46,7 +46,7 @@ func compileCUE(t *testing.T, src []byte) *model.Profile {
 	if err := os.WriteFile(filepath.Join(dir, "fleet.cue"), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ps, errs, _ := compile.Fleet(dir, compile.Options{})
+	ps, errs := compile.Dir(dir, compile.Options{})
 	if len(errs) > 0 || len(ps) != 1 {
 		t.Fatalf("the imported fleet does not build: %v\n%s", errs, src)
 	}

@@ -28,7 +28,7 @@ func build(in *intent) (*model.Profile, diag.List, error) {
 	if err := os.WriteFile(filepath.Join(dir, "fleet.cue"), render(in, nil, nil, nil), 0o644); err != nil {
 		return nil, nil, err
 	}
-	ps, errs, _ := compile.Fleet(dir, compile.Options{})
+	ps, errs := compile.Dir(dir, compile.Options{})
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}

@@ -26,18 +26,25 @@ func Write(w io.Writer, format string, l diag.List) error {
 	return WriteRooted(w, format, l, "")
 }
 
-// WriteRooted is Write for diagnostics whose files are relative to root (the
-// repository's top, or the working directory outside Git): SARIF then names
-// files relative to %SRCROOT% and records root as its base, so code scanning
-// places findings wherever vet ran. Every error carries a rule in every
-// format: one that no vet rule names is MDE000.
-func WriteRooted(w io.Writer, format string, l diag.List, root string) error {
+// Ruled is l with MDE000 (RuleIntent) on every error that no other rule
+// names, as vet and build print it: every error carries a rule.
+func Ruled(l diag.List) diag.List {
 	l = slices.Clone(l)
 	for i := range l {
 		if l[i].Rule == "" && l[i].Severity == diag.Error {
 			l[i].Rule = RuleIntent
 		}
 	}
+	return l
+}
+
+// WriteRooted is Write for diagnostics whose files are relative to root (the
+// repository's top, or the working directory outside Git): SARIF then names
+// files relative to %SRCROOT% and records root as its base, so code scanning
+// places findings wherever vet ran. Every error carries a rule in every
+// format: one that no vet rule names is MDE000.
+func WriteRooted(w io.Writer, format string, l diag.List, root string) error {
+	l = Ruled(l)
 	switch format {
 	case "text":
 		l.Print(w)

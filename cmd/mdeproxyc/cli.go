@@ -150,10 +150,7 @@ func (c *cli) compileFleet(ctx context.Context, dir string, opt compile.Options)
 // directory.
 func (c *cli) printDiags(l diag.List) {
 	cwd, _ := os.Getwd()
-	for _, d := range l.Relative(cwd) {
-		if d.Rule == "" && d.Severity == diag.Error {
-			d.Rule = lint.RuleIntent // as vet prints it
-		}
+	for _, d := range lint.Ruled(l.Relative(cwd)) {
 		fmt.Fprintln(c.stderr, c.diagLine(d))
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"howett.net/plist"
 
 	"github.com/mdeproxyc/mdeproxyc/compile"
-	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
 	"github.com/mdeproxyc/mdeproxyc/emitters/macos"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 )
 
 // readJSON reads mdatp_managed.json or an Intune custom configuration (a
@@ -86,9 +86,9 @@ func (r *reader) readIntune(in Input, doc map[string]any) error {
 	}
 	if s, ok := doc["description"].(string); ok {
 		desc := s
-		if i := strings.LastIndex(s, "\n"+intune.MarkerPrefix); i >= 0 {
+		if i := strings.LastIndex(s, "\n"+intunegraph.MarkerPrefix); i >= 0 {
 			desc = s[:i]
-			if name, ok := intune.ProfileOf(s); ok {
+			if name, ok := intunegraph.ProfileOf(s); ok {
 				r.add(keyIntuneProfile, "the profile name", obs{Present: true, Value: name, From: origin{in.Name, "description"}})
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/mdeproxyc/mdeproxyc/diag"
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/emitters/intune"
+	"github.com/mdeproxyc/mdeproxyc/internal/intunegraph"
 	"github.com/mdeproxyc/mdeproxyc/lint"
 	"github.com/mdeproxyc/mdeproxyc/model"
 	"github.com/mdeproxyc/mdeproxyc/regplan"
@@ -160,7 +161,7 @@ func verify(r *reader, in *intent) error {
 	if r.kinds["intune"] {
 		c := intune.BuildConfiguration(emitters.NewProfile(p))
 		agent(keyIntuneName, "the Intune displayName", c.DisplayName)
-		desc := c.Description[:strings.LastIndex(c.Description, "\n"+intune.MarkerPrefix)]
+		desc := c.Description[:strings.LastIndex(c.Description, "\n"+intunegraph.MarkerPrefix)]
 		agent(keyIntuneDesc, "the Intune description", desc)
 	}
 	if o, ok := r.obs[keyWinHTTPProxy]; ok {

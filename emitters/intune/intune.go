@@ -157,13 +157,6 @@ func description(p *model.Profile) string {
 	return p.Intune.Description
 }
 
-// MarkerPrefix starts the last line of every body's description
-// (intunegraph.MarkerPrefix); kept, with ProfileOf, for the importer.
-const MarkerPrefix = intunegraph.MarkerPrefix
-
-// ProfileOf returns the profile named by a description's marker line.
-func ProfileOf(description string) (string, bool) { return intunegraph.ProfileOf(description) }
-
 // xmlAttr escapes a value for an XML attribute in double quotes.
 func xmlAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace(s)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/endpoints"
+	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -45,17 +46,29 @@ func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []emitters.File
-	for _, x := range xs {
-		files = append(files, proxyFiles(x)...)
-	}
+	// One proxy's files, and one profile's PAC file, depend on nothing
+	// else: a fleet of 10,000 sites has thousands of proxies, rendered on
+	// every core (a one-profile rebuild renders them all, alone, after
+	// every profile), then listed in order.
+	perProxy := make([][]emitters.File, len(xs))
+	par.Each(len(xs), func(_, i int) { perProxy[i] = proxyFiles(xs[i]) })
 	cat := endpoints.Default()
+	pacFiles := make([]*emitters.File, len(ps))
+	par.Each(len(ps), func(_, i int) {
+		if proxy, ok := endpoints.PACProxy(ps[i]); ok {
+			pacFiles[i] = &emitters.File{Path: Folder + "/" + ps[i].Name + ".pac", Data: PAC(ps[i], proxy, cat.For(ps[i])),
+				Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"}
+		}
+	})
+	var files []emitters.File
+	for _, fs := range perProxy {
+		files = append(files, fs...)
+	}
 	var pacs []*model.Profile
-	for _, p := range ps {
-		if proxy, ok := endpoints.PACProxy(p); ok {
-			pacs = append(pacs, p)
-			files = append(files, emitters.File{Path: Folder + "/" + p.Name + ".pac", Data: PAC(p, proxy, cat.For(p)),
-				Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"})
+	for i, f := range pacFiles {
+		if f != nil {
+			pacs = append(pacs, ps[i])
+			files = append(files, *f)
 		}
 	}
 	files = append(files, emitters.File{Path: Folder + "/README.md", Data: index(xs, pacs),

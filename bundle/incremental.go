@@ -363,6 +363,12 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 	if opt.Full {
 		return nil
 	}
+	// Whether the folders hold anything else (exact) matters only when
+	// this build may write nothing at all: every digest as before.
+	mayBeUnchanged := len(pl.kept) == 0 && len(profiles) == len(pv.byProfile) && pv.manifest.Fleet == pl.fleet
+	for i, p := range profiles {
+		mayBeUnchanged = mayBeUnchanged && pv.digest[p.Name] == pl.digests[i]
+	}
 	// One more item than profiles: the fleet-level files, listed alongside.
 	parallel(len(profiles)+1, func(i int) {
 		if i == len(profiles) {
@@ -376,7 +382,11 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
 			if entries := pv.byProfile[name]; len(entries) > 0 {
-				if ok, exact := pv.intact(name); ok {
+				if !mayBeUnchanged {
+					if filesCheck(pv.dir, name, entries) {
+						pl.carry[i] = entries
+					}
+				} else if ok, exact := pv.intact(name); ok {
 					pl.carry[i], pl.exact[i] = entries, exact
 				}
 			}

@@ -62,6 +62,19 @@ func spoilCases() []spoilCase {
 				t.Fatal(err)
 			}
 		}},
+		{"a folder replaced by a symlink to a copy of it", func(t *testing.T, out string) {
+			// The same bytes, reached through a symlink: what a build
+			// links through it is a file outside the bundle.
+			outside := filepath.Join(filepath.Dir(out), "copy-of-b-sub")
+			os.RemoveAll(outside)
+			bundletest.Write(t, outside, "deep/leaf.txt", "second\n")
+			bundletest.Remove(t, out, "b/sub/deep/leaf.txt")
+			bundletest.Remove(t, out, "b/sub/deep")
+			bundletest.Remove(t, out, "b/sub")
+			if err := os.Symlink(outside, filepath.Join(out, "b", "sub")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"an index edited to the same size", func(t *testing.T, out string) {
 			data, err := os.ReadFile(filepath.Join(out, "README.md"))
 			if err != nil {
@@ -149,6 +162,48 @@ func TestUpToDateMeansExactly(t *testing.T) {
 			c.spoil(t, f.out)
 			f.rebuild(t, Options{}, c.name == "nothing")
 		})
+	}
+}
+
+// TestCarriedFilesAreCheckedWhenAnotherProfileChanges: a build that writes a
+// new bundle anyway (profile c changed) checks what it carries over of the
+// profiles that did not change by their listed files only (filesCheck, not
+// folderCheck), and must still carry nothing spoiled: the result is a full
+// build's whatever was done to a and b.
+func TestCarriedFilesAreCheckedWhenAnotherProfileChanges(t *testing.T) {
+	f := newAB(t)
+	before := append(f.profiles, &model.Profile{Name: "c", Description: "third"})
+	f.profiles = append(f.profiles[:2:2], &model.Profile{Name: "c", Description: "third, edited"})
+	if _, err := Update(context.Background(), f.want, f.profiles, f.list, Options{Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	spoiled := 0
+	for _, c := range spoilCases() {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := Update(context.Background(), f.out, before, f.list, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			c.spoil(t, f.out)
+			r, err := Update(context.Background(), f.out, f.profiles, f.list, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := diffTrees(t, f.want, f.out); d != "" {
+				t.Errorf("the bundle is not a full build's: %s", d)
+			}
+			if r.Rendered < 1 || r.Rendered+r.Carried != 3 {
+				t.Errorf("rendered %d, carried %d of 3 profiles, c among the rendered", r.Rendered, r.Carried)
+			}
+			if r.Rendered > 1 {
+				spoiled++
+			}
+		})
+	}
+	// The cases that spoil a file of a or b must have made it rendered
+	// again: without the check, this count would be 0 and the trees
+	// above would differ.
+	if spoiled < 8 {
+		t.Errorf("only %d spoil cases had a or b rendered again", spoiled)
 	}
 }
 

@@ -191,6 +191,38 @@ func folderCheck(dir, rel string, entries []manifest.Entry) (intact, exact bool)
 	return true, exact
 }
 
+// filesCheck is folderCheck's intact alone, for a build that writes a new
+// bundle whatever it finds (some profile changed): the entries' files are
+// checked, each reached through real folders only (one Lstat a folder), and
+// nothing is listed, since what else a folder holds is not carried over.
+func filesCheck(dir, rel string, entries []manifest.Entry) bool {
+	seen := make(map[string]bool, len(entries))
+	folders := map[string]bool{}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Path, rel+"/") || seen[e.Path] {
+			return false
+		}
+		seen[e.Path] = true
+		for i := len(rel); i < len(e.Path); i++ {
+			if e.Path[i] != '/' {
+				continue
+			}
+			d := e.Path[:i]
+			if folders[d] {
+				continue
+			}
+			if st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(d))); err != nil || !st.IsDir() {
+				return false
+			}
+			folders[d] = true
+		}
+		if !fileMatches(dir, e) {
+			return false
+		}
+	}
+	return true
+}
+
 // errMismatch stops a folder's walk at the first file not as the build would
 // write it.
 var errMismatch = errors.New("not as the build writes it")

@@ -52,6 +52,10 @@ type Options struct {
 	Render []emitters.Option
 	// Progress, when set, is updated as profiles are rendered or carried.
 	Progress *Progress
+	// Ahead, when set, is the previous bundle's manifest as ReadAhead read
+	// it while the caller compiled; Update reads it again if out no longer
+	// holds that very file.
+	Ahead *Ahead
 }
 
 // Progress counts a build's work as it goes; a reporter reads it from another
@@ -369,9 +373,12 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 	for i, p := range profiles {
 		mayBeUnchanged = mayBeUnchanged && pv.digest[p.Name] == pl.digests[i]
 	}
-	// One more item than profiles: the fleet-level files, listed alongside.
+	// One more item than profiles: the fleet-level files, checked alongside.
+	// They come first: at 10,000 profiles the proxy/ folder holds 35,000
+	// files, and taken last they would be checked on one core while the
+	// other has nothing left to do.
 	parallel(len(profiles)+1, func(i int) {
-		if i == len(profiles) {
+		if i == 0 {
 			if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
 				if ok, exact := pv.fleetIntact(); ok {
 					pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
@@ -379,6 +386,7 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 			}
 			return
 		}
+		i--
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
 			if entries := pv.byProfile[name]; len(entries) > 0 {

@@ -23,6 +23,9 @@ type previous struct {
 	// fleet holds the fleet-level files' entries (proxy/), not the index.
 	fleet  []manifest.Entry
 	digest map[string]string
+	// file is the manifest file as it was opened: Ahead.previous compares it
+	// with the one out holds when the build needs it.
+	file fs.FileInfo
 }
 
 // readPrevious reads the manifest of the bundle in dir; nil when dir holds
@@ -34,7 +37,7 @@ func readPrevious(dir string, verify bool) *previous {
 	if !outdir.IsBundle(dir) {
 		return nil
 	}
-	m, err := readManifest(dir, verify)
+	m, file, err := readManifest(dir, verify)
 	if err != nil || m.Tool != manifest.ToolName {
 		return nil
 	}
@@ -43,7 +46,7 @@ func readPrevious(dir string, verify bool) *previous {
 			return nil
 		}
 	}
-	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]manifest.Entry{}, digest: map[string]string{}}
+	pv := &previous{dir: dir, manifest: m, byProfile: map[string][]manifest.Entry{}, digest: map[string]string{}, file: file}
 	// A manifest is sorted by path, so a profile's entries are one run of
 	// Files: each profile's list is that run, not a copy of it. A run met
 	// twice (a manifest edited by hand) is appended to a copy.
@@ -99,14 +102,15 @@ func entryValid(e manifest.Entry) bool {
 
 // readManifest reads the manifest of the bundle in dir, streaming, the
 // safe way (no symlink followed, no FIFO waited on); with verify, its
-// checksum must match (manifest.Decode).
-func readManifest(dir string, verify bool) (*manifest.Manifest, error) {
+// checksum must match (manifest.Decode). It returns the file's Lstat too.
+func readManifest(dir string, verify bool) (*manifest.Manifest, fs.FileInfo, error) {
 	f, st, err := outdir.OpenRegular(dir, manifest.Path, 1<<40)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return manifest.Decode(io.LimitReader(f, st.Size()), verify)
+	m, err := manifest.Decode(io.LimitReader(f, st.Size()), verify)
+	return m, st, err
 }
 
 // Carried files are checked by content: "up to date", and every file a build

@@ -55,7 +55,9 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 	pl := newPlan(profiles, list, opt)
 	var pv *previous
 	if opt.Partial || !opt.Full {
-		pv = readPrevious(out, true)
+		if pv = opt.Ahead.previous(out); pv == nil {
+			pv = readPrevious(out, true)
+		}
 	}
 	if opt.Partial && pv == nil && outdir.IsBundle(out) {
 		// A partial build keeps the other profiles by the manifest's

@@ -75,6 +75,12 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	// few: rules across profiles (MDE015: two Macs' profiles with one
 	// identifier) hold between a selected profile and every other.
 	dir := dirArg(fs)
+	// The previous bundle's manifest is read while the fleet compiles; the
+	// build uses it if the bundle is still the one read (bundle.Ahead).
+	var ahead *bundle.Ahead
+	if !*check && (!*full || len(*profiles) > 0) {
+		ahead = bundle.ReadAhead(*out)
+	}
 	ps, err := c.compileFleet(ctx, dir, compile.Options{})
 	if err != nil {
 		return err
@@ -119,7 +125,7 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs})
+	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Ahead: ahead})
 	stop()
 	var left *outdir.LeftoverError
 	var moved *outdir.MovedError

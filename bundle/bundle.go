@@ -195,28 +195,36 @@ func buildFleet(profiles []*model.Profile, list []emitters.Emitter, sink Sink) (
 		if !ok {
 			continue
 		}
-		fs, err := fe.EmitFleet(profiles)
+		ff, err := fe.EmitFleet(profiles)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fe.Name(), err)
 		}
-		for _, f := range fs {
-			if seen[f.Path] {
-				return nil, fmt.Errorf("internal error: %s wrote %s twice", fe.Name(), f.Path)
+		// A part (one proxy's folder, one PAC file) at a time, on every
+		// core: rendered, written, and dropped but for its entries, so
+		// proxy/ (over a gigabyte at 100,000 profiles) is never in memory
+		// whole. Recorded in the emitter's order.
+		parts := make([][]manifest.Entry, ff.Parts)
+		err = par.Until(ff.Parts, func(i int) error {
+			for _, f := range ff.Part(i) {
+				parts[i] = append(parts[i], manifest.Entry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data), Executable: f.Executable})
+				if err := sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable}); err != nil {
+					return err
+				}
 			}
-			seen[f.Path] = true
-		}
-		// One proxy's folder a few files, thousands of proxies: written on
-		// every core, recorded in the emitter's order.
-		put := make([]manifest.Entry, len(fs))
-		err = par.Until(len(fs), func(i int) error {
-			f := fs[i]
-			put[i] = manifest.Entry{Path: f.Path, Target: fe.Name(), Size: len(f.Data), SHA256: sha256.Sum256(f.Data), Executable: f.Executable}
-			return sink.Put(File{Path: f.Path, Target: fe.Name(), Data: f.Data, Executable: f.Executable})
+			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		entries = append(entries, put...)
+		for _, part := range parts {
+			for _, e := range part {
+				if seen[e.Path] {
+					return nil, fmt.Errorf("internal error: %s wrote %s twice", fe.Name(), e.Path)
+				}
+				seen[e.Path] = true
+				entries = append(entries, e)
+			}
+		}
 	}
 	return entries, nil
 }

@@ -148,6 +148,28 @@ type FleetEmitter interface {
 	// Name is the target the manifest records for the files.
 	Name() string
 	// EmitFleet returns the files for the resolved profiles in a stable
-	// order; paths are slash-separated and relative to the bundle's root.
-	EmitFleet(ps []*model.Profile) ([]File, error)
+	// order, in parts rendered when asked for (FleetFiles); paths are
+	// slash-separated and relative to the bundle's root.
+	EmitFleet(ps []*model.Profile) (FleetFiles, error)
+}
+
+// FleetFiles is a FleetEmitter's files in Parts parts (one proxy's folder,
+// one PAC file), each rendered when Part is called: at 100,000 profiles the
+// proxy/ folder is over a gigabyte, which a build renders and writes a part
+// at a time, on every core, rather than holding it whole. The files are
+// Part(0)'s, then Part(1)'s, and so on; Part may be called from several
+// goroutines at once.
+type FleetFiles struct {
+	Parts int
+	Part  func(i int) []File
+}
+
+// Files renders every part and returns their files in order, for a caller
+// that holds them all anyway (diff, tests).
+func (ff FleetFiles) Files() []File {
+	var files []File
+	for i := range ff.Parts {
+		files = append(files, ff.Part(i)...)
+	}
+	return files
 }

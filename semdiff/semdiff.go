@@ -177,11 +177,11 @@ func fleetChanges(old, new []*model.Profile, list []emitters.Emitter) ([]File, e
 			if !ok {
 				continue
 			}
-			fs, err := fe.EmitFleet(ps)
+			ff, err := fe.EmitFleet(ps)
 			if err != nil {
 				return nil, err
 			}
-			for _, f := range fs {
+			for _, f := range ff.Files() {
 				files[f.Path] = f.Data
 			}
 		}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/mdeproxyc/mdeproxyc/emitters"
 	"github.com/mdeproxyc/mdeproxyc/endpoints"
-	"github.com/mdeproxyc/mdeproxyc/internal/par"
 	"github.com/mdeproxyc/mdeproxyc/model"
 )
 
@@ -41,39 +40,43 @@ func (Emitter) Summary() string {
 func (Emitter) Emit(*emitters.Profile) ([]emitters.File, error) { return nil, nil }
 
 // EmitFleet implements emitters.FleetEmitter.
-func (Emitter) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
+func (Emitter) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 	xs, err := endpoints.FleetProxies(ps)
 	if err != nil {
-		return nil, err
+		return emitters.FleetFiles{}, err
 	}
 	// One proxy's files, and one profile's PAC file, depend on nothing
-	// else: a fleet of 10,000 sites has thousands of proxies, rendered on
-	// every core (a one-profile rebuild renders them all, alone, after
-	// every profile), then listed in order.
-	perProxy := make([][]emitters.File, len(xs))
-	par.Each(len(xs), func(_, i int) { perProxy[i] = proxyFiles(xs[i]) })
+	// else: each is a part, which the build renders and writes on every
+	// core (a one-profile rebuild renders them all, after every profile).
+	type pac struct {
+		p     *model.Profile
+		proxy string
+	}
+	var pacs []pac
+	var pacProfiles []*model.Profile
+	for _, p := range ps {
+		if proxy, ok := endpoints.PACProxy(p); ok {
+			pacs = append(pacs, pac{p, proxy})
+			pacProfiles = append(pacProfiles, p)
+		}
+	}
 	cat := endpoints.Default()
-	pacFiles := make([]*emitters.File, len(ps))
-	par.Each(len(ps), func(_, i int) {
-		if proxy, ok := endpoints.PACProxy(ps[i]); ok {
-			pacFiles[i] = &emitters.File{Path: Folder + "/" + ps[i].Name + ".pac", Data: PAC(ps[i], proxy, cat.For(ps[i])),
-				Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"}
-		}
-	})
-	var files []emitters.File
-	for _, fs := range perProxy {
-		files = append(files, fs...)
-	}
-	var pacs []*model.Profile
-	for i, f := range pacFiles {
-		if f != nil {
-			pacs = append(pacs, ps[i])
-			files = append(files, *f)
-		}
-	}
-	files = append(files, emitters.File{Path: Folder + "/README.md", Data: index(xs, pacs),
-		Summary: "the proxy side's index: every proxy, PAC file and site without an explicit proxy, and the order of work"})
-	return files, nil
+	return emitters.FleetFiles{
+		Parts: len(xs) + len(pacs) + 1,
+		Part: func(i int) []emitters.File {
+			switch {
+			case i < len(xs):
+				return proxyFiles(xs[i])
+			case i < len(xs)+len(pacs):
+				c := pacs[i-len(xs)]
+				return []emitters.File{{Path: Folder + "/" + c.p.Name + ".pac", Data: PAC(c.p, c.proxy, cat.For(c.p)),
+					Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"}}
+			default:
+				return []emitters.File{{Path: Folder + "/README.md", Data: index(xs, pacProfiles),
+					Summary: "the proxy side's index: every proxy, PAC file and site without an explicit proxy, and the order of work"}}
+			}
+		},
+	}, nil
 }
 
 // proxyFiles are one proxy folder's files.

@@ -16,12 +16,12 @@ import (
 
 func fleetFiles(t *testing.T, ps []*model.Profile) map[string][]byte {
 	t.Helper()
-	fs, err := Emitter{}.EmitFleet(ps)
+	ff, err := Emitter{}.EmitFleet(ps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}
-	for _, f := range fs {
+	for _, f := range ff.Files() {
 		out[f.Path] = f.Data
 	}
 	return out

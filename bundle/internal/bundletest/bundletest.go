@@ -31,12 +31,14 @@ func (TwoFiles) Emit(p *emitters.Profile) ([]emitters.File, error) {
 }
 
 // EmitFleet implements emitters.FleetEmitter.
-func (TwoFiles) EmitFleet(ps []*model.Profile) ([]emitters.File, error) {
+func (TwoFiles) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 	var b bytes.Buffer
 	for _, p := range ps {
 		b.WriteString(p.Name + ": " + p.Description + "\n")
 	}
-	return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}, nil
+	return emitters.FleetFiles{Parts: 1, Part: func(int) []emitters.File {
+		return []emitters.File{{Path: "proxy/all.txt", Data: b.Bytes()}}
+	}}, nil
 }
 
 // Write writes data to the slash path rel below root as a new file, making

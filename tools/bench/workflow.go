@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"time"
 
@@ -42,11 +43,13 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 		log.Fatal(err)
 	}
 	original := fleet.Bytes()
-	// site-000002 has its own proxy; one port of it changes.
-	changed := bytes.Replace(original, []byte(`"10.0.0.3:3128"`), []byte(`"10.0.0.3:3129"`), 1)
-	if bytes.Equal(changed, original) {
-		log.Fatal("fleetgen no longer writes site-000002's proxy as 10.0.0.3:3128")
+	// The first site with a proxy of its own (fleetgen's sites differ with
+	// the fleet's size): its port changes.
+	own := ownProxy.FindIndex(original)
+	if own == nil {
+		log.Fatal("fleetgen no longer writes a site's own proxy as 10.0.0.N:3128")
 	}
+	changed := slices.Concat(original[:own[1]-len(`3128"`)], []byte(`3129"`), original[own[1]:])
 	fleetFile := filepath.Join(fleetDir, "fleet.cue")
 	out := filepath.Join(dir, fmt.Sprintf("wf-dist-%d", n))
 	cp := filepath.Join(dir, fmt.Sprintf("wf-cp-%d", n))
@@ -100,6 +103,9 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 	write(fleetFile, original)
 	os.RemoveAll(out)
 }
+
+// ownProxy matches a site's own proxy in fleetgen's fleets.
+var ownProxy = regexp.MustCompile(`proxy: +"10\.0\.0\.[0-9]+:3128"`)
 
 func median(ds []time.Duration) float64 {
 	s := slices.Clone(ds)

@@ -87,20 +87,3 @@ func TestPartialBuildWithAStaleReadAhead(t *testing.T) {
 		t.Errorf("the bundle is not a full build of a and the edited b: %s", d)
 	}
 }
-
-// TestUpToDateMeansExactlyWithReadAhead is TestUpToDateMeansExactly with the
-// manifest read ahead before the bundle is spoiled, as build reads it while
-// the fleet compiles: the result must be the same.
-func TestUpToDateMeansExactlyWithReadAhead(t *testing.T) {
-	f := newAB(t)
-	for _, c := range spoilCases() {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
-				t.Fatal(err)
-			}
-			a := ReadAhead(f.out)
-			c.spoil(t, f.out)
-			f.rebuild(t, Options{Ahead: a}, c.name == "nothing")
-		})
-	}
-}

@@ -151,17 +151,25 @@ func spoilCases() []spoilCase {
 
 // TestUpToDateMeansExactly: a rebuild with nothing changed writes nothing only
 // when the bundle is exactly what a full build writes. Each difference makes
-// the build write the bundle again, and the result is a full build's.
+// the build write the bundle again, and the result is a full build's. The
+// same holds with the manifest read ahead before the bundle is spoiled, as
+// build reads it while the fleet compiles (ReadAhead).
 func TestUpToDateMeansExactly(t *testing.T) {
 	f := newAB(t)
-	for _, c := range spoilCases() {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
-				t.Fatal(err)
-			}
-			c.spoil(t, f.out)
-			f.rebuild(t, Options{}, c.name == "nothing")
-		})
+	for _, readAhead := range []bool{false, true} {
+		for _, c := range spoilCases() {
+			t.Run(fmt.Sprintf("%s/read ahead=%v", c.name, readAhead), func(t *testing.T) {
+				if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				var opt Options
+				if readAhead {
+					opt.Ahead = ReadAhead(f.out)
+				}
+				c.spoil(t, f.out)
+				f.rebuild(t, opt, c.name == "nothing")
+			})
+		}
 	}
 }
 

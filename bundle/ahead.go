@@ -25,10 +25,14 @@ type Ahead struct {
 const aheadLimit = 64 << 20
 
 // ReadAhead starts reading the manifest of the bundle in out, as Update
-// would (the same checks: no symlink followed, the checksum verified). It
-// returns nil, and nothing is read, when out holds no regular manifest of
+// with opt would (the same checks: no symlink followed, the checksum
+// verified). It returns nil, and nothing is read, when a build with opt
+// reads no previous manifest (--full) or out holds no regular manifest of
 // at most aheadLimit bytes.
-func ReadAhead(out string) *Ahead {
+func ReadAhead(out string, opt Options) *Ahead {
+	if !opt.readsPrevious() {
+		return nil
+	}
 	out, err := outdir.Resolve(out)
 	if err != nil {
 		return nil

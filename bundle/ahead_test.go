@@ -20,7 +20,10 @@ func TestReadAheadIsUsedOnlyForTheManifestItRead(t *testing.T) {
 	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	a := ReadAhead(f.out)
+	if a := ReadAhead(f.out, Options{Full: true}); a != nil {
+		t.Error("ReadAhead read a manifest for a full build, which reads none")
+	}
+	a := ReadAhead(f.out, Options{})
 	if a == nil {
 		t.Fatal("ReadAhead found no manifest to read")
 	}
@@ -49,7 +52,7 @@ func TestReadAheadIsUsedOnlyForTheManifestItRead(t *testing.T) {
 	}
 
 	// Another build's bundle swapped in: another manifest file.
-	a = ReadAhead(f.out)
+	a = ReadAhead(f.out, Options{})
 	edited := []*model.Profile{f.profiles[0], {Name: "b", Description: "second, edited"}}
 	if _, err := Update(context.Background(), f.out, edited, f.list, Options{}); err != nil {
 		t.Fatal(err)
@@ -68,7 +71,7 @@ func TestPartialBuildWithAStaleReadAhead(t *testing.T) {
 	if _, err := Update(context.Background(), f.out, f.profiles, f.list, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	a := ReadAhead(f.out)
+	a := ReadAhead(f.out, Options{})
 	edited := []*model.Profile{f.profiles[0], {Name: "b", Description: "second, edited"}}
 	if _, err := Update(context.Background(), f.out, edited, f.list, Options{}); err != nil {
 		t.Fatal(err)

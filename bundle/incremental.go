@@ -58,6 +58,12 @@ type Options struct {
 	Ahead *Ahead
 }
 
+// readsPrevious says whether a build with these options reads the previous
+// bundle's manifest: to carry unchanged profiles over, or to keep the
+// profiles a partial build does not name. A full build of every profile
+// reads none.
+func (opt Options) readsPrevious() bool { return opt.Partial || !opt.Full }
+
 // Progress counts a build's work as it goes; a reporter reads it from another
 // goroutine.
 type Progress struct {
@@ -377,8 +383,8 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 	// They come first: at 10,000 profiles the proxy/ folder holds 35,000
 	// files, and taken last they would be checked on one core while the
 	// other has nothing left to do.
-	parallel(len(profiles)+1, func(i int) {
-		if i == 0 {
+	parallel(len(profiles)+1, func(item int) {
+		if item == 0 {
 			if !pl.keepFleet && pv.manifest.Fleet == pl.fleet {
 				if ok, exact := pv.fleetIntact(); ok {
 					pl.carryFleet, pl.fleetExact, pl.fleetEntries = true, exact, pv.fleet
@@ -386,7 +392,7 @@ func (pl *plan) over(profiles []*model.Profile, pv *previous) error {
 			}
 			return
 		}
-		i--
+		i := item - 1
 		name := profiles[i].Name
 		if d, ok := pv.digest[name]; ok && d == pl.digests[i] {
 			if entries := pv.byProfile[name]; len(entries) > 0 {

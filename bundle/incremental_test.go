@@ -164,7 +164,7 @@ func TestUpToDateMeansExactly(t *testing.T) {
 				}
 				var opt Options
 				if readAhead {
-					opt.Ahead = ReadAhead(f.out)
+					opt.Ahead = ReadAhead(f.out, Options{})
 				}
 				c.spoil(t, f.out)
 				f.rebuild(t, opt, c.name == "nothing")

@@ -54,7 +54,7 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 	outdir.RemoveStale(parent)
 	pl := newPlan(profiles, list, opt)
 	var pv *previous
-	if opt.Partial || !opt.Full {
+	if opt.readsPrevious() {
 		if pv = opt.Ahead.previous(out); pv == nil {
 			pv = readPrevious(out, true)
 		}

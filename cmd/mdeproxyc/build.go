@@ -77,9 +77,9 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	dir := dirArg(fs)
 	// The previous bundle's manifest is read while the fleet compiles; the
 	// build uses it if the bundle is still the one read (bundle.Ahead).
-	var ahead *bundle.Ahead
-	if !*check && (!*full || len(*profiles) > 0) {
-		ahead = bundle.ReadAhead(*out)
+	bopt := bundle.Options{Partial: len(*profiles) > 0, Full: *full, Render: opts, Inputs: inputs}
+	if !*check {
+		bopt.Ahead = bundle.ReadAhead(*out, bopt)
 	}
 	ps, err := c.compileFleet(ctx, dir, compile.Options{})
 	if err != nil {
@@ -125,7 +125,8 @@ func (c *cli) build(ctx context.Context, args []string) error {
 	var prog bundle.Progress
 	stop := c.progress(&prog, mode)
 	_, statErr := os.Lstat(*out)
-	r, err := bundle.Update(ctx, *out, ps, list, bundle.Options{Partial: len(*profiles) > 0, Full: *full, Progress: &prog, Render: opts, Inputs: inputs, Ahead: ahead})
+	bopt.Progress = &prog
+	r, err := bundle.Update(ctx, *out, ps, list, bopt)
 	stop()
 	var left *outdir.LeftoverError
 	var moved *outdir.MovedError

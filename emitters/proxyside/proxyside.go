@@ -48,16 +48,10 @@ func (Emitter) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 	// One proxy's files, and one profile's PAC file, depend on nothing
 	// else: each is a part, which the build renders and writes on every
 	// core (a one-profile rebuild renders them all, after every profile).
-	type pac struct {
-		p     *model.Profile
-		proxy string
-	}
-	var pacs []pac
-	var pacProfiles []*model.Profile
+	var pacs []*model.Profile
 	for _, p := range ps {
-		if proxy, ok := endpoints.PACProxy(p); ok {
-			pacs = append(pacs, pac{p, proxy})
-			pacProfiles = append(pacProfiles, p)
+		if _, ok := endpoints.PACProxy(p); ok {
+			pacs = append(pacs, p)
 		}
 	}
 	cat := endpoints.Default()
@@ -68,11 +62,12 @@ func (Emitter) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 			case i < len(xs):
 				return proxyFiles(xs[i])
 			case i < len(xs)+len(pacs):
-				c := pacs[i-len(xs)]
-				return []emitters.File{{Path: Folder + "/" + c.p.Name + ".pac", Data: PAC(c.p, c.proxy, cat.For(c.p)),
+				p := pacs[i-len(xs)]
+				proxy, _ := endpoints.PACProxy(p)
+				return []emitters.File{{Path: Folder + "/" + p.Name + ".pac", Data: PAC(p, proxy, cat.For(p)),
 					Summary: "a PAC file for Defender Antivirus: Defender's destinations to the proxy, the bypass list DIRECT"}}
 			default:
-				return []emitters.File{{Path: Folder + "/README.md", Data: index(xs, pacProfiles),
+				return []emitters.File{{Path: Folder + "/README.md", Data: index(xs, pacs),
 					Summary: "the proxy side's index: every proxy, PAC file and site without an explicit proxy, and the order of work"}}
 			}
 		},

@@ -43,13 +43,10 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 		log.Fatal(err)
 	}
 	original := fleet.Bytes()
-	// The first site with a proxy of its own (fleetgen's sites differ with
-	// the fleet's size): its port changes.
-	own := ownProxy.FindIndex(original)
-	if own == nil {
+	changed, ok := oneProfileEdit(original)
+	if !ok {
 		log.Fatal("fleetgen no longer writes a site's own proxy as 10.0.0.N:3128")
 	}
-	changed := slices.Concat(original[:own[1]-len(`3128"`)], []byte(`3129"`), original[own[1]:])
 	fleetFile := filepath.Join(fleetDir, "fleet.cue")
 	out := filepath.Join(dir, fmt.Sprintf("wf-dist-%d", n))
 	cp := filepath.Join(dir, fmt.Sprintf("wf-cp-%d", n))
@@ -102,6 +99,17 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 	}
 	write(fleetFile, original)
 	os.RemoveAll(out)
+}
+
+// oneProfileEdit changes the port of the first site written with a proxy of
+// its own (which site that is differs with the fleet's size); ok is false
+// when fleet has none.
+func oneProfileEdit(fleet []byte) (changed []byte, ok bool) {
+	own := ownProxy.FindIndex(fleet)
+	if own == nil {
+		return nil, false
+	}
+	return slices.Concat(fleet[:own[1]-len(`3128"`)], []byte(`3129"`), fleet[own[1]:]), true
 }
 
 // ownProxy matches a site's own proxy in fleetgen's fleets.

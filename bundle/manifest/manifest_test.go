@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestEncodeChunksMatchMarshalIndent: the manifest encoded in chunks, as the
@@ -151,5 +153,96 @@ func TestDecodeRefuses(t *testing.T) {
 	extra := strings.Replace(string(good), `"tool": `, `"note": {"any": [1, 2]}, "tool": `, 1)
 	if got, err := Decode(strings.NewReader(extra), false); err != nil || got.Tool != ToolName || len(got.Files) != 1 {
 		t.Errorf("an unknown member is skipped: %v, %v", got, err)
+	}
+}
+
+// TestDecodeKeepsEachNameOnce: the entries Decode returns hold each
+// profile's and each target's name once, not a copy an entry (memory at
+// 100,000 profiles), and read as they were written.
+func TestDecodeKeepsEachNameOnce(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "v1"}
+	for _, p := range []string{"site-a", "site-b"} {
+		for _, f := range []string{"linux/mdatp.json", "windows/x.reg", "windows/y.ps1"} {
+			target, _, _ := strings.Cut(f, "/")
+			m.Files = append(m.Files, Entry{Path: p + "/" + f, Profile: p, Target: target, Size: 1})
+		}
+	}
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(bytes.NewReader(data), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Files, m.Files) {
+		t.Fatalf("decoded %v, want %v", got.Files, m.Files)
+	}
+	profiles, targets := map[string]*byte{}, map[string]*byte{}
+	for _, e := range got.Files {
+		for _, s := range []struct {
+			seen map[string]*byte
+			name string
+		}{{profiles, e.Profile}, {targets, e.Target}} {
+			if first, ok := s.seen[s.name]; ok && first != unsafe.StringData(s.name) {
+				t.Errorf("%s: the name %q is held twice", e.Path, s.name)
+			}
+			s.seen[s.name] = unsafe.StringData(s.name)
+		}
+	}
+}
+
+// TestDecodeSizesTheFilesArray: decoded from a reader that can seek, the
+// files array is allocated once, for as many entries as the manifest lists
+// (not grown by copies), and the reader is decoded from where it stood.
+func TestDecodeSizesTheFilesArray(t *testing.T) {
+	m := &Manifest{Tool: ToolName, Version: "v1"}
+	for i := range 3000 {
+		p := fmt.Sprintf("site-%04d", i/10)
+		m.Files = append(m.Files, Entry{Path: fmt.Sprintf("%s/f%d.txt", p, i), Profile: p, Target: "t", Size: i})
+	}
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bytes.NewReader(append([]byte("xyz"), data...))
+	if _, err := r.Seek(3, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(r, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Files, m.Files) {
+		t.Fatal("decoded other entries than were encoded")
+	}
+	if cap(got.Files) != len(m.Files) {
+		t.Errorf("files array of capacity %d for %d entries", cap(got.Files), len(m.Files))
+	}
+}
+
+// TestCountEntries: every "path" key is counted, wherever it falls against
+// countEntries' reads, and the reader is left where it was; a document
+// that is nothing but keys reserves at most one entry per minEntrySize bytes.
+func TestCountEntries(t *testing.T) {
+	key := `"path":`
+	one := key + strings.Repeat(" ", minEntrySize-len(key))
+	for shift := range minEntrySize {
+		doc := strings.Repeat(" ", 100+shift) + strings.Repeat(one, 5000)
+		r := strings.NewReader(doc)
+		if _, err := r.Seek(100, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		n, err := countEntries(r)
+		if err != nil || n != 5000 {
+			t.Fatalf("shift %d: counted %d (%v), want 5000", shift, n, err)
+		}
+		if at, _ := r.Seek(0, io.SeekCurrent); at != 100 {
+			t.Fatalf("shift %d: left the reader at %d, want 100", shift, at)
+		}
+	}
+	dense := strings.Repeat(key, 10000)
+	if n, _ := countEntries(strings.NewReader(dense)); n != len(dense)/minEntrySize {
+		t.Errorf("a document of keys alone: %d entries reserved, want %d", n, len(dense)/minEntrySize)
 	}
 }

@@ -148,9 +148,13 @@ type plan struct {
 	keptRows  map[string]string
 	// like is the previous manifest's entries, which assemble returns when
 	// the build's would be the same.
-	like     []manifest.Entry
-	rendered atomic.Int64
-	carried  atomic.Int64
+	like []manifest.Entry
+	// overwriteLike says assemble may write the build's entries into like
+	// (the real build, after which the previous manifest is not read
+	// again; not unchanged's dry run, which may be followed by the build).
+	overwriteLike bool
+	rendered      atomic.Int64
+	carried       atomic.Int64
 }
 
 // newPlan makes the plan of a build that renders every profile.
@@ -263,9 +267,9 @@ func (pl *plan) carryKept(d dest) error {
 }
 
 // fleetFiles puts the fleet-level files, carried over from the previous
-// bundle or rendered, and returns their entries. A partial build that keeps
-// them has them among keptEntries and puts nothing here.
-func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, d dest) ([]manifest.Entry, error) {
+// bundle or rendered, and returns their entries, in blocks. A partial build
+// that keeps them has them among keptEntries and puts nothing here.
+func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, d dest) ([][]manifest.Entry, error) {
 	switch {
 	case pl.keepFleet:
 		return nil, nil
@@ -278,7 +282,7 @@ func (pl *plan) fleetFiles(profiles []*model.Profile, list []emitters.Emitter, d
 				return nil, fmt.Errorf("carrying %s over from the previous bundle: %w", e.Path, err)
 			}
 		}
-		return pl.fleetEntries, nil
+		return [][]manifest.Entry{pl.fleetEntries}, nil
 	}
 	return buildFleet(profiles, list, d.sink)
 }

@@ -28,9 +28,24 @@ type Proxy struct {
 	Dir string
 	// Users are the profiles behind the proxy, in fleet order.
 	Users []ProxyUser
-	// Entries are the destinations the proxy must let through: those of
-	// the components that use it, each host and port once.
-	Entries []Entry
+}
+
+// Destinations works out the destinations the proxy must let through: those
+// of the components that use it, each host and port once. They are worked
+// out anew on each call, not kept on the proxy: every proxy's at once came
+// to 150 MB at 100,000 profiles, held through the whole proxy side, where
+// each is needed only while its folder is rendered.
+func (x *Proxy) Destinations() []Entry {
+	cat := Default()
+	// Deduplicated as it grows: a proxy shared by 100,000 profiles would
+	// otherwise hold every profile's copy of the same few dozen entries.
+	var d destinations
+	for _, u := range x.Users {
+		for _, e := range cat.ForUses(u.Profile, u.Components) {
+			d.add(e)
+		}
+	}
+	return d.entries
 }
 
 // Components are the components that use the proxy, in AllComponents order.
@@ -65,10 +80,10 @@ func (x *Proxy) Gateway() bool {
 }
 
 // FleetProxies works out the fleet's proxies: one per host:port the devices use
-// (Uses), then one per profile in mode "auto", each with the
-// destinations of the components behind it.
+// (Uses), then one per profile in mode "auto", each with the profiles
+// and components behind it (Destinations works out what it must let
+// through).
 func FleetProxies(ps []*model.Profile) ([]*Proxy, error) {
-	cat := Default()
 	by := map[string]*Proxy{}
 	var out []*Proxy
 	for _, p := range ps {
@@ -109,17 +124,6 @@ func FleetProxies(ps []*model.Profile) ([]*Proxy, error) {
 			cs = append(cs, ComponentMacOS)
 		}
 		out = append(out, &Proxy{Dir: ProxyBundleFolder + "/" + NoProxyFolder + "/" + p.Name, Users: []ProxyUser{{p, cs}}})
-	}
-	for _, x := range out {
-		// Deduplicated as it grows: a proxy shared by 100,000 profiles would
-		// otherwise hold every profile's copy of the same few dozen entries.
-		var d destinations
-		for _, u := range x.Users {
-			for _, e := range cat.ForUses(u.Profile, u.Components) {
-				d.add(e)
-			}
-		}
-		x.Entries = d.entries
 	}
 	return out, nil
 }

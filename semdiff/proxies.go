@@ -34,7 +34,7 @@ func proxyChanges(old, new []*model.Profile) ([]ProxyChange, error) {
 			if key == "" {
 				key = x.Dir
 			}
-			for _, e := range x.Entries {
+			for _, e := range x.Destinations() {
 				out[key] = append(out[key], fmt.Sprintf("%s:%d", e.Host, e.Port))
 			}
 		}

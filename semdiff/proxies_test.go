@@ -102,7 +102,7 @@ func hostPorts(t *testing.T, ps []*model.Profile) map[string][]string {
 	}
 	out := map[string][]string{}
 	for _, x := range xs {
-		for _, e := range x.Entries {
+		for _, e := range x.Destinations() {
 			out[x.HostPort] = append(out[x.HostPort], fmt.Sprintf("%s:%d", e.Host, e.Port))
 		}
 	}

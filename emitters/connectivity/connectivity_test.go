@@ -258,7 +258,7 @@ func squidFor(t *testing.T, p *model.Profile) string {
 	if err != nil || len(xs) == 0 {
 		t.Fatalf("no proxy for %s: %v", p.Name, err)
 	}
-	return strings.ReplaceAll(string(proxyside.Squid(xs[0])), proxyside.DevicesPlaceholder, "127.0.0.1")
+	return strings.ReplaceAll(string(proxyside.Squid(proxyside.Resolve(xs[0]))), proxyside.DevicesPlaceholder, "127.0.0.1")
 }
 
 // TestMacSystemProxy: on a Mac without a static proxy in the profile the

@@ -60,7 +60,7 @@ func (Emitter) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 		Part: func(i int) []emitters.File {
 			switch {
 			case i < len(xs):
-				return proxyFiles(xs[i])
+				return proxyFiles(Resolve(xs[i]))
 			case i < len(xs)+len(pacs):
 				p := pacs[i-len(xs)]
 				proxy, _ := endpoints.PACProxy(p)
@@ -74,8 +74,21 @@ func (Emitter) EmitFleet(ps []*model.Profile) (emitters.FleetFiles, error) {
 	}, nil
 }
 
+// Proxy is one proxy of the fleet with its destinations worked out, as its
+// files are rendered: each proxy's are worked out for its own part, and let
+// go with it.
+type Proxy struct {
+	*endpoints.Proxy
+	// Entries are the proxy's Destinations, worked out once for all its
+	// files.
+	Entries []endpoints.Entry
+}
+
+// Resolve works out x's destinations.
+func Resolve(x *endpoints.Proxy) Proxy { return Proxy{x, x.Destinations()} }
+
 // proxyFiles are one proxy folder's files.
-func proxyFiles(x *endpoints.Proxy) []emitters.File {
+func proxyFiles(x Proxy) []emitters.File {
 	domains := endpoints.Domains(x.Entries)
 	fs := []emitters.File{
 		{Path: x.Dir + "/allowlist.txt", Data: lines(domains),

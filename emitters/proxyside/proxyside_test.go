@@ -36,8 +36,9 @@ func concrete(h string) string {
 	return h
 }
 
-// planned returns the fleet's proxy with the given folder.
-func planned(t *testing.T, dir string) *endpoints.Proxy {
+// planned returns the fleet's proxy with the given folder, its
+// destinations worked out.
+func planned(t *testing.T, dir string) Proxy {
 	t.Helper()
 	xs, err := endpoints.FleetProxies(testfleet.Profiles(t))
 	if err != nil {
@@ -45,11 +46,11 @@ func planned(t *testing.T, dir string) *endpoints.Proxy {
 	}
 	for _, x := range xs {
 		if x.Dir == dir {
-			return x
+			return Resolve(x)
 		}
 	}
 	t.Fatalf("no proxy folder %s", dir)
-	return nil
+	return Proxy{}
 }
 
 // TestProxyFolders: one folder per proxy the fleet uses and per site without

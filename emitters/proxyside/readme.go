@@ -23,7 +23,7 @@ const orderOfWork = `## Order of work
 `
 
 // readme is the proxy team's page for one proxy.
-func readme(x *endpoints.Proxy) []byte {
+func readme(x Proxy) []byte {
 	cat := endpoints.Default()
 	var b strings.Builder
 	if x.HostPort == "" {

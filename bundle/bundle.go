@@ -179,7 +179,10 @@ func assemble(blocks [][]manifest.Entry, like []manifest.Entry, overwrite bool) 
 	}
 	slices.SortFunc(all, func(a, b []manifest.Entry) int { return byPath(a[0], b[0]) })
 	fits := n == len(like) && n > 0 && slices.IsSortedFunc(like, byPath)
-	if fits {
+	// Without overwrite, like is returned only as it is; with it, the copy
+	// below makes like the result anyway, and checking first would walk
+	// the runs twice.
+	if fits && !overwrite {
 		at := 0
 		for _, r := range all {
 			if &r[0] != &like[at] && !slices.Equal(r, like[at:at+len(r)]) {

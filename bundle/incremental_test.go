@@ -354,10 +354,10 @@ func TestAssembleIsASort(t *testing.T) {
 
 // TestAssembleOverwrites: with overwrite, a build laid out as the previous
 // manifest (the same folders, each with as many files, a folder handed over
-// whole or in parts) gets its entries
-// written into the previous manifest's array, which is returned; a build
-// laid out otherwise gets an array of its own and leaves the previous one as
-// it was. Either way the result is the build's entries sorted by path.
+// whole or in parts) gets its entries written into the previous manifest's
+// array, which is returned; a build laid out otherwise gets an array of its
+// own and leaves the previous one as it was. Either way the result is the
+// build's entries sorted by path.
 func TestAssembleOverwrites(t *testing.T) {
 	tops := []string{"a", "a-b", "a.b", "ab", "proxy", "b", "a0"}
 	rests := []string{"README.md", "windows/x.reg", "windows/intune/a.json", "linux/mdatp.json", "z"}

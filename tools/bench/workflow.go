@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log"
 	"maps"
@@ -38,14 +39,9 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 	if err := os.MkdirAll(fleetDir, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	var fleet bytes.Buffer
-	if err := fleetgen.Write(&fleet, n); err != nil {
+	original, changed, err := editedFleet(n)
+	if err != nil {
 		log.Fatal(err)
-	}
-	original := fleet.Bytes()
-	changed, ok := oneProfileEdit(original)
-	if !ok {
-		log.Fatal("fleetgen no longer writes a site's own proxy as 10.0.0.N:3128")
 	}
 	fleetFile := filepath.Join(fleetDir, "fleet.cue")
 	out := filepath.Join(dir, fmt.Sprintf("wf-dist-%d", n))
@@ -99,6 +95,21 @@ func workflow(dir string, n, rounds int, binaries map[string]string) {
 	}
 	write(fleetFile, original)
 	os.RemoveAll(out)
+}
+
+// editedFleet is fleetgen's fleet of n profiles, and the same with one
+// profile's proxy port changed (oneProfileEdit).
+func editedFleet(n int) (original, changed []byte, err error) {
+	var fleet bytes.Buffer
+	if err := fleetgen.Write(&fleet, n); err != nil {
+		return nil, nil, err
+	}
+	original = fleet.Bytes()
+	changed, ok := oneProfileEdit(original)
+	if !ok {
+		return nil, nil, errors.New("fleetgen no longer writes a site's own proxy as 10.0.0.N:3128")
+	}
+	return original, changed, nil
 }
 
 // oneProfileEdit changes the port of the first site written with a proxy of

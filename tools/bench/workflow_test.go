@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
-
-	"github.com/mdeproxyc/mdeproxyc/internal/fleetgen"
 )
 
 // TestOneProfileEditAtEverySize: the workflow's one-profile edit finds a
@@ -15,14 +12,9 @@ import (
 func TestOneProfileEditAtEverySize(t *testing.T) {
 	for _, n := range []int{1000, 10000, 100000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			var fleet bytes.Buffer
-			if err := fleetgen.Write(&fleet, n); err != nil {
+			original, changed, err := editedFleet(n)
+			if err != nil {
 				t.Fatal(err)
-			}
-			original := fleet.Bytes()
-			changed, ok := oneProfileEdit(original)
-			if !ok {
-				t.Fatal("no site with a proxy of its own found")
 			}
 			if len(changed) != len(original) {
 				t.Fatalf("the edit changed the length: %d -> %d bytes", len(original), len(changed))

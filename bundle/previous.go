@@ -109,7 +109,7 @@ func readManifest(dir string, verify bool) (*manifest.Manifest, fs.FileInfo, err
 		return nil, nil, err
 	}
 	defer f.Close()
-	m, err := manifest.Decode(io.NewSectionReader(f, 0, st.Size()), verify)
+	m, err := manifest.Decode(io.LimitReader(f, st.Size()), verify)
 	return m, st, err
 }
 

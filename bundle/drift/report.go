@@ -177,7 +177,7 @@ func previousProfiles(out string) []string {
 		return nil
 	}
 	defer f.Close()
-	m, err := manifest.Decode(io.NewSectionReader(f, 0, st.Size()), false)
+	m, err := manifest.Decode(io.LimitReader(f, st.Size()), false)
 	if err != nil || m.Tool != manifest.ToolName {
 		return nil
 	}

@@ -6,7 +6,6 @@
 package manifest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -234,21 +233,7 @@ var ErrChecksum = errors.New("the manifest's checksum does not match its content
 // decoded an entry at a time, so the decoder never buffers the whole
 // document (400 MB at 100,000 profiles). With verify, its checksum must be
 // the one Encode writes for what was read (ErrChecksum).
-//
-// When r can seek (an io.SectionReader of the file), Decode first counts the
-// entries, reading r once through, and sizes the files array for them:
-// grown by append instead, the array is copied as it grows, and at 100,000
-// profiles the last copy held 320 MB of entries at once, the peak of a
-// build's memory.
 func Decode(r io.Reader, verify bool) (*Manifest, error) {
-	entries := 0
-	if rs, ok := r.(io.ReadSeeker); ok {
-		n, err := countEntries(rs)
-		if err != nil {
-			return nil, err
-		}
-		entries = n
-	}
 	dec := json.NewDecoder(r)
 	m := &Manifest{}
 	if err := expectDelim(dec, '{'); err != nil {
@@ -272,7 +257,7 @@ func Decode(r io.Reader, verify bool) (*Manifest, error) {
 		case "profiles":
 			err = dec.Decode(&m.Profiles)
 		case "files":
-			m.Files, err = decodeFiles(dec, entries)
+			m.Files, err = decodeFiles(dec)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)
@@ -293,17 +278,17 @@ func Decode(r io.Reader, verify bool) (*Manifest, error) {
 	return m, nil
 }
 
-// decodeFiles decodes the files array an entry at a time, into an array
-// sized for entries of them. The entries of one profile lie together and
-// name a handful of targets between them, so each profile's and each
-// target's name is kept once, not once an entry: at 100,000 profiles that
-// is 3.7 million strings fewer held through a build.
-func decodeFiles(dec *json.Decoder, entries int) ([]Entry, error) {
+// decodeFiles decodes the files array an entry at a time. The entries of
+// one profile lie together and name a handful of targets between them, so
+// each profile's and each target's name is kept once, not once an entry:
+// at 100,000 profiles that is 3.7 million strings fewer held through a
+// build.
+func decodeFiles(dec *json.Decoder) ([]Entry, error) {
 	if err := expectDelim(dec, '['); err != nil {
 		return nil, err
 	}
 	var (
-		files   = make([]Entry, 0, entries)
+		files   []Entry
 		profile string
 		targets = map[string]string{}
 	)
@@ -326,46 +311,6 @@ func decodeFiles(dec *json.Decoder, entries int) ([]Entry, error) {
 	}
 	return files, expectDelim(dec, ']')
 }
-
-// countEntries counts the files a manifest lists, from r's offset to its
-// end, and seeks back. It counts the key "path" with its colon, which only
-// an entry has and no string value can hold (a quote in one is escaped); a
-// document that writes it otherwise (a space before the colon) counts 0 and
-// is decoded all the same. The count is capped at one entry per
-// minEntrySize bytes, so a document made of "path" keys reserves no more
-// than about one and a half times its size.
-func countEntries(r io.ReadSeeker) (int, error) {
-	start, err := r.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return 0, err
-	}
-	key := []byte(`"path":`)
-	buf := make([]byte, 256<<10)
-	n, size, carry := 0, 0, 0
-	for {
-		k, err := r.Read(buf[carry:])
-		size += k
-		data := buf[:carry+k]
-		n += bytes.Count(data, key)
-		// A key cut at the end of the buffer is counted with the next read.
-		carry = min(len(key)-1, len(data))
-		copy(buf, data[len(data)-carry:])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	if _, err := r.Seek(start, io.SeekStart); err != nil {
-		return 0, err
-	}
-	return min(n, size/minEntrySize), nil
-}
-
-// minEntrySize is the fewest bytes an entry Encode writes takes: its SHA-256
-// alone is 64 hex digits.
-const minEntrySize = 64
 
 // expectDelim reads the next token, which must be the delimiter d.
 func expectDelim(dec *json.Decoder, d json.Delim) error {

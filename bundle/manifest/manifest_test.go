@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -189,60 +188,5 @@ func TestDecodeKeepsEachNameOnce(t *testing.T) {
 			}
 			s.seen[s.name] = unsafe.StringData(s.name)
 		}
-	}
-}
-
-// TestDecodeSizesTheFilesArray: decoded from a reader that can seek, the
-// files array is allocated once, for as many entries as the manifest lists
-// (not grown by copies), and the reader is decoded from where it stood.
-func TestDecodeSizesTheFilesArray(t *testing.T) {
-	m := &Manifest{Tool: ToolName, Version: "v1"}
-	for i := range 3000 {
-		p := fmt.Sprintf("site-%04d", i/10)
-		m.Files = append(m.Files, Entry{Path: fmt.Sprintf("%s/f%d.txt", p, i), Profile: p, Target: "t", Size: i})
-	}
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := bytes.NewReader(append([]byte("xyz"), data...))
-	if _, err := r.Seek(3, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Decode(r, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got.Files, m.Files) {
-		t.Fatal("decoded other entries than were encoded")
-	}
-	if cap(got.Files) != len(m.Files) {
-		t.Errorf("files array of capacity %d for %d entries", cap(got.Files), len(m.Files))
-	}
-}
-
-// TestCountEntries: every "path" key is counted, wherever it falls against
-// countEntries' reads, and the reader is left where it was; a document
-// that is nothing but keys reserves at most one entry per minEntrySize bytes.
-func TestCountEntries(t *testing.T) {
-	key := `"path":`
-	one := key + strings.Repeat(" ", minEntrySize-len(key))
-	for shift := range minEntrySize {
-		doc := strings.Repeat(" ", 100+shift) + strings.Repeat(one, 5000)
-		r := strings.NewReader(doc)
-		if _, err := r.Seek(100, io.SeekStart); err != nil {
-			t.Fatal(err)
-		}
-		n, err := countEntries(r)
-		if err != nil || n != 5000 {
-			t.Fatalf("shift %d: counted %d (%v), want 5000", shift, n, err)
-		}
-		if at, _ := r.Seek(0, io.SeekCurrent); at != 100 {
-			t.Fatalf("shift %d: left the reader at %d, want 100", shift, at)
-		}
-	}
-	dense := strings.Repeat(key, 10000)
-	if n, _ := countEntries(strings.NewReader(dense)); n != len(dense)/minEntrySize {
-		t.Errorf("a document of keys alone: %d entries reserved, want %d", n, len(dense)/minEntrySize)
 	}
 }

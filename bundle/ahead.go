@@ -58,22 +58,18 @@ func ReadAhead(out string, opt Options) *Ahead {
 // with the same size within one tick of the file system's clock would go
 // unnoticed; even then nothing stale is carried over, since every carried
 // file is checked by content against the entries used, and the no-change
-// decision compares the manifest's bytes as they are on disk.) What it read
-// is handed over once: the build may write its own entries into it
-// (assemble), so a second call returns nil.
+// decision compares the manifest's bytes as they are on disk.)
 func (a *Ahead) previous(out string) *previous {
 	if a == nil || a.out != out {
 		return nil
 	}
 	<-a.done
-	pv := a.pv
-	a.pv = nil
-	if pv == nil {
+	if a.pv == nil {
 		return nil
 	}
 	st, err := outdir.LstatIn(out, manifest.Path)
-	if err != nil || !os.SameFile(st, pv.file) || st.Size() != pv.file.Size() || !st.ModTime().Equal(pv.file.ModTime()) {
+	if err != nil || !os.SameFile(st, a.pv.file) || st.Size() != a.pv.file.Size() || !st.ModTime().Equal(a.pv.file.ModTime()) {
 		return nil
 	}
-	return pv
+	return a.pv
 }

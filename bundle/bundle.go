@@ -105,7 +105,7 @@ func build(profiles []*model.Profile, list []emitters.Emitter, d dest, pl *plan)
 	}
 	blocks := append(append(perProfile, fleet...), []manifest.Entry{index}, pl.keptEntries)
 	perProfile, fleet = nil, nil // assemble releases each block as it copies it
-	m.Files = assemble(blocks, pl.like, pl.overwriteLike)
+	m.Files = assemble(blocks, pl.like)
 	// Sorted, the entries show a path listed twice next to itself: an
 	// emitter that wrote one file twice (a bug; the folder's O_EXCL has
 	// already refused the second write).
@@ -145,16 +145,7 @@ func build(profiles []*model.Profile, list []emitters.Emitter, d dest, pl *plan)
 // every profile was carried over: a rebuild with nothing changed), like is
 // returned instead of a copy of it: the runs are checked against it in
 // place, most of them by where they lie in memory, being its own runs.
-//
-// With overwrite (the caller has no further use for like), a result laid out
-// as like is (the same folders in the same order, each with as many
-// entries: a rebuild after some profiles changed, their files not added or
-// removed) is written into like and like returned: only the runs that are
-// not like's own are copied, each into like's run of the same folder, which
-// no other run points into. At 100,000 profiles that spares a second array
-// of 1.86 million entries (180 MB) beside the previous one. Otherwise like
-// is left as it was.
-func assemble(blocks [][]manifest.Entry, like []manifest.Entry, overwrite bool) []manifest.Entry {
+func assemble(blocks [][]manifest.Entry, like []manifest.Entry) []manifest.Entry {
 	byPath := func(a, b manifest.Entry) int { return strings.Compare(a.Path, b.Path) }
 	// A run's key is its first path element with the slash, or the whole
 	// path of a file at the root.
@@ -178,11 +169,7 @@ func assemble(blocks [][]manifest.Entry, like []manifest.Entry, overwrite bool) 
 		}
 	}
 	slices.SortFunc(all, func(a, b []manifest.Entry) int { return byPath(a[0], b[0]) })
-	fits := n == len(like) && n > 0 && slices.IsSortedFunc(like, byPath)
-	// Without overwrite, like is returned only as it is; with it, the copy
-	// below makes like the result anyway, and checking first would walk
-	// the runs twice.
-	if fits && !overwrite {
+	if n == len(like) && n > 0 && slices.IsSortedFunc(like, byPath) {
 		at := 0
 		for _, r := range all {
 			if &r[0] != &like[at] && !slices.Equal(r, like[at:at+len(r)]) {
@@ -194,49 +181,15 @@ func assemble(blocks [][]manifest.Entry, like []manifest.Entry, overwrite bool) 
 			return like
 		}
 	}
-	var out []manifest.Entry
-	if overwrite && fits && sameLayout(all, runs(like, top), top) {
-		out = like
-		at := 0
-		for i, r := range all {
-			if &r[0] != &out[at] {
-				copy(out[at:], r)
-			}
-			at += len(r)
-			all[i] = nil
-		}
-	} else {
-		out = make([]manifest.Entry, 0, n)
-		for i, r := range all {
-			out = append(out, r...)
-			all[i] = nil
-		}
+	out := make([]manifest.Entry, 0, n)
+	for i, r := range all {
+		out = append(out, r...)
+		all[i] = nil
 	}
 	if !slices.IsSortedFunc(out, byPath) {
 		slices.SortFunc(out, byPath)
 	}
 	return out
-}
-
-// sameLayout reports whether the sorted runs a make the same folders (top)
-// in the same order as the runs b, each with as many entries: b holds each
-// folder once (it is sorted, so a folder's entries lie together in it); a
-// may hold a folder in several runs one after the other (proxy/, a part at a
-// time). A run of a that points into b's entries then is the run of b for
-// its folder, whole: it is where the folder's entries are written.
-func sameLayout(a, b [][]manifest.Entry, top func(manifest.Entry) string) bool {
-	i := 0
-	for _, want := range b {
-		key, n := top(want[0]), 0
-		for i < len(a) && n < len(want) && top(a[i][0]) == key {
-			n += len(a[i])
-			i++
-		}
-		if n != len(want) {
-			return false
-		}
-	}
-	return i == len(a)
 }
 
 // buildFleet runs the selected emitters that also render the whole fleet

@@ -148,13 +148,9 @@ type plan struct {
 	keptRows  map[string]string
 	// like is the previous manifest's entries, which assemble returns when
 	// the build's would be the same.
-	like []manifest.Entry
-	// overwriteLike says assemble may write the build's entries into like
-	// (the real build, after which the previous manifest is not read
-	// again; not unchanged's dry run, which may be followed by the build).
-	overwriteLike bool
-	rendered      atomic.Int64
-	carried       atomic.Int64
+	like     []manifest.Entry
+	rendered atomic.Int64
+	carried  atomic.Int64
 }
 
 // newPlan makes the plan of a build that renders every profile.

@@ -309,7 +309,7 @@ func TestAssembleIsASort(t *testing.T) {
 			lo = hi
 		}
 		before := slices.Clone(in)
-		got := assemble(slices.Clone(blocks), nil, false)
+		got := assemble(slices.Clone(blocks), nil)
 		if !slices.Equal(in, before) {
 			t.Fatalf("round %d: assemble modified its blocks", round)
 		}
@@ -318,7 +318,7 @@ func TestAssembleIsASort(t *testing.T) {
 		// runs: then those very entries); given any others, a sort of its
 		// own.
 		if same := slices.Clone(got); len(same) > 0 {
-			if r := assemble(slices.Clone(blocks), same, false); !slices.Equal(r, got) {
+			if r := assemble(slices.Clone(blocks), same); !slices.Equal(r, got) {
 				t.Fatalf("round %d: given entries like its result, assemble returned others", round)
 			}
 			// A manifest's paths are unique.
@@ -330,15 +330,15 @@ func TestAssembleIsASort(t *testing.T) {
 				lo = hi
 			}
 			slices.Reverse(own)
-			if r := assemble(own, same, false); &r[0] != &same[0] {
+			if r := assemble(own, same); &r[0] != &same[0] {
 				t.Fatalf("round %d: given runs of the very entries it is given, assemble copied them", round)
 			}
 			other := slices.Clone(got)
 			other[next(len(other))].Size = -1
-			if r := assemble(slices.Clone(blocks), other, false); &r[0] == &other[0] || !slices.Equal(r, got) {
+			if r := assemble(slices.Clone(blocks), other); &r[0] == &other[0] || !slices.Equal(r, got) {
 				t.Fatalf("round %d: given other entries, assemble returned them", round)
 			}
-			if r := assemble(slices.Clone(blocks), got[1:], false); !slices.Equal(r, got) {
+			if r := assemble(slices.Clone(blocks), got[1:]); !slices.Equal(r, got) {
 				t.Fatalf("round %d: given one entry fewer, assemble returned %d entries", round, len(r))
 			}
 		}
@@ -349,122 +349,6 @@ func TestAssembleIsASort(t *testing.T) {
 		if !slices.Equal(gp, wp) {
 			t.Fatalf("round %d: got %q, want %q", round, gp, wp)
 		}
-	}
-}
-
-// TestAssembleOverwrites: with overwrite, a build laid out as the previous
-// manifest (the same folders, each with as many files, a folder handed over
-// whole or in parts) gets its entries written into the previous manifest's
-// array, which is returned; a build laid out otherwise gets an array of its
-// own and leaves the previous one as it was. Either way the result is the
-// build's entries sorted by path.
-func TestAssembleOverwrites(t *testing.T) {
-	tops := []string{"a", "a-b", "a.b", "ab", "proxy", "b", "a0"}
-	rests := []string{"README.md", "windows/x.reg", "windows/intune/a.json", "linux/mdatp.json", "z"}
-	x := uint32(11)
-	next := func(n int) int { x ^= x << 13; x ^= x >> 17; x ^= x << 5; return int(x % uint32(n)) }
-	byPath := func(a, b manifest.Entry) int { return strings.Compare(a.Path, b.Path) }
-	overwritten, copied, split := 0, 0, 0
-	for round := range 500 {
-		// The previous manifest: a sorted list of unique paths, with a
-		// file at the root.
-		seen := map[string]bool{}
-		like := []manifest.Entry{{Path: "README.md", Size: 1}}
-		for range 1 + next(30) {
-			p := tops[next(len(tops))] + "/" + rests[next(len(rests))]
-			if !seen[p] {
-				seen[p] = true
-				like = append(like, manifest.Entry{Path: p, Size: 1})
-			}
-		}
-		slices.SortFunc(like, byPath)
-		before := slices.Clone(like)
-		// The build's blocks, a folder each: most are the previous
-		// manifest's own runs (carried over), some fresh entries for the
-		// same paths (rendered again), and now and then one with a file
-		// more or fewer.
-		var blocks [][]manifest.Entry
-		want := slices.Clone(like)
-		resized := false
-		for _, r := range runs(like, func(e manifest.Entry) string { p, _, _ := strings.Cut(e.Path, "/"); return p }) {
-			switch next(6) {
-			case 0, 1:
-				fresh := slices.Clone(r)
-				for i := range fresh {
-					fresh[i].Size = 2 + round
-					fresh[i].SHA256[0] = byte(round)
-				}
-				for i := range want {
-					if want[i].Path >= r[0].Path && want[i].Path <= r[len(r)-1].Path {
-						want[i] = fresh[slices.IndexFunc(fresh, func(e manifest.Entry) bool { return e.Path == want[i].Path })]
-					}
-				}
-				if len(fresh) > 1 && next(2) == 0 {
-					// A folder rendered a part at a time (proxy/):
-					// several blocks, one folder.
-					cut := 1 + next(len(fresh)-1)
-					blocks = append(blocks, fresh[:cut:cut], fresh[cut:])
-					split++
-					continue
-				}
-				blocks = append(blocks, fresh)
-			case 3:
-				if !resized && strings.Contains(r[0].Path, "/") && next(3) == 0 {
-					// The same number of files in a folder of
-					// another name: the same count, another layout.
-					moved := slices.Clone(r)
-					for i := range moved {
-						_, rest, _ := strings.Cut(moved[i].Path, "/")
-						moved[i].Path = "c/" + rest
-					}
-					blocks = append(blocks, moved)
-					want = slices.DeleteFunc(want, func(e manifest.Entry) bool {
-						return strings.HasPrefix(e.Path, r[0].Path[:strings.IndexByte(r[0].Path, '/')+1])
-					})
-					want = append(want, moved...)
-					slices.SortFunc(want, byPath)
-					resized = true
-					continue
-				}
-				blocks = append(blocks, r)
-			case 2:
-				if len(r) > 1 && next(4) == 0 {
-					blocks = append(blocks, r[1:])
-					want = slices.DeleteFunc(want, func(e manifest.Entry) bool { return e.Path == r[0].Path })
-					resized = true
-					continue
-				}
-				fallthrough
-			default:
-				blocks = append(blocks, r)
-			}
-		}
-		// The build hands blocks over in any order.
-		for i := range blocks {
-			j := next(len(blocks))
-			blocks[i], blocks[j] = blocks[j], blocks[i]
-		}
-		got := assemble(blocks, like, true)
-		if !slices.Equal(got, want) {
-			t.Fatalf("round %d: assemble returned %v, want %v", round, got, want)
-		}
-		if resized {
-			copied++
-			if &got[0] == &like[0] {
-				t.Fatalf("round %d: a build laid out otherwise (a file fewer, or a folder renamed) was written into the previous manifest's array", round)
-			}
-			if !slices.Equal(like, before) {
-				t.Fatalf("round %d: a build laid out otherwise changed the previous manifest's entries", round)
-			}
-			continue
-		}
-		overwritten++
-		if &got[0] != &like[0] {
-			t.Fatalf("round %d: a build laid out as the previous manifest got an array of its own", round)
-		}
-	}
-	if overwritten < 100 || copied < 20 || split < 50 {
-		t.Fatalf("the rounds overwrote %d times and copied %d times, and split %d folders: too few of one kind to tell", overwritten, copied, split)
 	}
 }
 

@@ -86,7 +86,6 @@ func Update(ctx context.Context, out string, profiles []*model.Profile, list []e
 		return nil, err
 	}
 	f := folder{outdir.NewFolder(ctx, tmp.Path)}
-	pl.overwriteLike = true
 	m, err := build(profiles, list, dest{sink: f, carry: f.carry, putManifest: f.putManifest, profileDone: f.ProfileDone}, pl)
 	if err != nil {
 		return nil, err
